@@ -1,0 +1,22 @@
+# Third-party libraries, all from Debian 12 packages (scripts/install-deps.sh).
+find_package(Threads REQUIRED)
+find_package(Boost 1.81.0 EXACT REQUIRED CONFIG)
+find_package(OpenSSL 3 REQUIRED)
+find_package(SQLite3 REQUIRED)
+find_package(ZLIB REQUIRED)
+find_package(fmt REQUIRED)
+find_package(nlohmann_json REQUIRED)
+find_package(CLI11 REQUIRED)
+find_package(PkgConfig REQUIRED)
+pkg_check_modules(CARES REQUIRED IMPORTED_TARGET libcares)
+pkg_check_modules(ZSTD REQUIRED IMPORTED_TARGET libzstd)
+pkg_check_modules(ARGON2 REQUIRED IMPORTED_TARGET libargon2)
+pkg_check_modules(LIBCRYPT REQUIRED IMPORTED_TARGET libcrypt)
+pkg_check_modules(TOMLPP REQUIRED IMPORTED_TARGET tomlplusplus)
+pkg_check_modules(ICU REQUIRED IMPORTED_TARGET icu-uc icu-i18n)
+pkg_check_modules(LUA REQUIRED IMPORTED_TARGET lua5.4)
+
+# Asio is header-only; these definitions keep its coroutine API and drop deprecated parts.
+add_library(postern_asio INTERFACE)
+target_link_libraries(postern_asio INTERFACE Boost::headers Threads::Threads)
+target_compile_definitions(postern_asio INTERFACE BOOST_ASIO_NO_DEPRECATED BOOST_ASIO_DISABLE_BOOST_COROUTINE)

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Installs every Debian 12 package Postern needs to build, run and test.
+# Idempotent: asks apt only for what is missing. Run as root (or with sudo).
+set -euo pipefail
+
+packages=(
+  # toolchain
+  build-essential cmake ninja-build ccache pkg-config clang-format git
+  # libraries (ARCHITECTURE.md §9)
+  libboost1.81-dev libssl-dev libc-ares-dev libsqlite3-dev libzstd-dev zlib1g-dev
+  libargon2-dev libcrypt-dev libtomlplusplus-dev libfmt-dev nlohmann-json3-dev
+  libcli11-dev liblua5.4-dev libicu-dev libldap2-dev libmaxminddb-dev
+  # tests and tools
+  libgtest-dev libgmock-dev libbenchmark-dev
+  python3 python3-pytest swaks curl openssl netcat-openbsd procps iproute2
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: all ${#packages[@]} packages present"
+  exit 0
+fi
+
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"

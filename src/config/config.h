@@ -1,0 +1,182 @@
+// Typed server configuration: one immutable snapshot per load, swapped whole on reload.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/ip_address.h"
+
+namespace postern::config {
+
+using Seconds = std::chrono::seconds;
+using Millis = std::chrono::milliseconds;
+
+enum class TlsMode { none, starttls, implicit };
+enum class ClientCertMode { none, optional, required };
+enum class LogType { internal, system, remote };
+enum class Rotation { none, daily, monthly, yearly };
+
+// At most `count` events per `interval`; count 0 means unlimited.
+struct RateLimit {
+    std::uint32_t count = 0;
+    Millis interval{0};
+    bool operator==(const RateLimit&) const = default;
+};
+
+// Flow control for one scope (a rule, a listener or a whole service). 0 = unlimited.
+struct FlowLimits {
+    std::uint32_t max_connections = 0;
+    std::uint32_t max_connections_per_ip = 0;
+    RateLimit new_connections;
+    RateLimit new_connections_per_ip;
+    bool operator==(const FlowLimits&) const = default;
+};
+
+enum class RuleAction { allow, deny };
+
+struct AccessRule {
+    RuleAction action = RuleAction::allow;
+    std::string match;  // as written: "10.0.0.0/8", "1.2.3.4-1.2.3.9", "::1"
+    IpRange range;
+    int priority = 100;  // lower value = higher priority
+    bool enabled = true;
+    FlowLimits limits;   // applied when this allow rule is the one chosen
+    bool operator==(const AccessRule& o) const {
+        return action == o.action && match == o.match && priority == o.priority &&
+               enabled == o.enabled && limits == o.limits;
+    }
+};
+
+struct TlsSettings {
+    std::filesystem::path cert_file;
+    std::filesystem::path key_file;
+    std::string min_version = "1.2";  // "1.2" or "1.3"
+    std::string ciphers;              // TLS 1.2 cipher list; empty = OpenSSL's secure default
+    std::string ciphersuites;         // TLS 1.3 suites; empty = default
+    ClientCertMode client_cert = ClientCertMode::none;
+    std::filesystem::path ca_file;    // CAs for client certificates
+    int verify_depth = 9;
+    bool operator==(const TlsSettings&) const = default;
+    bool has_certificate() const { return !cert_file.empty() && !key_file.empty(); }
+};
+
+struct ListenerConfig {
+    HostPort address;
+    bool enabled = true;
+    TlsMode tls = TlsMode::none;
+    TlsSettings tls_settings;  // resolved: listener keys over service keys over [tls]
+    bool proxy_protocol = false;
+    std::vector<IpRange> proxy_trusted;
+    FlowLimits limits;
+    bool operator==(const ListenerConfig& o) const {
+        return address.to_string() == o.address.to_string() && enabled == o.enabled && tls == o.tls &&
+               tls_settings == o.tls_settings && proxy_protocol == o.proxy_protocol &&
+               proxy_trusted.size() == o.proxy_trusted.size() && limits == o.limits;
+    }
+};
+
+struct LogSettings {
+    std::uint8_t level = 15;  // bitmask: 1 crit, 2 err, 4 warn, 8 info, 16 protocol
+    LogType type = LogType::internal;
+    std::optional<HostPort> remote;  // for type = remote
+    bool operator==(const LogSettings&) const = default;
+};
+
+// What every TCP service shares: threads, logging, listeners, rules, limits, timeouts.
+struct TcpServiceConfig {
+    bool enabled = false;
+    unsigned threads_min = 1;
+    unsigned threads_max = 4;
+    LogSettings log;
+    std::vector<ListenerConfig> listeners;
+    std::vector<AccessRule> rules;
+    FlowLimits limits;
+    Millis idle_timeout{std::chrono::minutes(5)};
+    Millis session_timeout{std::chrono::hours(2)};
+    std::uint32_t max_bad_commands = 10;   // then the session is dropped; 0 = unlimited
+    std::uint32_t max_auth_failures = 3;   // then the session is dropped; 0 = unlimited
+    std::size_t max_line_length = 8192;
+    std::uint64_t max_literal_size = 64ull << 20;
+    bool allow_plaintext_auth = false;     // auth on an unencrypted connection
+};
+
+struct LogRule {
+    int priority = 100;
+    std::string host = "*";
+    std::string module = "*";
+    std::uint8_t level = 31;
+    std::string file = "postern.log";  // relative to [log] directory
+    std::uint64_t max_size = 100ull << 20;
+    Millis max_age{0};                 // 0 = no age limit
+    unsigned keep = 10;                // rotated files kept
+    Rotation rotation = Rotation::daily;
+    bool operator==(const LogRule&) const = default;
+};
+
+struct LogConfig {
+    LogSettings defaults;              // for services that do not set their own
+    std::filesystem::path directory;   // where internal log files go
+    std::vector<LogRule> rules;        // sorted by priority
+    bool also_stderr = false;          // mirror lines to stderr (foreground runs)
+};
+
+// The UDP log collector: other nodes (or this one, with type = remote) send lines here.
+struct LogServiceConfig {
+    bool enabled = false;
+    std::vector<HostPort> listen;
+    std::vector<AccessRule> rules;
+    std::size_t max_datagram = 8192;
+};
+
+struct AuthConfig {
+    std::vector<std::string> mechanisms = {"PLAIN", "LOGIN", "SCRAM-SHA-256"};
+    Millis cache_ttl{std::chrono::seconds(60)};
+    std::size_t cache_size = 10000;
+    std::uint32_t ip_max_failures = 10;       // in failure_window, then the IP is banned
+    std::uint32_t account_max_failures = 20;  // in failure_window, then the account is locked
+    Millis failure_window{std::chrono::minutes(10)};
+    Millis ban_time{std::chrono::minutes(15)};
+    std::uint32_t argon2_memory_kib = 19456;  // OWASP's argon2id baseline
+    std::uint32_t argon2_iterations = 2;
+    std::uint32_t argon2_parallelism = 1;
+    unsigned scram_iterations = 4096;
+    unsigned hash_threads = 2;                // password hashing pool, off event loops
+};
+
+struct ServerConfig {
+    std::string hostname;
+    std::filesystem::path data_dir;
+    std::filesystem::path admin_socket;
+    std::string user;   // drop to this user after binding ports; empty = keep
+    std::string group;
+    Millis shutdown_grace{std::chrono::seconds(30)};
+    Millis restart_backoff_min{std::chrono::milliseconds(500)};
+    Millis restart_backoff_max{std::chrono::seconds(30)};
+};
+
+struct Config {
+    std::filesystem::path source;  // the file this came from
+    ServerConfig server;
+    TlsSettings tls;               // server-wide default certificate
+    LogConfig log;
+    AuthConfig auth;
+    LogServiceConfig log_service;
+    // The built-in line responder ("test" service): exercises listeners, TLS and auth until
+    // a real protocol service exists. Disabled by default.
+    TcpServiceConfig test;
+
+    // Every TCP service by its config name, for code that treats them alike.
+    std::vector<std::pair<std::string, const TcpServiceConfig*>> tcp_services() const {
+        return {{"test", &test}};
+    }
+};
+
+using ConfigPtr = std::shared_ptr<const Config>;
+
+}  // namespace postern::config

@@ -1,0 +1,353 @@
+// The schema of postern.toml: every section and key, its default and its checks.
+// docs/configuration.md documents the same keys; keep the two in step.
+#include "config/load.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "base/strings.h"
+#include "base/units.h"
+#include "config/reader.h"
+
+namespace postern::config {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string default_hostname() {
+    char buf[256] = {};
+    if (::gethostname(buf, sizeof buf - 1) != 0 || buf[0] == '\0') return "localhost";
+    return buf;
+}
+
+// "100/1m": at most 100 per minute. A bare number is per second.
+void read_rate(Reader& r, std::string_view key, RateLimit& out) {
+    if (!r.has(key)) return;
+    auto text = r.get_string(key, "");
+    auto slash = text.find('/');
+    auto count = parse_uint(trim(std::string_view(text).substr(0, slash)));
+    std::optional<std::chrono::milliseconds> interval = std::chrono::seconds(1);
+    if (slash != std::string::npos) {
+        interval = parse_duration(std::string_view(text).substr(slash + 1));
+    }
+    if (!count || *count > 0xffffffffULL || !interval || interval->count() <= 0) {
+        r.error(key, "expected \"COUNT/INTERVAL\", for example \"100/1m\"");
+        return;
+    }
+    out = RateLimit{static_cast<std::uint32_t>(*count), *interval};
+}
+
+void read_limits(Reader& r, FlowLimits& out) {
+    out.max_connections = static_cast<std::uint32_t>(r.get_int("max_connections", out.max_connections, 0, 10'000'000));
+    out.max_connections_per_ip =
+        static_cast<std::uint32_t>(r.get_int("max_connections_per_ip", out.max_connections_per_ip, 0, 10'000'000));
+    read_rate(r, "new_connections", out.new_connections);
+    read_rate(r, "new_connections_per_ip", out.new_connections_per_ip);
+}
+
+void read_tls(Reader& r, TlsSettings& out, const fs::path& base) {
+    out.cert_file = r.get_path("cert", out.cert_file, base);
+    out.key_file = r.get_path("key", out.key_file, base);
+    auto v = r.get_choice("min_version", out.min_version == "1.3" ? 1 : 0, {"1.2", "1.3"});
+    out.min_version = v == 1 ? "1.3" : "1.2";
+    out.ciphers = r.get_string("ciphers", out.ciphers);
+    out.ciphersuites = r.get_string("ciphersuites", out.ciphersuites);
+    out.client_cert = static_cast<ClientCertMode>(
+        r.get_choice("client_cert", static_cast<std::size_t>(out.client_cert), {"none", "optional", "required"}));
+    out.ca_file = r.get_path("ca_file", out.ca_file, base);
+    out.verify_depth = static_cast<int>(r.get_int("verify_depth", out.verify_depth, 0, 100));
+}
+
+void check_tls_files(Reader& r, std::string_view key, const TlsSettings& tls) {
+    if (!tls.has_certificate()) {
+        r.error(key, "TLS needs a certificate: set cert and key here, in the service or in [tls]");
+        return;
+    }
+    std::error_code ec;
+    if (!fs::exists(tls.cert_file, ec)) r.error(key, "certificate file not found: " + tls.cert_file.string());
+    if (!fs::exists(tls.key_file, ec)) r.error(key, "key file not found: " + tls.key_file.string());
+    if (tls.client_cert != ClientCertMode::none && tls.ca_file.empty()) {
+        r.error(key, "client_cert needs ca_file");
+    }
+}
+
+std::uint8_t read_level(Reader& r, std::string_view key, std::uint8_t fallback) {
+    return static_cast<std::uint8_t>(r.get_int(key, fallback, 0, 31));
+}
+
+void read_log_settings(Reader& r, LogSettings& out, std::string_view prefix) {
+    std::string p(prefix);
+    out.level = read_level(r, p + "level", out.level);
+    out.type = static_cast<LogType>(
+        r.get_choice(p + "type", static_cast<std::size_t>(out.type), {"internal", "system", "remote"}));
+    if (r.has(p + "remote")) {
+        auto text = r.get_string(p + "remote", "");
+        if (auto hp = HostPort::parse(text)) {
+            out.remote = *hp;
+        } else {
+            r.error(p + "remote", "expected host:port");
+        }
+    }
+    if (out.type == LogType::remote && !out.remote) {
+        r.error(p + "type", "log type \"remote\" needs " + p + "remote = \"host:port\"");
+    }
+}
+
+std::vector<AccessRule> read_rules(Reader& parent, bool with_limits) {
+    std::vector<AccessRule> rules;
+    for (auto& r : parent.tables("rule")) {
+        AccessRule rule;
+        rule.action = static_cast<RuleAction>(r.get_choice("action", 0, {"allow", "deny"}));
+        rule.match = r.get_string("match", "");
+        if (auto range = IpRange::parse(rule.match)) {
+            rule.range = *range;
+        } else {
+            r.error("match", "expected an IP address, CIDR (10.0.0.0/8) or range (10.0.0.1-10.0.0.9)");
+        }
+        rule.priority = static_cast<int>(r.get_int("priority", rule.priority, 0, 1'000'000));
+        rule.enabled = r.get_bool("enabled", true);
+        if (with_limits) read_limits(r, rule.limits);
+        if (rule.action == RuleAction::deny && !(rule.limits == FlowLimits{})) {
+            r.error("action", "limits only apply to allow rules");
+        }
+        r.finish();
+        rules.push_back(std::move(rule));
+    }
+    return rules;
+}
+
+void read_tcp_service(Reader& r, TcpServiceConfig& svc, const Config& cfg, const fs::path& base,
+                      std::set<std::string>& addresses) {
+    svc.enabled = r.get_bool("enabled", svc.enabled);
+    svc.threads_min = static_cast<unsigned>(r.get_int("threads_min", svc.threads_min, 1, 256));
+    svc.threads_max = static_cast<unsigned>(r.get_int("threads_max", svc.threads_max, 1, 1024));
+    if (svc.threads_max < svc.threads_min) r.error("threads_max", "must be at least threads_min");
+    svc.log = cfg.log.defaults;
+    read_log_settings(r, svc.log, "log_");
+    svc.idle_timeout = r.get_duration("idle_timeout", svc.idle_timeout);
+    svc.session_timeout = r.get_duration("session_timeout", svc.session_timeout);
+    svc.max_bad_commands = static_cast<std::uint32_t>(r.get_int("max_bad_commands", svc.max_bad_commands, 0, 1'000'000));
+    svc.max_auth_failures = static_cast<std::uint32_t>(r.get_int("max_auth_failures", svc.max_auth_failures, 0, 1'000'000));
+    svc.max_line_length = r.get_size("max_line_length", svc.max_line_length);
+    if (svc.max_line_length < 512) r.error("max_line_length", "must be at least 512 (RFC 5321 §4.5.3.1.6)");
+    svc.max_literal_size = r.get_size("max_literal_size", svc.max_literal_size);
+    svc.allow_plaintext_auth = r.get_bool("allow_plaintext_auth", svc.allow_plaintext_auth);
+    read_limits(r, svc.limits);
+
+    TlsSettings service_tls = cfg.tls;
+    read_tls(r, service_tls, base);
+
+    for (auto& l : r.tables("listener")) {
+        ListenerConfig lc;
+        auto address = l.get_string("address", "");
+        if (auto hp = HostPort::parse(address)) {
+            lc.address = *hp;
+            if (hp->host != "*" && !IpAddress::parse(hp->host)) {
+                l.error("address", "expected an IP address or * before the port");
+            }
+            if (!addresses.insert(hp->to_string()).second) {
+                l.error("address", "address " + hp->to_string() + " is used by another listener");
+            }
+        } else {
+            l.error("address", "expected \"IP:PORT\", \"[IPv6]:PORT\" or \"*:PORT\"");
+        }
+        lc.enabled = l.get_bool("enabled", true);
+        lc.tls = static_cast<TlsMode>(l.get_choice("tls", 0, {"none", "starttls", "implicit"}));
+        lc.tls_settings = service_tls;
+        read_tls(l, lc.tls_settings, base);
+        if (lc.tls != TlsMode::none) check_tls_files(l, "tls", lc.tls_settings);
+        lc.proxy_protocol = l.get_bool("proxy_protocol", false);
+        for (auto& text : l.get_string_list("proxy_trusted", {})) {
+            if (auto range = IpRange::parse(text)) {
+                lc.proxy_trusted.push_back(*range);
+            } else {
+                l.error("proxy_trusted", "not an IP, CIDR or range: " + text);
+            }
+        }
+        if (lc.proxy_protocol && lc.proxy_trusted.empty()) {
+            l.error("proxy_trusted", "proxy_protocol needs the load balancers' addresses in proxy_trusted");
+        }
+        read_limits(l, lc.limits);
+        l.finish();
+        svc.listeners.push_back(std::move(lc));
+    }
+    svc.rules = read_rules(r, true);
+    r.finish();
+}
+
+void read_server(Reader& root, Config& cfg, const fs::path& base) {
+    auto& s = cfg.server;
+    s.hostname = default_hostname();
+    s.data_dir = base / "data";
+    if (auto r = root.table("server")) {
+        s.hostname = r->get_string("hostname", s.hostname);
+        s.data_dir = r->get_path("data_dir", s.data_dir, base);
+        s.admin_socket = r->get_path("admin_socket", {}, base);
+        s.user = r->get_string("user", "");
+        s.group = r->get_string("group", "");
+        s.shutdown_grace = r->get_duration("shutdown_grace", s.shutdown_grace);
+        s.restart_backoff_min = r->get_duration("restart_backoff_min", s.restart_backoff_min);
+        s.restart_backoff_max = r->get_duration("restart_backoff_max", s.restart_backoff_max);
+        if (s.hostname.empty()) r->error("hostname", "must not be empty");
+        if (s.restart_backoff_max < s.restart_backoff_min) {
+            r->error("restart_backoff_max", "must be at least restart_backoff_min");
+        }
+        r->finish();
+    }
+    if (s.admin_socket.empty()) s.admin_socket = s.data_dir / "run" / "admin.sock";
+}
+
+void read_log(Reader& root, Config& cfg, const fs::path& base) {
+    auto& log = cfg.log;
+    log.directory = base / "log";
+    auto r = root.table("log");
+    if (r) {
+        read_log_settings(*r, log.defaults, "");
+        log.directory = r->get_path("directory", log.directory, base);
+        log.also_stderr = r->get_bool("stderr", false);
+        for (auto& t : r->tables("rule")) {
+            LogRule rule;
+            rule.priority = static_cast<int>(t.get_int("priority", rule.priority, 0, 1'000'000));
+            rule.host = t.get_string("host", rule.host);
+            rule.module = t.get_string("module", rule.module);
+            rule.level = read_level(t, "level", rule.level);
+            rule.file = t.get_string("file", rule.file);
+            if (rule.file.empty() || rule.file.find("..") != std::string::npos || rule.file.front() == '/') {
+                t.error("file", "must be a file name inside [log] directory");
+            }
+            rule.max_size = t.get_size("max_size", rule.max_size);
+            rule.max_age = t.get_duration("max_age", rule.max_age);
+            rule.keep = static_cast<unsigned>(t.get_int("keep", rule.keep, 0, 100'000));
+            rule.rotation = static_cast<Rotation>(
+                t.get_choice("rotation", static_cast<std::size_t>(rule.rotation), {"none", "daily", "monthly", "yearly"}));
+            t.finish();
+            log.rules.push_back(std::move(rule));
+        }
+        r->finish();
+    }
+    if (log.rules.empty()) log.rules.push_back(LogRule{});
+    std::stable_sort(log.rules.begin(), log.rules.end(),
+                     [](const LogRule& a, const LogRule& b) { return a.priority < b.priority; });
+}
+
+void read_auth(Reader& root, Config& cfg) {
+    auto r = root.table("auth");
+    if (!r) return;
+    auto& a = cfg.auth;
+    a.mechanisms = r->get_string_list("mechanisms", a.mechanisms);
+    static const std::set<std::string> kKnown = {"PLAIN", "LOGIN", "CRAM-MD5", "SCRAM-SHA-256"};
+    for (auto& m : a.mechanisms) {
+        m = to_upper(m);
+        if (!kKnown.contains(m)) r->error("mechanisms", "unknown SASL mechanism " + m);
+    }
+    a.cache_ttl = r->get_duration("cache_ttl", a.cache_ttl);
+    a.cache_size = static_cast<std::size_t>(r->get_int("cache_size", static_cast<std::int64_t>(a.cache_size), 0, 10'000'000));
+    a.ip_max_failures = static_cast<std::uint32_t>(r->get_int("ip_max_failures", a.ip_max_failures, 0, 1'000'000));
+    a.account_max_failures =
+        static_cast<std::uint32_t>(r->get_int("account_max_failures", a.account_max_failures, 0, 1'000'000));
+    a.failure_window = r->get_duration("failure_window", a.failure_window);
+    a.ban_time = r->get_duration("ban_time", a.ban_time);
+    a.argon2_memory_kib = static_cast<std::uint32_t>(r->get_int("argon2_memory_kib", a.argon2_memory_kib, 1024, 4 << 20));
+    a.argon2_iterations = static_cast<std::uint32_t>(r->get_int("argon2_iterations", a.argon2_iterations, 1, 100));
+    a.argon2_parallelism = static_cast<std::uint32_t>(r->get_int("argon2_parallelism", a.argon2_parallelism, 1, 64));
+    a.scram_iterations = static_cast<unsigned>(r->get_int("scram_iterations", a.scram_iterations, 4096, 10'000'000));
+    a.hash_threads = static_cast<unsigned>(r->get_int("hash_threads", a.hash_threads, 1, 256));
+    r->finish();
+}
+
+void read_log_service(Reader& services, Config& cfg, std::set<std::string>& addresses) {
+    auto r = services.table("log");
+    auto& ls = cfg.log_service;
+    ls.listen = {HostPort{"127.0.0.1", 2000}};
+    if (!r) return;
+    ls.enabled = r->get_bool("enabled", ls.enabled);
+    if (r->has("listen")) {
+        ls.listen.clear();
+        for (auto& text : r->get_string_list("listen", {})) {
+            auto hp = HostPort::parse(text);
+            if (!hp || (hp->host != "*" && !IpAddress::parse(hp->host))) {
+                r->error("listen", "expected \"IP:PORT\": " + text);
+                continue;
+            }
+            if (!addresses.insert("udp:" + hp->to_string()).second) {
+                r->error("listen", "address used twice: " + text);
+            }
+            ls.listen.push_back(*hp);
+        }
+    }
+    ls.max_datagram = r->get_size("max_datagram", ls.max_datagram);
+    ls.rules = read_rules(*r, false);
+    r->finish();
+}
+
+}  // namespace
+
+std::string Problem::to_string() const {
+    std::string out = file.string();
+    if (line) out += ":" + std::to_string(line);
+    out += ": ";
+    if (!key.empty()) out += key + ": ";
+    out += message;
+    return out;
+}
+
+std::string LoadError::to_string() const {
+    std::string out;
+    for (auto& p : problems) {
+        if (!out.empty()) out += '\n';
+        out += p.to_string();
+    }
+    return out;
+}
+
+std::expected<ConfigPtr, LoadError> load_string(std::string_view text, const fs::path& as_file) {
+    toml::table doc;
+    try {
+        doc = toml::parse(text, as_file.string());
+    } catch (const toml::parse_error& e) {
+        return std::unexpected(LoadError{{Problem{as_file, e.source().begin.line, "", std::string(e.description())}}});
+    }
+
+    auto base = as_file.has_parent_path() ? as_file.parent_path() : fs::path(".");
+    base = fs::absolute(base).lexically_normal();
+    Problems problems(as_file);
+    auto cfg = std::make_shared<Config>();
+    cfg->source = fs::absolute(as_file).lexically_normal();
+    Reader root(doc, "", problems);
+
+    read_server(root, *cfg, base);
+    if (auto r = root.table("tls")) {
+        read_tls(*r, cfg->tls, base);
+        r->finish();
+    }
+    read_log(root, *cfg, base);
+    read_auth(root, *cfg);
+
+    cfg->test.log = cfg->log.defaults;
+    std::set<std::string> addresses;
+    if (auto services = root.table("services")) {
+        read_log_service(*services, *cfg, addresses);
+        if (auto r = services->table("test")) read_tcp_service(*r, cfg->test, *cfg, base, addresses);
+        services->finish();
+    } else {
+        cfg->log_service.listen = {HostPort{"127.0.0.1", 2000}};
+    }
+    root.finish();
+
+    if (!problems.empty()) return std::unexpected(LoadError{problems.take()});
+    return ConfigPtr(std::move(cfg));
+}
+
+std::expected<ConfigPtr, LoadError> load_file(const fs::path& file) {
+    std::ifstream in(file, std::ios::binary);
+    if (!in) return std::unexpected(LoadError{{Problem{file, 0, "", "cannot open file"}}});
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    return load_string(ss.str(), file);
+}
+
+}  // namespace postern::config

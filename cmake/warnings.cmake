@@ -5,7 +5,7 @@ add_compile_options(
   -Wnull-dereference -Wimplicit-fallthrough -Wformat=2 -Wmissing-declarations
 )
 # GCC 12 reports false positives for coroutines and std::variant at -O2.
-add_compile_options(-Wno-maybe-uninitialized -Wno-dangling-reference -Wno-array-bounds -Wno-stringop-overflow)
+add_compile_options(-Wno-maybe-uninitialized -Wno-array-bounds -Wno-stringop-overflow)
 if(POSTERN_SANITIZE)
   add_compile_options(-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
   add_link_options(-fsanitize=address,undefined)

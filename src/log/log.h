@@ -2,14 +2,14 @@
 // that carry the session id. Line format: "date level host MODULE:sessionid: text".
 #pragma once
 
-#include <fmt/format.h>
-
 #include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
+
+#include <fmt/format.h>
 
 namespace postern::log {
 
@@ -38,7 +38,7 @@ std::string format_line(const Record& r);
 // Where records go. Implementations must be safe to call from any thread and must not block
 // for long (file sinks queue and write on their own thread).
 class Sink {
-public:
+  public:
     virtual ~Sink() = default;
     virtual void write(Record record) = 0;
     virtual void flush() {}
@@ -47,7 +47,7 @@ public:
 // One service's (or module's) log destination: its level mask and sink. Services keep a
 // shared_ptr<Channel>; a config reload changes mask and sink in place, atomically.
 class Channel {
-public:
+  public:
     Channel(std::string module, std::string host, std::uint8_t mask, std::shared_ptr<Sink> sink);
 
     bool enabled(Level level) const { return (mask_.load(std::memory_order_relaxed) & level) != 0; }
@@ -56,7 +56,7 @@ public:
     const std::string& module() const { return module_; }
     std::uint8_t mask() const { return mask_.load(std::memory_order_relaxed); }
 
-private:
+  private:
     const std::string module_;
     const std::string host_;
     std::atomic<std::uint8_t> mask_;
@@ -65,7 +65,7 @@ private:
 
 // A value handle: channel + session id. A default-constructed Logger logs nothing.
 class Logger {
-public:
+  public:
     Logger() = default;
     Logger(std::shared_ptr<Channel> channel, std::string session)
         : channel_(std::move(channel)), session_(std::move(session)) {}
@@ -76,20 +76,31 @@ public:
 
     template <class... Args>
     void log(Level level, fmt::format_string<Args...> f, Args&&... args) const {
-        if (enabled(level)) channel_->write(level, session_, fmt::format(f, std::forward<Args>(args)...));
+        if (enabled(level))
+            channel_->write(level, session_, fmt::format(f, std::forward<Args>(args)...));
     }
     template <class... Args>
-    void crit(fmt::format_string<Args...> f, Args&&... a) const { log(kCritical, f, std::forward<Args>(a)...); }
+    void crit(fmt::format_string<Args...> f, Args&&... a) const {
+        log(kCritical, f, std::forward<Args>(a)...);
+    }
     template <class... Args>
-    void error(fmt::format_string<Args...> f, Args&&... a) const { log(kError, f, std::forward<Args>(a)...); }
+    void error(fmt::format_string<Args...> f, Args&&... a) const {
+        log(kError, f, std::forward<Args>(a)...);
+    }
     template <class... Args>
-    void warn(fmt::format_string<Args...> f, Args&&... a) const { log(kWarning, f, std::forward<Args>(a)...); }
+    void warn(fmt::format_string<Args...> f, Args&&... a) const {
+        log(kWarning, f, std::forward<Args>(a)...);
+    }
     template <class... Args>
-    void info(fmt::format_string<Args...> f, Args&&... a) const { log(kInfo, f, std::forward<Args>(a)...); }
+    void info(fmt::format_string<Args...> f, Args&&... a) const {
+        log(kInfo, f, std::forward<Args>(a)...);
+    }
     template <class... Args>
-    void proto(fmt::format_string<Args...> f, Args&&... a) const { log(kProtocol, f, std::forward<Args>(a)...); }
+    void proto(fmt::format_string<Args...> f, Args&&... a) const {
+        log(kProtocol, f, std::forward<Args>(a)...);
+    }
 
-private:
+  private:
     std::shared_ptr<Channel> channel_;
     std::string session_;
 };
@@ -99,7 +110,7 @@ std::string session_id(std::uint64_t n);
 
 // Writes formatted lines to stderr; used before configuration is loaded and by tools.
 class StderrSink : public Sink {
-public:
+  public:
     void write(Record record) override;
 };
 

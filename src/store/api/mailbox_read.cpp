@@ -1,0 +1,253 @@
+// Mailbox reads: STATUS (RFC 3501 §6.3.10, RFC 8438 SIZE), SELECT views, FETCH of metadata,
+// bodies, byte ranges and MIME parts by section (RFC 3501 §6.4.5), SEARCH, SORT (RFC 5256)
+// and CONDSTORE/QRESYNC change queries (RFC 7162 §3.1, §3.2).
+#include "store/api/store.h"
+#include "store/engine/account_index.h"
+#include "store/engine/index_search.h"
+#include "store/engine/message_store.h"
+
+namespace postern::store {
+
+using engine::MailboxRow;
+using engine::MessageRow;
+
+StoreResult<MailboxInfo> Mailbox::info() {
+    STORE_TRY(lease, account_->index_->reader());
+    STORE_TRY(row, engine::index_mailbox_by_id(*lease, id_));
+    if (!row)
+        return store_fail(StoreErrc::not_found, "mailbox was deleted");
+    return account_->mailbox_info(row->name);
+}
+
+StoreResult<MailboxStatus> Mailbox::status() {
+    STORE_TRY(lease, account_->index_->reader());
+    STORE_CHECK(lease->exec("BEGIN"));
+    auto result = [&]() -> StoreResult<MailboxStatus> {
+        STORE_TRY(row, engine::index_mailbox_by_id(*lease, id_));
+        if (!row)
+            return store_fail(StoreErrc::not_found, "mailbox was deleted");
+        MailboxStatus s;
+        s.messages = row->messages;
+        s.unseen = row->unseen;
+        s.deleted = row->deleted;
+        s.uidnext = row->uidnext;
+        s.uidvalidity = row->uidvalidity;
+        s.size = row->size;
+        s.highestmodseq = row->highestmodseq;
+        STORE_TRY(q, lease->prepare("SELECT count(*) FROM messages WHERE mailbox_id=? AND uid>=?"));
+        q->bind(1, id_).bind(2, row->first_recent_uid);
+        STORE_TRY(has, q->step());
+        s.recent = has ? static_cast<std::uint32_t>(q->i64(0)) : 0;
+        q->reset();
+        return s;
+    }();
+    (void)lease->exec("COMMIT");
+    return result;
+}
+
+StoreResult<std::unique_ptr<ViewSession>> Mailbox::open_session() {
+    STORE_TRY(view, account_->get_view(id_));
+    auto session = std::make_unique<ViewSession>(view);
+    std::weak_ptr<Account> acc = account_;
+    session->on_close([acc](std::shared_ptr<MailboxView> v) {
+        if (auto a = acc.lock())
+            a->linger(std::move(v));
+    });
+    return session;
+}
+
+StoreResult<MessageRow> Mailbox::row(Uid uid) {
+    STORE_TRY(lease, account_->index_->reader());
+    STORE_TRY(r, engine::index_message(*lease, id_, uid));
+    if (!r)
+        return store_fail(StoreErrc::expunged,
+                          "message UID " + std::to_string(uid) + " is not in the mailbox");
+    return *r;
+}
+
+StoreResult<std::string> Mailbox::read(const MessageRow& r) {
+    auto body = account_->store_.read_body(
+        r.store_id, std::string(reinterpret_cast<const char*>(r.hash.data()), r.hash.size()));
+    if (!body) {
+        auto e = body.error();
+        if (e.code == StoreErrc::not_found)
+            e.code = StoreErrc::corrupt;
+        e.message = "account " + account_->id_ + " mailbox " + std::to_string(id_) + " UID " +
+                    std::to_string(r.uid) + " (message " + r.guid + "): " + e.message;
+        account_->store_.logger().error("{}", e.message);
+        return store_fail(std::move(e));
+    }
+    if (body->size() != r.size) {
+        std::string msg = "account " + account_->id_ + " UID " + std::to_string(r.uid) +
+                          ": body size does not match the index";
+        account_->store_.logger().error("{}", msg);
+        return store_fail(StoreErrc::corrupt, msg);
+    }
+    return body;
+}
+
+namespace {
+MessageMeta meta_of(const MessageRow& r, const std::vector<std::string>& keywords) {
+    MessageMeta m;
+    m.uid = r.uid;
+    m.guid = r.guid;
+    m.size = r.size;
+    m.internal_date = r.internal_date;
+    m.save_date = r.save_date;
+    m.flags.system = r.flags;
+    m.flags.keywords = engine::keyword_names(keywords, r.keywords);
+    m.modseq = r.modseq;
+    m.header_size = r.header_size;
+    return m;
+}
+}  // namespace
+
+StoreResult<MessageMeta> Mailbox::message(Uid uid) {
+    STORE_TRY(list, messages(UidSet::of({uid}), true));
+    if (list.empty())
+        return store_fail(StoreErrc::expunged,
+                          "message UID " + std::to_string(uid) + " is not in the mailbox");
+    return list.front();
+}
+
+StoreResult<std::vector<MessageMeta>> Mailbox::messages(const UidSet& uids, bool with_cached) {
+    STORE_TRY(lease, account_->index_->reader());
+    STORE_CHECK(lease->exec("BEGIN"));
+    auto result = [&]() -> StoreResult<std::vector<MessageMeta>> {
+        STORE_TRY(mb, engine::index_mailbox_by_id(*lease, id_));
+        if (!mb)
+            return store_fail(StoreErrc::not_found, "mailbox was deleted");
+        STORE_TRY(rows, engine::index_messages(*lease, id_, uids.resolved(mb->uidnext - 1)));
+        STORE_TRY(kw, engine::index_keywords(*lease, id_));
+        std::vector<MessageMeta> out;
+        out.reserve(rows.size());
+        for (auto& r : rows) {
+            out.push_back(meta_of(r, kw));
+            if (with_cached) {
+                STORE_TRY(env,
+                          engine::index_envelope(*lease, r.id, &out.back().bodystructure, nullptr));
+                out.back().envelope = std::move(env);
+            }
+        }
+        return out;
+    }();
+    (void)lease->exec("COMMIT");
+    return result;
+}
+
+StoreResult<std::string> Mailbox::fetch_body(Uid uid) {
+    STORE_TRY(r, row(uid));
+    return read(r);
+}
+
+StoreResult<std::string> Mailbox::fetch_range(Uid uid, std::uint64_t offset, std::uint64_t length) {
+    STORE_TRY(body, fetch_body(uid));
+    if (offset >= body.size())
+        return std::string();
+    return body.substr(offset, length);
+}
+
+StoreResult<std::string> Mailbox::fetch_header(Uid uid) {
+    STORE_TRY(r, row(uid));
+    STORE_TRY(body, read(r));
+    return body.substr(0, std::min<std::uint64_t>(r.header_size, body.size()));
+}
+
+StoreResult<std::vector<MimePart>> Mailbox::parts(Uid uid) {
+    STORE_TRY(r, row(uid));
+    STORE_TRY(lease, account_->index_->reader());
+    std::vector<MimePart> out;
+    STORE_CHECK(engine::index_envelope(*lease, r.id, nullptr, &out));
+    return out;
+}
+
+StoreResult<std::string> Mailbox::fetch_part(Uid uid, std::string_view section, PartRegion region) {
+    STORE_TRY(r, row(uid));
+    std::vector<MimePart> table;
+    {
+        STORE_TRY(lease, account_->index_->reader());
+        STORE_CHECK(engine::index_envelope(*lease, r.id, nullptr, &table));
+    }
+    const MimePart* part = nullptr;
+    for (auto& p : table)
+        if (p.section == section)
+            part = &p;
+    if (!part && section.empty()) {
+        static const MimePart whole{};
+        part = &whole;
+    }
+    if (!part)
+        return store_fail(StoreErrc::invalid_argument,
+                          "message has no part " + std::string(section));
+    STORE_TRY(body, read(r));
+    std::uint64_t from = 0, to = body.size();
+    if (!section.empty() || !table.empty()) {
+        switch (region) {
+            case PartRegion::header:
+                from = part->header_start;
+                to = part->body_start;
+                break;
+            case PartRegion::body:
+                from = part->body_start;
+                to = part->body_end;
+                break;
+            case PartRegion::whole:
+                from = part->header_start;
+                to = part->body_end;
+                break;
+        }
+    }
+    // Offsets come from the analyzer; never trust them past the body we hold.
+    if (from > to || to > body.size())
+        return store_fail(StoreErrc::corrupt,
+                          "part offsets of UID " + std::to_string(uid) + " exceed the message");
+    return body.substr(from, to - from);
+}
+
+StoreResult<std::vector<Uid>> Mailbox::search(const SearchKey& key) {
+    STORE_TRY(lease, account_->index_->reader());
+    STORE_CHECK(lease->exec("BEGIN"));
+    auto result = [&]() -> StoreResult<std::vector<Uid>> {
+        STORE_TRY(mb, engine::index_mailbox_by_id(*lease, id_));
+        if (!mb)
+            return store_fail(StoreErrc::not_found, "mailbox was deleted");
+        engine::HeaderLoader loader = [this](const MessageRow& r) -> StoreResult<std::string> {
+            STORE_TRY(body, read(r));
+            return body.substr(0, std::min<std::uint64_t>(r.header_size, body.size()));
+        };
+        return engine::index_search(*lease, *mb, key, loader);
+    }();
+    (void)lease->exec("COMMIT");
+    return result;
+}
+
+StoreResult<std::vector<Uid>> Mailbox::sort(const std::vector<SortCriterion>& criteria,
+                                            const SearchKey& key) {
+    STORE_TRY(uids, search(key));
+    STORE_TRY(lease, account_->index_->reader());
+    return engine::index_sort(*lease, id_, criteria, uids);
+}
+
+StoreResult<ChangesSince> Mailbox::changes_since(ModSeq modseq) {
+    STORE_TRY(lease, account_->index_->reader());
+    STORE_CHECK(lease->exec("BEGIN"));
+    auto result = [&]() -> StoreResult<ChangesSince> {
+        STORE_TRY(mb, engine::index_mailbox_by_id(*lease, id_));
+        if (!mb)
+            return store_fail(StoreErrc::not_found, "mailbox was deleted");
+        ChangesSince out;
+        out.highestmodseq = mb->highestmodseq;
+        STORE_TRY(rows, engine::index_changed_since(*lease, id_, modseq));
+        STORE_TRY(kw, engine::index_keywords(*lease, id_));
+        for (auto& r : rows)
+            out.changed.push_back(
+                {r.uid, {r.flags, engine::keyword_names(kw, r.keywords)}, r.modseq});
+        STORE_TRY(gone, engine::index_vanished_since(*lease, id_, modseq));
+        out.vanished = std::move(gone);
+        return out;
+    }();
+    (void)lease->exec("COMMIT");
+    return result;
+}
+
+}  // namespace postern::store

@@ -1,0 +1,386 @@
+// Store: the data root, the set of message stores (expandable at run time), account handles
+// and local delivery with single-instance storage (docs/storage.md "Layout", "Delivery").
+#include "store/api/store.h"
+
+#include <chrono>
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include "base/encoding.h"
+#include "base/fs.h"
+#include "base/random.h"
+#include "base/strings.h"
+#include "store/engine/account_index.h"
+#include "store/engine/message_store.h"
+#include "store/engine/record.h"
+
+namespace postern::store {
+namespace {
+
+std::string escape_account(std::string_view id) {
+    std::string out;
+    for (unsigned char c : id) {
+        if (std::isalnum(c) || c == '.' || c == '@' || c == '-' || c == '_' || c == '+') {
+            out += static_cast<char>(c);
+        } else {
+            char buf[4];
+            std::snprintf(buf, sizeof buf, "%%%02X", c);
+            out += buf;
+        }
+    }
+    // "." and ".." are not directory names we want.
+    if (out == "." || out == "..")
+        out = "%2E" + out.substr(1);
+    return out;
+}
+
+std::string domain_of(std::string_view account) {
+    auto at = account.rfind('@');
+    return at == std::string_view::npos ? std::string() : to_lower(account.substr(at + 1));
+}
+
+}  // namespace
+
+Store::Store(StoreOptions options, log::Logger logger)
+    : options_(std::move(options)), log_(std::move(logger)) {}
+
+StoreResult<std::unique_ptr<Store>> Store::open(StoreOptions options, log::Logger logger) {
+    if (options.data_root.empty())
+        return store_fail(StoreErrc::invalid_argument, "data root is not set");
+    if (options.message_stores.empty()) {
+        MessageStoreOptions def;
+        def.path = options.data_root / "stores" / "default";
+        options.message_stores.push_back(def);
+    }
+    std::unique_ptr<Store> s(new Store(std::move(options), std::move(logger)));
+    STORE_CHECK(s->start());
+    return s;
+}
+
+StoreStatus Store::start() {
+    std::error_code ec;
+    std::filesystem::create_directories(options_.data_root / "accounts", ec);
+    if (ec)
+        return store_fail(StoreErrc::io,
+                          "create " + options_.data_root.string() + ": " + ec.message());
+    auto lock_path = options_.data_root / "store.lock";
+    lock_fd_ = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0640);
+    if (lock_fd_ < 0)
+        return store_fail(StoreErrc::io, "open " + lock_path.string() + ": " + errno_text(errno));
+    if (::flock(lock_fd_, LOCK_EX | LOCK_NB) != 0)
+        return store_fail(StoreErrc::busy, "data root " + options_.data_root.string() +
+                                               " is in use by another process");
+    for (auto& ms : options_.message_stores) {
+        STORE_TRY(opened, engine::MessageStore::open(ms, options_, log_));
+        for (auto& other : stores_)
+            if (other->id() == opened->id())
+                return store_fail(
+                    StoreErrc::invalid_argument,
+                    "message store " + ms.path.string() + " is configured twice (same store id)");
+        stores_.push_back(std::move(opened));
+    }
+    return {};
+}
+
+Store::~Store() {
+    bus_.drain();
+    {
+        std::lock_guard lock(accounts_mu_);
+        accounts_.clear();
+    }
+    stores_.clear();
+    if (lock_fd_ >= 0)
+        ::close(lock_fd_);
+}
+
+void Store::set_analyzer(std::shared_ptr<MessageAnalyzer> analyzer) {
+    std::lock_guard lock(analyzer_mu_);
+    analyzer_ = std::move(analyzer);
+}
+
+MessageAnalysis Store::analyze(std::string_view raw) const {
+    std::shared_ptr<MessageAnalyzer> a;
+    {
+        std::lock_guard lock(analyzer_mu_);
+        a = analyzer_;
+    }
+    if (a)
+        return a->analyze(raw);
+    // No analyzer: the header/body split is all the store can know without parsing MIME.
+    MessageAnalysis m;
+    auto crlf = raw.find("\r\n\r\n");
+    auto lf = raw.find("\n\n");
+    std::size_t end = raw.size();
+    if (crlf != std::string_view::npos)
+        end = crlf + 4;
+    if (lf != std::string_view::npos && lf + 2 < end)
+        end = lf + 2;
+    m.header_size = end;
+    m.parts.push_back({"", 0, end, raw.size()});
+    return m;
+}
+
+StoreStatus Store::add_message_store(const MessageStoreOptions& options) {
+    STORE_TRY(opened, engine::MessageStore::open(options, options_, log_));
+    std::unique_lock lock(stores_mu_);
+    for (auto& other : stores_)
+        if (other->id() == opened->id() || other->path() == opened->path())
+            return store_fail(StoreErrc::exists,
+                              "message store " + options.path.string() + " is already open");
+    stores_.push_back(std::move(opened));
+    log_.info("message store {} added at {}", stores_.back()->id(), options.path.string());
+    return {};
+}
+
+std::vector<engine::MessageStore*> Store::message_stores() const {
+    std::shared_lock lock(stores_mu_);
+    std::vector<engine::MessageStore*> out;
+    for (auto& s : stores_)
+        out.push_back(s.get());
+    return out;
+}
+
+engine::MessageStore* Store::message_store(const std::string& store_id) const {
+    std::shared_lock lock(stores_mu_);
+    for (auto& s : stores_)
+        if (s->id() == store_id)
+            return s.get();
+    return nullptr;
+}
+
+StoreResult<engine::MessageStore*> Store::pick_store(std::string_view domain) const {
+    std::shared_lock lock(stores_mu_);
+    engine::MessageStore* best = nullptr;
+    for (auto& s : stores_) {
+        if (!s->serves(domain))
+            continue;
+        // Most free space first spreads writes over the stores as they fill.
+        if (!best || s->free_bytes() > best->free_bytes())
+            best = s.get();
+    }
+    if (!best)
+        return store_fail(StoreErrc::store_full,
+                          "no message store serves domain '" + std::string(domain) + "'");
+    return best;
+}
+
+StoreResult<std::string> Store::store_body(std::string_view domain,
+                                           const engine::PreparedBody& body,
+                                           std::vector<engine::BodyRef> refs) {
+    std::vector<engine::MessageStore*> candidates;
+    for (auto* s : message_stores())
+        if (s->serves(domain))
+            candidates.push_back(s);
+    if (candidates.empty())
+        return store_fail(StoreErrc::store_full,
+                          "no message store serves domain '" + std::string(domain) + "'");
+    // Most free space first spreads writes over the stores as they fill; a full store
+    // passes the body on to the next one.
+    std::stable_sort(candidates.begin(), candidates.end(),
+                     [](auto* a, auto* b) { return a->free_bytes() > b->free_bytes(); });
+    StoreError last;
+    for (auto* ms : candidates) {
+        auto put = ms->put(body, refs);
+        if (put)
+            return ms->id();
+        last = put.error();
+        if (last.code != StoreErrc::store_full)
+            break;
+    }
+    log_.warn("cannot store a body of {} bytes: {}", body.raw_size, last.to_string());
+    return store_fail(std::move(last));
+}
+
+StoreResult<std::string> Store::read_body(const std::string& store_id,
+                                          const std::string& hash_bin) const {
+    auto* ms = message_store(store_id);
+    if (!ms)
+        return store_fail(StoreErrc::corrupt, "message store " + store_id + " is not configured");
+    engine::ContentHash h{};
+    if (hash_bin.size() != h.size())
+        return store_fail(StoreErrc::corrupt, "bad body hash in index");
+    std::memcpy(h.data(), hash_bin.data(), h.size());
+    return ms->read(h);
+}
+
+std::filesystem::path Store::index_path(const std::string& account_id) const {
+    auto digest = engine::content_hash(account_id);
+    auto prefix = hex_encode(std::string_view(reinterpret_cast<const char*>(digest.data()), 1));
+    return options_.data_root / "accounts" / prefix / escape_account(account_id) / "index.db";
+}
+
+std::vector<std::string> Store::account_ids() const {
+    std::vector<std::string> out;
+    std::error_code ec;
+    for (auto& bucket : std::filesystem::directory_iterator(options_.data_root / "accounts", ec)) {
+        if (!bucket.is_directory())
+            continue;
+        for (auto& dir : std::filesystem::directory_iterator(bucket.path(), ec)) {
+            if (!std::filesystem::exists(dir.path() / "index.db"))
+                continue;
+            // The index knows its owner; the directory name is only an escaped copy.
+            auto db = engine::Db::open(dir.path() / "index.db", false, false, true);
+            std::string id;
+            if (db) {
+                auto v = engine::index_meta(**db, "account");
+                if (v)
+                    id = *v;
+            }
+            if (id.empty()) {
+                // Unreadable index: recover the id from the escaped directory name.
+                std::string name = dir.path().filename().string();
+                for (std::size_t i = 0; i < name.size(); ++i) {
+                    if (name[i] == '%' && i + 2 < name.size()) {
+                        auto b = hex_decode(name.substr(i + 1, 2));
+                        if (b) {
+                            id += *b;
+                            i += 2;
+                            continue;
+                        }
+                    }
+                    id += name[i];
+                }
+            }
+            out.push_back(id);
+        }
+    }
+    std::sort(out.begin(), out.end());
+    return out;
+}
+
+StoreResult<std::shared_ptr<Account>> Store::account(const std::string& account_id) {
+    if (account_id.empty() || account_id.size() > 320)
+        return store_fail(StoreErrc::invalid_argument, "account id must be 1..320 bytes");
+    std::lock_guard lock(accounts_mu_);
+    if (auto it = accounts_.find(account_id); it != accounts_.end())
+        return it->second;
+    // Keep the number of open indexes bounded: close idle ones nobody holds.
+    if (accounts_.size() >= options_.max_open_accounts) {
+        for (auto it = accounts_.begin(); it != accounts_.end();) {
+            if (it->second.use_count() == 1)
+                it = accounts_.erase(it);
+            else
+                ++it;
+        }
+    }
+    STORE_TRY(index,
+              engine::AccountIndex::open(index_path(account_id), account_id, true, options_.fsync));
+    std::shared_ptr<Account> acc(new Account(*this, account_id, std::move(index)));
+    accounts_[account_id] = acc;
+    return acc;
+}
+
+bool Store::evict_account(const std::string& account_id) {
+    std::lock_guard lock(accounts_mu_);
+    auto it = accounts_.find(account_id);
+    if (it == accounts_.end())
+        return true;
+    if (it->second.use_count() > 1)
+        return false;
+    accounts_.erase(it);
+    return true;
+}
+
+StoreStatus Store::delete_account(const std::string& account_id) {
+    std::vector<std::pair<std::string, std::string>> refs;  // (store id, guid)
+    {
+        STORE_TRY(acc, account(account_id));
+        STORE_TRY(lease, acc->index_->reader());
+        STORE_TRY(s, lease->prepare("SELECT store_id, guid FROM messages"));
+        for (;;) {
+            STORE_TRY(row, s->step());
+            if (!row)
+                break;
+            refs.emplace_back(s->text(0), s->text(1));
+        }
+    }
+    if (!evict_account(account_id))
+        return store_fail(StoreErrc::busy, "account " + account_id + " is in use");
+    auto dir = index_path(account_id).parent_path();
+    std::error_code ec;
+    // Index first, references second: a crash between leaves refs that check reclaims.
+    std::filesystem::remove_all(dir, ec);
+    if (ec)
+        return store_fail(StoreErrc::io, "remove " + dir.string() + ": " + ec.message());
+    std::map<std::string, std::vector<std::string>> by_store;
+    for (auto& [sid, guid] : refs)
+        by_store[sid].push_back(guid);
+    for (auto& [sid, guids] : by_store)
+        if (auto* ms = message_store(sid))
+            STORE_CHECK(ms->drop_refs(account_id, std::move(guids)));
+    return {};
+}
+
+StoreResult<std::vector<StoreResult<AppendResult>>> Store::deliver(
+    std::string_view raw, const std::vector<DeliveryTarget>& targets,
+    std::optional<Timestamp> internal_date, const MessageAnalysis* analysis) {
+    if (targets.empty())
+        return store_fail(StoreErrc::invalid_argument, "no delivery targets");
+    if (raw.empty() || raw.size() > options_.max_message_size)
+        return store_fail(StoreErrc::too_large,
+                          "message of " + std::to_string(raw.size()) +
+                              " bytes is empty or larger than the store accepts");
+    MessageAnalysis local;
+    if (!analysis) {
+        local = analyze(raw);
+        analysis = &local;
+    }
+    auto body = engine::prepare_body(raw, options_.compression, options_.compression_threshold,
+                                     options_.compression_level);
+    auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                   std::chrono::system_clock::now().time_since_epoch())
+                   .count();
+
+    struct Slot {
+        std::shared_ptr<Account> account;
+        engine::MailboxRow* unused = nullptr;
+        std::int64_t mailbox_id = 0;
+        std::string mailbox_guid;
+        std::string guid;
+    };
+    std::vector<StoreResult<AppendResult>> results(
+        targets.size(), store_fail(StoreErrc::internal, "not attempted"));
+    std::vector<Slot> slots(targets.size());
+    std::vector<engine::BodyRef> refs;
+    for (std::size_t i = 0; i < targets.size(); ++i) {
+        auto acc = account(targets[i].account);
+        if (!acc) {
+            results[i] = store_fail(acc.error());
+            continue;
+        }
+        auto row = (*acc)->find_row(targets[i].mailbox);
+        if (!row) {
+            results[i] = store_fail(row.error());
+            continue;
+        }
+        if (auto q = (*acc)->check_quota(raw.size()); !q) {
+            results[i] = store_fail(q.error());
+            continue;
+        }
+        slots[i] = Slot{*acc, nullptr, row->id, row->guid, hex_encode(random_bytes(16))};
+        refs.push_back({targets[i].account, slots[i].guid, row->guid});
+    }
+    if (refs.empty())
+        return results;
+    // One body for every recipient: single instance.
+    STORE_TRY(store_id, store_body(domain_of(targets.front().account), body, std::move(refs)));
+    for (std::size_t i = 0; i < targets.size(); ++i) {
+        if (!slots[i].account)
+            continue;
+        engine::MessageRow proto;
+        proto.guid = slots[i].guid;
+        proto.store_id = store_id;
+        proto.hash = body.hash;
+        proto.size = raw.size();
+        proto.internal_date = internal_date.value_or(now);
+        proto.save_date = now;
+        proto.header_size = analysis->header_size;
+        results[i] = Mailbox::commit_append(*slots[i].account, slots[i].mailbox_id,
+                                            std::move(proto), *analysis, targets[i].flags);
+    }
+    return results;
+}
+
+}  // namespace postern::store

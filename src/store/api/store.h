@@ -1,0 +1,242 @@
+// The storage API that IMAP, POP3, delivery, WebMail and sync sit on: Store (one per process
+// over the data root and the message stores), Account, Mailbox and per-session views.
+// No protocol code: callers map StoreError to their replies (docs/storage.md "API").
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <shared_mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "log/log.h"
+#include "store/api/analysis.h"
+#include "store/api/options.h"
+#include "store/api/store_error.h"
+#include "store/api/types.h"
+#include "store/cache/change_bus.h"
+#include "store/cache/mailbox_view.h"
+
+namespace postern::store {
+
+namespace engine {
+class MessageStore;
+class AccountIndex;
+struct PreparedBody;
+struct BodyRef;
+struct MailboxRow;
+struct MessageRow;
+}  // namespace engine
+
+class Account;
+class Mailbox;
+
+struct AppendOptions {
+    Flags flags;
+    std::optional<Timestamp> internal_date;     // default: now
+    const MessageAnalysis* analysis = nullptr;  // precomputed; else the Store's analyzer runs
+};
+
+// One recipient of a delivery: the body is stored once for all of them.
+struct DeliveryTarget {
+    std::string account;
+    std::string mailbox = "INBOX";
+    Flags flags;
+};
+
+// Which bytes of a MIME part to return (the IMAP layer composes BODY[section.X] from these).
+enum class PartRegion { header, body, whole };
+
+// Thread-safety of the whole API: every member of Store, Account and Mailbox may be called
+// from any thread at the same time. Calls that touch disk block (they belong on the blocking
+// pool): everything except Store::changes(), the view accessors and trivial getters.
+class Store {
+  public:
+    static StoreResult<std::unique_ptr<Store>> open(StoreOptions options, log::Logger logger = {});
+    ~Store();
+    Store(const Store&) = delete;
+    Store& operator=(const Store&) = delete;
+
+    // The production analyzer (src/mime) is registered here; without one, appends need a
+    // precomputed analysis or get a minimal header/body split.
+    void set_analyzer(std::shared_ptr<MessageAnalyzer> analyzer);
+
+    // Adds a message store while running (no restart): new writes may go there at once.
+    StoreStatus add_message_store(const MessageStoreOptions& options);
+
+    // Opens (creating on first use) an account's index. Handles are shared: every caller
+    // for one account gets the same Account, so views and group commit are shared too.
+    StoreResult<std::shared_ptr<Account>> account(const std::string& account_id);
+    // Removes an account's index and drops its references (its bodies are freed unless other
+    // accounts share them). busy while handles are open elsewhere.
+    StoreStatus delete_account(const std::string& account_id);
+
+    // Local delivery: stores the body once and appends it to every target's mailbox. One
+    // result per target; a target can fail (over_quota, not_found) while others succeed.
+    StoreResult<std::vector<StoreResult<AppendResult>>> deliver(
+        std::string_view raw, const std::vector<DeliveryTarget>& targets,
+        std::optional<Timestamp> internal_date = std::nullopt,
+        const MessageAnalysis* analysis = nullptr);
+
+    ChangeBus& changes() { return bus_; }
+    const StoreOptions& options() const { return options_; }
+    const log::Logger& logger() const { return log_; }
+
+    // For the tools (check/compact/repair/report) and tests.
+    std::vector<engine::MessageStore*> message_stores() const;
+    engine::MessageStore* message_store(const std::string& store_id) const;
+    std::vector<std::string> account_ids() const;  // every account with an index on disk
+    std::filesystem::path index_path(const std::string& account_id) const;
+    // Closes the account's handle if nobody else holds it; false if it is in use.
+    bool evict_account(const std::string& account_id);
+
+    MessageAnalysis analyze(std::string_view raw) const;
+    // Picks the message store for a new body of `size` bytes for `domain`.
+    StoreResult<engine::MessageStore*> pick_store(std::string_view domain) const;
+    // Writes a prepared body (or finds it: single instance) with its references in the
+    // emptiest eligible message store; returns that store's id.
+    StoreResult<std::string> store_body(std::string_view domain, const engine::PreparedBody& body,
+                                        std::vector<engine::BodyRef> refs);
+    StoreResult<std::string> read_body(const std::string& store_id,
+                                       const std::string& hash_bin) const;
+
+  private:
+    Store(StoreOptions options, log::Logger logger);
+    StoreStatus start();
+
+    StoreOptions options_;
+    log::Logger log_;
+    int lock_fd_ = -1;
+    mutable std::shared_mutex stores_mu_;
+    std::vector<std::unique_ptr<engine::MessageStore>> stores_;
+    std::mutex accounts_mu_;
+    std::map<std::string, std::shared_ptr<Account>> accounts_;
+    std::shared_ptr<MessageAnalyzer> analyzer_;
+    mutable std::mutex analyzer_mu_;
+    ChangeBus bus_;
+};
+
+class Account : public std::enable_shared_from_this<Account> {
+  public:
+    ~Account();
+    const std::string& id() const { return id_; }
+    std::string domain() const;
+
+    StoreResult<std::vector<MailboxInfo>> list_mailboxes();
+    StoreResult<MailboxInfo> mailbox_info(std::string_view name);
+    // Creates the mailbox and missing parents. exists / invalid_name.
+    StoreResult<MailboxInfo> create_mailbox(std::string_view name, std::uint32_t special_use = 0);
+    // Deletes the mailbox and its messages. INBOX cannot be deleted; not_empty when it has
+    // child mailboxes (the IMAP layer decides whether to delete those first).
+    StoreStatus delete_mailbox(std::string_view name);
+    // Renames a mailbox and its whole subtree; UIDVALIDITY is kept. Not for INBOX: use
+    // move_all_messages (RFC 3501 §6.3.5 INBOX rename semantics).
+    StoreStatus rename_mailbox(std::string_view from, std::string_view to);
+    // Moves every message of `from` into `to` (created if missing); returns how many.
+    StoreResult<std::uint32_t> move_all_messages(std::string_view from, std::string_view to);
+    StoreStatus set_subscribed(std::string_view name, bool subscribed);
+    StoreStatus set_special_use(std::string_view name, std::uint32_t special_use);
+    StoreResult<MailboxStatus> status(std::string_view name);
+    StoreResult<std::shared_ptr<Mailbox>> open_mailbox(std::string_view name);
+
+    // Quota limits come from the directory (account class); 0 = unlimited. Not persisted.
+    void set_quota(std::uint64_t bytes_limit, std::uint64_t messages_limit);
+    StoreResult<QuotaInfo> quota();
+    // over_quota if adding `bytes` in `messages` would exceed a limit.
+    StoreStatus check_quota(std::uint64_t bytes, std::uint64_t messages = 1);
+
+    // Memory held by loaded views of this account.
+    std::size_t view_memory_bytes();
+
+  private:
+    friend class Store;
+    friend class Mailbox;
+    Account(Store& store, std::string id, std::unique_ptr<engine::AccountIndex> index);
+    std::shared_ptr<MailboxView> loaded_view(std::int64_t mailbox_id);
+    StoreResult<std::shared_ptr<MailboxView>> get_view(std::int64_t mailbox_id);
+    void linger(std::shared_ptr<MailboxView> view);
+    void purge_lingering();
+    void publish_mailbox_event(ChangeEvent::Kind kind, const engine::MailboxRow& mb,
+                               std::string old_name = {});
+    StoreResult<engine::MailboxRow> find_row(std::string_view name);
+    void drop_refs(const std::vector<engine::MessageRow>& rows);
+
+    Store& store_;
+    const std::string id_;
+    std::unique_ptr<engine::AccountIndex> index_;
+    std::atomic<std::uint64_t> quota_bytes_{0};
+    std::atomic<std::uint64_t> quota_messages_{0};
+    std::mutex views_mu_;
+    std::map<std::int64_t, std::weak_ptr<MailboxView>> views_;
+    std::vector<std::pair<std::chrono::steady_clock::time_point, std::shared_ptr<MailboxView>>>
+        lingering_;
+};
+
+// A handle on one mailbox of an account. Cheap; many may exist for one mailbox. Survives
+// renames (it is bound to the mailbox id); operations on a deleted mailbox fail not_found.
+class Mailbox {
+  public:
+    Mailbox(std::shared_ptr<Account> account, std::int64_t id)
+        : account_(std::move(account)), id_(id) {}
+    Account& account() { return *account_; }
+    std::int64_t id() const { return id_; }
+    StoreResult<MailboxInfo> info();
+    StoreResult<MailboxStatus> status();
+
+    // Opens a session cursor on the shared view (SELECT): loads the view on first use.
+    StoreResult<std::unique_ptr<ViewSession>> open_session();
+    // Claims \Recent for the caller: returns the UIDs that were recent and clears them for
+    // everyone else (RFC 3501 §2.3.2; only one session sees a message as recent).
+    StoreResult<UidSet> claim_recent();
+
+    StoreResult<AppendResult> append(std::string_view raw, const AppendOptions& options = {});
+    // COPY/MOVE to a mailbox of the same or another account. Bodies are never copied.
+    StoreResult<CopyResult> copy(const UidSet& uids, Mailbox& dest);
+    StoreResult<CopyResult> move(const UidSet& uids, Mailbox& dest);
+    // STORE: with `unchanged_since`, messages modified after it are left alone and listed in
+    // `modified` (RFC 7162 §3.1.3).
+    StoreResult<StoreFlagsResult> store_flags(const UidSet& uids, FlagOp op, const Flags& flags,
+                                              std::optional<ModSeq> unchanged_since = std::nullopt);
+    // Removes messages with \Deleted (only those in `uids` when given: UID EXPUNGE).
+    StoreResult<std::vector<Uid>> expunge(const std::optional<UidSet>& uids = std::nullopt);
+
+    StoreResult<MessageMeta> message(Uid uid);
+    // Metadata of many messages (FETCH FLAGS/ENVELOPE/...); missing UIDs are skipped.
+    StoreResult<std::vector<MessageMeta>> messages(const UidSet& uids, bool with_cached = false);
+    StoreResult<std::string> fetch_body(Uid uid);
+    // BODY[]<offset.length>: bytes past the end are simply not returned.
+    StoreResult<std::string> fetch_range(Uid uid, std::uint64_t offset, std::uint64_t length);
+    StoreResult<std::string> fetch_header(Uid uid);
+    StoreResult<std::vector<MimePart>> parts(Uid uid);
+    StoreResult<std::string> fetch_part(Uid uid, std::string_view section, PartRegion region);
+
+    StoreResult<std::vector<Uid>> search(const SearchKey& key);
+    StoreResult<std::vector<Uid>> sort(const std::vector<SortCriterion>& criteria,
+                                       const SearchKey& key);
+    StoreResult<ChangesSince> changes_since(ModSeq modseq);
+
+  private:
+    friend class Store;
+    // Inserts a message whose body is already durable and referenced under proto.guid;
+    // on failure drops that reference again.
+    static StoreResult<AppendResult> commit_append(Account& account, std::int64_t mailbox_id,
+                                                   engine::MessageRow proto,
+                                                   const MessageAnalysis& analysis,
+                                                   const Flags& flags);
+    StoreResult<engine::MessageRow> row(Uid uid);
+    StoreResult<std::string> read(const engine::MessageRow& row);
+    StoreResult<CopyResult> copy_impl(const UidSet& uids, Mailbox& dest, bool move);
+    StoreResult<std::vector<Uid>> expunge_rows(const std::optional<UidSet>& uids,
+                                               bool only_deleted);
+
+    std::shared_ptr<Account> account_;
+    std::int64_t id_;
+};
+
+}  // namespace postern::store

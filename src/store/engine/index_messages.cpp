@@ -1,0 +1,336 @@
+// Message rows of the account index: insert/copy/move/delete, flags and MODSEQ, the expunge
+// log and change queries (RFC 3501 §6.4, RFC 7162 §3.1 CONDSTORE and §3.2 QRESYNC).
+#include <chrono>
+#include <cstring>
+
+#include "base/encoding.h"
+#include "base/random.h"
+#include "base/strings.h"
+#include "store/engine/account_index.h"
+#include "store/engine/text_fold.h"
+
+namespace postern::store::engine {
+namespace {
+
+constexpr std::string_view kRowCols =
+    "id, uid, guid, store_id, body_hash, size, internal_date, save_date, flags, keywords, "
+    "modseq, text_id, header_size";
+
+MessageRow row_from(Stmt& s) {
+    MessageRow r;
+    r.id = s.i64(0);
+    r.uid = static_cast<Uid>(s.i64(1));
+    r.guid = s.text(2);
+    r.store_id = s.text(3);
+    auto h = s.blob(4);
+    if (h.size() == r.hash.size())
+        std::memcpy(r.hash.data(), h.data(), h.size());
+    r.size = static_cast<std::uint64_t>(s.i64(5));
+    r.internal_date = s.i64(6);
+    r.save_date = s.i64(7);
+    r.flags = static_cast<std::uint32_t>(s.i64(8));
+    r.keywords = static_cast<std::uint64_t>(s.i64(9));
+    r.modseq = static_cast<ModSeq>(s.i64(10));
+    r.text_id = s.i64(11);
+    r.header_size = static_cast<std::uint64_t>(s.i64(12));
+    return r;
+}
+
+std::string header_values(const MessageAnalysis& a, std::string_view name) {
+    std::string out;
+    for (auto& [n, v] : a.headers) {
+        if (!iequals(n, name))
+            continue;
+        if (!out.empty())
+            out += ' ';
+        out += v;
+    }
+    return out;
+}
+
+std::string other_headers(const MessageAnalysis& a) {
+    std::string out;
+    for (auto& [n, v] : a.headers) {
+        if (iequals(n, "from") || iequals(n, "to") || iequals(n, "cc") || iequals(n, "subject"))
+            continue;
+        out += v;
+        out += '\n';
+    }
+    return out;
+}
+
+std::string_view hash_view(const ContentHash& h) {
+    return {reinterpret_cast<const char*>(h.data()), h.size()};
+}
+
+StoreStatus insert_row(Db& db, MailboxRow& mb, MessageRow& row, const SortKeys& sort,
+                       const std::string& h_from, const std::string& h_to, const std::string& h_cc,
+                       const std::string& h_subject) {
+    if (mb.uidnext == 0 || mb.uidnext == kUidStar)
+        return store_fail(StoreErrc::limit, "mailbox " + mb.name + " has run out of UIDs");
+    row.uid = mb.uidnext++;
+    if (row.guid.empty())
+        row.guid = hex_encode(random_bytes(16));
+    row.modseq = mb.highestmodseq;
+    STORE_TRY(
+        s, db.prepare(
+               "INSERT INTO messages(mailbox_id, uid, guid, store_id, body_hash, size, "
+               "internal_date, save_date, flags, keywords, modseq, text_id, header_size, "
+               "sent_date, s_subject, s_from, s_to, s_cc, s_dfrom, s_dto, h_from, h_to, h_cc, "
+               "h_subject) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+               "?, ?, ?)"));
+    s->bind(1, mb.id)
+        .bind(2, row.uid)
+        .bind(3, row.guid)
+        .bind(4, row.store_id)
+        .bind_blob(5, hash_view(row.hash))
+        .bind(6, static_cast<std::int64_t>(row.size))
+        .bind(7, row.internal_date)
+        .bind(8, row.save_date)
+        .bind(9, row.flags)
+        .bind(10, static_cast<std::int64_t>(row.keywords))
+        .bind(11, static_cast<std::int64_t>(row.modseq))
+        .bind(12, row.text_id)
+        .bind(13, static_cast<std::int64_t>(row.header_size))
+        .bind(14, sort.date ? sort.date : row.internal_date)
+        .bind(15, fold_text(sort.subject_base))
+        .bind(16, fold_text(sort.from))
+        .bind(17, fold_text(sort.to))
+        .bind(18, fold_text(sort.cc))
+        .bind(19, fold_text(sort.display_from.empty() ? sort.from : sort.display_from))
+        .bind(20, fold_text(sort.display_to.empty() ? sort.to : sort.display_to))
+        .bind(21, h_from)
+        .bind(22, h_to)
+        .bind(23, h_cc)
+        .bind(24, h_subject);
+    STORE_CHECK(s->run());
+    row.id = db.last_rowid();
+    mailbox_count_in(mb, row);
+    return {};
+}
+
+}  // namespace
+
+void mailbox_count_in(MailboxRow& mb, const MessageRow& r) {
+    mb.messages++;
+    mb.size += r.size;
+    if (!(r.flags & kSeen))
+        mb.unseen++;
+    if (r.flags & kDeleted)
+        mb.deleted++;
+}
+
+void mailbox_count_out(MailboxRow& mb, const MessageRow& r) {
+    mb.messages = mb.messages ? mb.messages - 1 : 0;
+    mb.size = mb.size >= r.size ? mb.size - r.size : 0;
+    if (!(r.flags & kSeen) && mb.unseen)
+        mb.unseen--;
+    if ((r.flags & kDeleted) && mb.deleted)
+        mb.deleted--;
+}
+
+std::string encode_parts(const std::vector<MimePart>& parts) {
+    std::string out;
+    for (auto& p : parts) {
+        out += p.section.empty() ? std::string("-") : p.section;
+        out += ' ' + std::to_string(p.header_start) + ' ' + std::to_string(p.body_start) + ' ' +
+               std::to_string(p.body_end) + '\n';
+    }
+    return out;
+}
+
+std::vector<MimePart> decode_parts(std::string_view blob) {
+    std::vector<MimePart> out;
+    for (auto line : split(blob, '\n')) {
+        auto f = split(line, ' ');
+        if (f.size() != 4)
+            continue;
+        MimePart p;
+        p.section = f[0] == "-" ? std::string() : std::string(f[0]);
+        p.header_start = parse_uint(f[1]).value_or(0);
+        p.body_start = parse_uint(f[2]).value_or(0);
+        p.body_end = parse_uint(f[3]).value_or(0);
+        out.push_back(std::move(p));
+    }
+    return out;
+}
+
+StoreStatus index_insert_message(Db& db, MailboxRow& mb, MessageRow& row,
+                                 const MessageAnalysis& a) {
+    auto from = header_values(a, "from"), to = header_values(a, "to"), cc = header_values(a, "cc"),
+         subject = header_values(a, "subject");
+    row.text_id = 0;
+    STORE_CHECK(insert_row(db, mb, row, a.sort, fold_text(from), fold_text(to), fold_text(cc),
+                           fold_text(subject)));
+    row.text_id = row.id;
+    STORE_TRY(t, db.prepare("UPDATE messages SET text_id=? WHERE id=?"));
+    STORE_CHECK(t->bind(1, row.id).bind(2, row.id).run());
+    STORE_TRY(
+        d, db.prepare(
+               "INSERT INTO message_data(id, envelope, bodystructure, parts) VALUES(?, ?, ?, ?)"));
+    STORE_CHECK(d->bind(1, row.id)
+                    .bind_blob(2, a.envelope)
+                    .bind_blob(3, a.bodystructure)
+                    .bind_blob(4, encode_parts(a.parts))
+                    .run());
+    STORE_TRY(f, db.prepare("INSERT INTO fts(rowid, h_from, h_to, h_cc, h_subject, headers, body) "
+                            "VALUES(?, ?, ?, ?, ?, ?, ?)"));
+    return f->bind(1, row.id)
+        .bind(2, from)
+        .bind(3, to)
+        .bind(4, cc)
+        .bind(5, subject)
+        .bind(6, other_headers(a))
+        .bind(7, a.body_text)
+        .run();
+}
+
+StoreStatus index_copy_message(Db& db, MailboxRow& mb, MessageRow& row, std::int64_t src_id) {
+    STORE_TRY(s,
+              db.prepare("SELECT sent_date, s_subject, s_from, s_to, s_cc, s_dfrom, s_dto, h_from, "
+                         "h_to, h_cc, h_subject, text_id FROM messages WHERE id=?"));
+    s->bind(1, src_id);
+    STORE_TRY(found, s->step());
+    if (!found)
+        return store_fail(StoreErrc::expunged, "source message is gone");
+    // The sort strings are stored folded already; folding is idempotent.
+    SortKeys k;
+    k.date = s->i64(0);
+    k.subject_base = s->text(1);
+    k.from = s->text(2);
+    k.to = s->text(3);
+    k.cc = s->text(4);
+    k.display_from = s->text(5);
+    k.display_to = s->text(6);
+    std::string hf = s->text(7), ht = s->text(8), hc = s->text(9), hs = s->text(10);
+    row.text_id = s->i64(11);
+    s->reset();
+    STORE_CHECK(insert_row(db, mb, row, k, hf, ht, hc, hs));
+    STORE_TRY(d,
+              db.prepare("INSERT INTO message_data(id, envelope, bodystructure, parts) "
+                         "SELECT ?, envelope, bodystructure, parts FROM message_data WHERE id=?"));
+    return d->bind(1, row.id).bind(2, src_id).run();
+}
+
+StoreResult<std::vector<MessageRow>> index_messages(Db& db, std::int64_t mailbox_id,
+                                                    const UidSet& uids) {
+    std::vector<MessageRow> out;
+    STORE_TRY(s,
+              db.prepare("SELECT " + std::string(kRowCols) +
+                         " FROM messages WHERE mailbox_id=? AND uid BETWEEN ? AND ? ORDER BY uid"));
+    for (auto [lo, hi] : uids.ranges()) {
+        s->reset();
+        s->bind(1, mailbox_id).bind(2, lo).bind(3, hi);
+        for (;;) {
+            STORE_TRY(row, s->step());
+            if (!row)
+                break;
+            out.push_back(row_from(*s));
+        }
+    }
+    return out;
+}
+
+StoreResult<std::optional<MessageRow>> index_message(Db& db, std::int64_t mailbox_id, Uid uid) {
+    STORE_TRY(s, db.prepare("SELECT " + std::string(kRowCols) +
+                            " FROM messages WHERE mailbox_id=? AND uid=?"));
+    s->bind(1, mailbox_id).bind(2, uid);
+    STORE_TRY(row, s->step());
+    if (!row)
+        return std::optional<MessageRow>();
+    auto r = row_from(*s);
+    s->reset();
+    return std::optional<MessageRow>(std::move(r));
+}
+
+StoreStatus index_update_flags(Db& db, std::int64_t id, std::uint32_t flags, std::uint64_t keywords,
+                               ModSeq modseq) {
+    STORE_TRY(s, db.prepare("UPDATE messages SET flags=?, keywords=?, modseq=? WHERE id=?"));
+    return s->bind(1, flags)
+        .bind(2, static_cast<std::int64_t>(keywords))
+        .bind(3, static_cast<std::int64_t>(modseq))
+        .bind(4, id)
+        .run();
+}
+
+StoreStatus index_delete_message(Db& db, std::int64_t mailbox_id, const MessageRow& row,
+                                 ModSeq modseq, bool log_expunge) {
+    STORE_TRY(s, db.prepare("DELETE FROM messages WHERE id=?"));
+    STORE_CHECK(s->bind(1, row.id).run());
+    STORE_TRY(d, db.prepare("DELETE FROM message_data WHERE id=?"));
+    STORE_CHECK(d->bind(1, row.id).run());
+    if (!log_expunge)
+        return {};
+    STORE_TRY(
+        e, db.prepare("INSERT OR REPLACE INTO expunged(mailbox_id, uid, modseq) VALUES(?, ?, ?)"));
+    return e->bind(1, mailbox_id).bind(2, row.uid).bind(3, static_cast<std::int64_t>(modseq)).run();
+}
+
+StoreStatus index_move_message(Db& db, const MessageRow& row, std::int64_t src_mailbox,
+                               ModSeq src_modseq, MailboxRow& dest, Uid& new_uid) {
+    ModSeq modseq = dest.highestmodseq;
+    if (dest.uidnext == 0 || dest.uidnext == kUidStar)
+        return store_fail(StoreErrc::limit, "mailbox " + dest.name + " has run out of UIDs");
+    new_uid = dest.uidnext++;
+    // The row keeps its id, guid and text: a move is not a new message for sync or FTS.
+    STORE_TRY(s, db.prepare("UPDATE messages SET mailbox_id=?, uid=?, modseq=? WHERE id=?"));
+    STORE_CHECK(s->bind(1, dest.id)
+                    .bind(2, new_uid)
+                    .bind(3, static_cast<std::int64_t>(modseq))
+                    .bind(4, row.id)
+                    .run());
+    mailbox_count_in(dest, row);
+    STORE_TRY(
+        e, db.prepare("INSERT OR REPLACE INTO expunged(mailbox_id, uid, modseq) VALUES(?, ?, ?)"));
+    return e->bind(1, src_mailbox)
+        .bind(2, row.uid)
+        .bind(3, static_cast<std::int64_t>(src_modseq))
+        .run();
+}
+
+StoreResult<std::string> index_envelope(Db& db, std::int64_t id, std::string* bodystructure,
+                                        std::vector<MimePart>* parts) {
+    STORE_TRY(s, db.prepare("SELECT envelope, bodystructure, parts FROM message_data WHERE id=?"));
+    s->bind(1, id);
+    STORE_TRY(row, s->step());
+    if (!row)
+        return store_fail(StoreErrc::expunged, "message data is gone");
+    std::string env = s->blob(0);
+    if (bodystructure)
+        *bodystructure = s->blob(1);
+    if (parts)
+        *parts = decode_parts(s->blob(2));
+    s->reset();
+    return env;
+}
+
+StoreResult<std::vector<Uid>> index_vanished_since(Db& db, std::int64_t mailbox_id, ModSeq since) {
+    STORE_TRY(s,
+              db.prepare("SELECT uid FROM expunged WHERE mailbox_id=? AND modseq>? ORDER BY uid"));
+    s->bind(1, mailbox_id).bind(2, static_cast<std::int64_t>(since));
+    std::vector<Uid> out;
+    for (;;) {
+        STORE_TRY(row, s->step());
+        if (!row)
+            break;
+        out.push_back(static_cast<Uid>(s->i64(0)));
+    }
+    return out;
+}
+
+StoreResult<std::vector<MessageRow>> index_changed_since(Db& db, std::int64_t mailbox_id,
+                                                         ModSeq since) {
+    STORE_TRY(s, db.prepare("SELECT " + std::string(kRowCols) +
+                            " FROM messages WHERE mailbox_id=? AND modseq>? ORDER BY uid"));
+    s->bind(1, mailbox_id).bind(2, static_cast<std::int64_t>(since));
+    std::vector<MessageRow> out;
+    for (;;) {
+        STORE_TRY(row, s->step());
+        if (!row)
+            break;
+        out.push_back(row_from(*s));
+    }
+    return out;
+}
+
+}  // namespace postern::store::engine

@@ -1,0 +1,253 @@
+// Low layers of the store: record format, container files, free-space allocation, UID sets,
+// text folding and mailbox name validation.
+#include <filesystem>
+#include <random>
+#include <set>
+
+#include <gtest/gtest.h>
+
+#include "base/random.h"
+#include "store/api/types.h"
+#include "store/engine/account_index.h"
+#include "store/engine/container.h"
+#include "store/engine/index_search.h"
+#include "store/engine/record.h"
+#include "store/engine/space_allocator.h"
+#include "store/engine/text_fold.h"
+
+namespace postern::store::engine {
+namespace {
+
+TEST(Record, HeaderRoundTripAndRejectsDamage) {
+    RecordHeader h;
+    h.flags = kRecordZstd;
+    h.stored_size = 1234;
+    h.raw_size = 5678;
+    h.written_at = 1700000000;
+    h.hash = content_hash("hello");
+    h.payload_crc = 0xDEADBEEF;
+    auto bytes = encode_record_header(h);
+    ASSERT_EQ(bytes.size(), kRecordHeaderSize);
+    auto back = decode_record_header(bytes);
+    ASSERT_TRUE(back);
+    EXPECT_EQ(back->stored_size, 1234u);
+    EXPECT_EQ(back->raw_size, 5678u);
+    EXPECT_EQ(back->written_at, 1700000000);
+    EXPECT_EQ(back->hash, h.hash);
+    EXPECT_EQ(back->flags, kRecordZstd);
+    // Every single-byte flip in the checksummed part must be caught.
+    for (std::size_t i = 0; i < 76; ++i) {
+        auto bad = bytes;
+        bad[i] = static_cast<char>(bad[i] ^ 0x01);
+        EXPECT_FALSE(decode_record_header(bad)) << "flip at " << i;
+    }
+    EXPECT_FALSE(decode_record_header(bytes.substr(0, 40)));
+}
+
+TEST(Record, CompressionOnlyWhenItPays) {
+    std::string text;
+    for (int i = 0; i < 500; ++i)
+        text += "the quick brown fox jumps over the lazy dog\r\n";
+    auto c = prepare_body(text, true, 1024, 3);
+    EXPECT_EQ(c.flags, kRecordZstd);
+    EXPECT_LT(c.payload.size(), text.size() / 4);
+    RecordHeader h;
+    h.flags = c.flags;
+    h.raw_size = c.raw_size;
+    EXPECT_EQ(decode_payload(h, c.payload).value(), text);
+
+    auto noise = random_bytes(8192);  // incompressible: stored raw
+    auto n = prepare_body(noise, true, 1024, 3);
+    EXPECT_EQ(n.flags, 0);
+    EXPECT_EQ(n.payload, noise);
+
+    auto small = prepare_body("tiny", true, 1024, 3);  // under the threshold
+    EXPECT_EQ(small.flags, 0);
+    auto off = prepare_body(text, false, 1024, 3);  // compression disabled
+    EXPECT_EQ(off.flags, 0);
+    EXPECT_EQ(off.hash, c.hash);  // the content address never depends on compression
+
+    h.raw_size = text.size() + 1;  // a lying header is corruption, not a crash
+    EXPECT_FALSE(decode_payload(h, c.payload));
+    EXPECT_FALSE(decode_payload(h, "garbage that is not zstd"));
+}
+
+class ContainerTest : public ::testing::Test {
+  protected:
+    void SetUp() override {
+        dir_ = std::filesystem::temp_directory_path() / ("postern-cont-" + random_token(8));
+        std::filesystem::create_directories(dir_);
+    }
+    void TearDown() override { std::filesystem::remove_all(dir_); }
+    std::filesystem::path dir_;
+    std::string store_id_ = std::string(32, 'a');
+};
+
+TEST_F(ContainerTest, WriteReadScanAndDetectCorruption) {
+    auto c = Container::create(dir_ / "0000.pcf", store_id_, 0, false);
+    ASSERT_TRUE(c);
+    std::uint64_t off = kContainerHeaderSize;
+    std::vector<std::pair<std::uint64_t, PreparedBody>> written;
+    for (int i = 0; i < 5; ++i) {
+        auto body = prepare_body("body number " + std::to_string(i) + std::string(100 * i, 'x'),
+                                 true, 64, 3);
+        RecordHeader h;
+        h.flags = body.flags;
+        h.stored_size = body.payload.size();
+        h.raw_size = body.raw_size;
+        h.hash = body.hash;
+        h.payload_crc = body.payload_crc;
+        ASSERT_TRUE((*c)->write_record(off, h, body.payload));
+        written.emplace_back(off, body);
+        off += record_extent(body.payload.size());
+    }
+    for (auto& [o, b] : written) {
+        auto r = (*c)->read_record(o, &b.hash);
+        ASSERT_TRUE(r) << r.error().to_string();
+        EXPECT_EQ(r->payload, b.payload);
+    }
+    // Asking for the wrong content at a valid record is caught (freed and reused space).
+    EXPECT_EQ((*c)->read_record(written[1].first, &written[0].second.hash).error().code,
+              StoreErrc::corrupt);
+    // Garbage between records does not stop the scan.
+    int seen = 0;
+    ASSERT_TRUE((*c)->scan(off, [&](const Container::ScanItem& it) {
+        EXPECT_TRUE(it.payload_ok);
+        ++seen;
+        return true;
+    }));
+    EXPECT_EQ(seen, 5);
+    // Flip a payload byte: read fails with corrupt, scan reports the record as damaged.
+    ASSERT_TRUE((*c)->write_raw(written[2].first + kRecordHeaderSize + 3, "\x7f"));
+    auto bad = (*c)->read_record(written[2].first, &written[2].second.hash);
+    ASSERT_FALSE(bad);
+    EXPECT_EQ(bad.error().code, StoreErrc::corrupt);
+    int damaged = 0;
+    ASSERT_TRUE((*c)->scan(off, [&](const Container::ScanItem& it) {
+        damaged += it.payload_ok ? 0 : 1;
+        return true;
+    }));
+    EXPECT_EQ(damaged, 1);
+    // Reading past the end is a clean error.
+    EXPECT_FALSE((*c)->read_record(off + 4096));
+    // Reopen checks the header and the owning store.
+    c->reset();
+    EXPECT_TRUE(Container::open(dir_ / "0000.pcf", store_id_, 0));
+    EXPECT_EQ(Container::open(dir_ / "0000.pcf", std::string(32, 'b'), 0).error().code,
+              StoreErrc::corrupt);
+    EXPECT_EQ(Container::open(dir_ / "0001.pcf", store_id_, 1).error().code, StoreErrc::not_found);
+}
+
+TEST(SpaceAllocator, MostFreeContainerBestFitAndCoalescing) {
+    const std::uint64_t kMax = 64 * 1024;
+    SpaceAllocator a(kMax, 3, 64);
+    auto p1 = a.allocate(1024);
+    ASSERT_TRUE(p1);
+    EXPECT_TRUE(p1->new_container);
+    EXPECT_EQ(p1->extent.container, 0u);
+    EXPECT_EQ(p1->extent.offset, 64u);
+    auto p2 = a.allocate(2048);
+    auto p3 = a.allocate(1024);
+    ASSERT_TRUE(p2 && p3);
+    EXPECT_EQ(p2->extent.offset, 64u + 1024);
+    // Free the middle one: the hole is reused for a body that fits.
+    a.release(p2->extent);
+    EXPECT_EQ(a.holes(0).size(), 1u);
+    auto p4 = a.allocate(1024);
+    ASSERT_TRUE(p4);
+    EXPECT_EQ(p4->extent.offset, p2->extent.offset);
+    // Neighbouring holes merge; a hole at the tail shrinks the end instead.
+    a.release(p4->extent);
+    a.release(p1->extent);
+    auto holes = a.holes(0);
+    ASSERT_EQ(holes.size(), 1u);
+    EXPECT_EQ(holes[0].offset, 64u);
+    EXPECT_EQ(holes[0].length, 3072u);
+    a.release(p3->extent);
+    EXPECT_TRUE(a.holes(0).empty());
+    EXPECT_EQ(a.end_of(0), 64u);
+    auto changes = a.take_changes();
+    EXPECT_FALSE(changes.empty());
+    EXPECT_TRUE(a.take_changes().empty());
+}
+
+TEST(SpaceAllocator, FillsThenReportsFull) {
+    const std::uint64_t kMax = 4096;
+    SpaceAllocator a(kMax, 2, 64);
+    std::vector<Extent> got;
+    for (;;) {
+        auto p = a.allocate(1000);
+        if (!p)
+            break;
+        got.push_back(p->extent);
+        ASSERT_LT(got.size(), 100u);
+    }
+    // (4096-64)/1000 = 4 per container, 2 containers.
+    EXPECT_EQ(got.size(), 8u);
+    EXPECT_FALSE(a.allocate(kMax));  // larger than a container can ever hold
+    // Records never overlap.
+    std::set<std::pair<std::uint32_t, std::uint64_t>> starts;
+    for (auto& e : got)
+        EXPECT_TRUE(starts.insert({e.container, e.offset}).second);
+    // Deleting makes room again (the store is full, not broken).
+    a.release(got[5]);
+    EXPECT_TRUE(a.allocate(1000));
+}
+
+TEST(SpaceAllocator, NewBodiesGoToTheContainerWithMostFreeSpace) {
+    SpaceAllocator a(10'000, 4, 64);
+    a.load_container(0, 9000);
+    a.load_container(1, 2000);
+    a.load_hole({0, 100, 5000});
+    // Container 0: 1000 tail + 5000 hole = 6000 free; container 1: 8000 free.
+    auto p = a.allocate(500);
+    ASSERT_TRUE(p);
+    EXPECT_EQ(p->extent.container, 1u);
+    EXPECT_FALSE(p->new_container);
+}
+
+TEST(UidSetTest, RangesMergeAndResolveStar) {
+    UidSet s;
+    s.add_range(5, 1).add(9).add_range(12, kUidStar).add(6).add(10);
+    EXPECT_EQ(s.to_string(), "1:6,9:10,12:*");
+    EXPECT_TRUE(s.contains(3));
+    EXPECT_FALSE(s.contains(7));
+    EXPECT_TRUE(s.contains(4000000000u));
+    EXPECT_EQ(s.resolved(20).to_string(), "1:6,9:10,12:20");
+    // "12:*" with a highest UID of 8 means 8:12 (RFC 3501 §9).
+    EXPECT_EQ(s.resolved(8).to_string(), "1:6,8:12");
+    EXPECT_EQ(UidSet::of({0}).to_string(), "");
+    EXPECT_EQ(UidSet::range(3, 3).count(), 1u);
+    EXPECT_EQ(UidSet::all().resolved(0).to_string(), "1");
+}
+
+TEST(TextFold, CaseAndDiacritics) {
+    EXPECT_EQ(fold_text("Café MÜLLER"), "cafe muller");
+    EXPECT_EQ(fold_text("Ångström"), "angstrom");
+    EXPECT_EQ(fold_text("ASCII Only"), "ascii only");
+    EXPECT_EQ(fold_tokens("Hello, wörld! 42x"),
+              (std::vector<std::string>{"hello", "world", "42x"}));
+    EXPECT_EQ(fold_text(std::string("\xff\xfe bad", 6)).find("bad") != std::string::npos, true);
+    EXPECT_EQ(fts_query("body", "Café mül"), "{body} : \"cafe mul\" *");
+    EXPECT_EQ(fts_query("", "!!!"), "");
+}
+
+TEST(MailboxName, Validation) {
+    EXPECT_EQ(normalize_mailbox_name("inbox").value(), "INBOX");
+    EXPECT_EQ(normalize_mailbox_name("Inbox/Sub").value(), "INBOX/Sub");
+    EXPECT_EQ(normalize_mailbox_name("Archive/2024/Q1").value(), "Archive/2024/Q1");
+    EXPECT_EQ(normalize_mailbox_name("Entwürfe").value(), "Entwürfe");
+    for (const std::string& bad :
+         std::vector<std::string>{"", "/a", "a/", "a//b",
+                                  "a\x01"
+                                  "b",
+                                  "a*", "a%b", std::string(1001, 'x'), std::string("\xc3\x28", 2),
+                                  std::string("\xe0\x80\x80", 3), "a/../b"}) {
+        auto r = normalize_mailbox_name(bad);
+        ASSERT_FALSE(r) << bad;
+        EXPECT_EQ(r.error().code, StoreErrc::invalid_name);
+    }
+}
+
+}  // namespace
+}  // namespace postern::store::engine

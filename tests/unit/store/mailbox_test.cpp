@@ -1,0 +1,135 @@
+// Mailbox hierarchy through the public API: create/rename/delete/subscribe/special-use,
+// INBOX rules, UIDVALIDITY, errors.
+#include <set>
+
+#include "store_fixture.h"
+
+namespace postern::store::testing {
+namespace {
+
+std::set<std::string> names(Account& a) {
+    std::set<std::string> out;
+    auto list = a.list_mailboxes().value();
+    for (auto& m : list)
+        out.insert(m.name);
+    return out;
+}
+
+TEST_F(StoreTest, NewAccountHasOnlyInbox) {
+    open();
+    auto a = account("bob@example.com");
+    EXPECT_EQ(names(*a), (std::set<std::string>{"INBOX"}));
+    auto st = a->status("inbox");
+    ASSERT_TRUE(st);
+    EXPECT_EQ(st->messages, 0u);
+    EXPECT_EQ(st->uidnext, 1u);
+    EXPECT_NE(st->uidvalidity, 0u);
+}
+
+TEST_F(StoreTest, CreateMakesParentsAndRejectsDuplicatesAndBadNames) {
+    open();
+    auto a = account("bob@example.com");
+    auto made = a->create_mailbox("Archive/2024/Q1", kArchive);
+    ASSERT_TRUE(made) << made.error().to_string();
+    EXPECT_EQ(made->special_use, static_cast<std::uint32_t>(kArchive));
+    EXPECT_EQ(names(*a),
+              (std::set<std::string>{"INBOX", "Archive", "Archive/2024", "Archive/2024/Q1"}));
+    EXPECT_TRUE(a->mailbox_info("Archive").value().has_children);
+    EXPECT_FALSE(a->mailbox_info("Archive/2024/Q1").value().has_children);
+    EXPECT_EQ(a->create_mailbox("Archive/2024").error().code, StoreErrc::exists);
+    EXPECT_EQ(a->create_mailbox("INBOX").error().code, StoreErrc::exists);
+    EXPECT_EQ(a->create_mailbox("a//b").error().code, StoreErrc::invalid_name);
+    EXPECT_EQ(a->create_mailbox(std::string("x\0y", 3)).error().code, StoreErrc::invalid_name);
+    // Distinct mailboxes get distinct UIDVALIDITY and guids.
+    auto i1 = a->mailbox_info("Archive").value(), i2 = a->mailbox_info("Archive/2024").value();
+    EXPECT_NE(i1.uidvalidity, i2.uidvalidity);
+    EXPECT_NE(i1.guid, i2.guid);
+}
+
+TEST_F(StoreTest, RenameMovesSubtreeAndKeepsIdentity) {
+    open();
+    auto a = account("bob@example.com");
+    ASSERT_TRUE(a->create_mailbox("Work/Projects/X"));
+    auto before = a->mailbox_info("Work/Projects").value();
+    auto box = a->open_mailbox("Work/Projects/X").value();
+    ASSERT_TRUE(box->append(make_message(500, 1)));
+    ASSERT_TRUE(a->rename_mailbox("Work", "Old/Work"));
+    EXPECT_EQ(names(*a), (std::set<std::string>{"INBOX", "Old", "Old/Work", "Old/Work/Projects",
+                                                "Old/Work/Projects/X"}));
+    auto after = a->mailbox_info("Old/Work/Projects").value();
+    EXPECT_EQ(after.uidvalidity, before.uidvalidity);
+    EXPECT_EQ(after.guid, before.guid);
+    // The handle follows the mailbox through the rename.
+    EXPECT_EQ(box->info().value().name, "Old/Work/Projects/X");
+    EXPECT_EQ(box->status().value().messages, 1u);
+    EXPECT_EQ(a->rename_mailbox("Nope", "X").error().code, StoreErrc::not_found);
+    EXPECT_EQ(a->rename_mailbox("Old", "INBOX").error().code, StoreErrc::exists);
+    EXPECT_EQ(a->rename_mailbox("Old", "Old/Work/Inside").error().code, StoreErrc::invalid_name);
+    ASSERT_TRUE(a->create_mailbox("Taken"));
+    EXPECT_EQ(a->rename_mailbox("Old/Work", "Taken").error().code, StoreErrc::exists);
+    EXPECT_EQ(a->rename_mailbox("INBOX", "Other").error().code, StoreErrc::invalid_name);
+}
+
+TEST_F(StoreTest, InboxRenameByMovingAllMessages) {
+    open();
+    auto a = account("bob@example.com");
+    auto inbox = a->open_mailbox("INBOX").value();
+    for (unsigned i = 0; i < 3; ++i)
+        ASSERT_TRUE(inbox->append(make_message(400, i)));
+    auto moved = a->move_all_messages("INBOX", "Old-Inbox");
+    ASSERT_TRUE(moved) << moved.error().to_string();
+    EXPECT_EQ(*moved, 3u);
+    EXPECT_EQ(a->status("INBOX").value().messages, 0u);
+    EXPECT_EQ(a->status("Old-Inbox").value().messages, 3u);
+}
+
+TEST_F(StoreTest, DeleteRules) {
+    open();
+    auto a = account("bob@example.com");
+    EXPECT_EQ(a->delete_mailbox("INBOX").error().code, StoreErrc::invalid_name);
+    EXPECT_EQ(a->delete_mailbox("Missing").error().code, StoreErrc::not_found);
+    ASSERT_TRUE(a->create_mailbox("P/C"));
+    EXPECT_EQ(a->delete_mailbox("P").error().code, StoreErrc::not_empty);
+    auto c = a->open_mailbox("P/C").value();
+    ASSERT_TRUE(c->append(make_message(300, 9)));
+    auto uv = a->mailbox_info("P/C").value().uidvalidity;
+    ASSERT_TRUE(a->delete_mailbox("P/C"));
+    ASSERT_TRUE(a->delete_mailbox("P"));
+    EXPECT_EQ(c->status().error().code, StoreErrc::not_found);
+    EXPECT_EQ(a->quota().value().messages_used, 0u);
+    // Re-created mailbox: a new UIDVALIDITY, so clients drop their caches.
+    ASSERT_TRUE(a->create_mailbox("P/C"));
+    EXPECT_GT(a->mailbox_info("P/C").value().uidvalidity, uv);
+}
+
+TEST_F(StoreTest, SubscriptionsAndSpecialUse) {
+    open();
+    auto a = account("bob@example.com");
+    ASSERT_TRUE(a->create_mailbox("Sent", kSent));
+    ASSERT_TRUE(a->set_subscribed("Sent", true));
+    EXPECT_TRUE(a->mailbox_info("Sent").value().subscribed);
+    ASSERT_TRUE(a->set_subscribed("Sent", false));
+    EXPECT_FALSE(a->mailbox_info("Sent").value().subscribed);
+    ASSERT_TRUE(a->set_special_use("Sent", kSent | kArchive));
+    EXPECT_EQ(a->mailbox_info("Sent").value().special_use,
+              static_cast<std::uint32_t>(kSent | kArchive));
+    EXPECT_EQ(a->set_subscribed("Nope", true).error().code, StoreErrc::not_found);
+}
+
+TEST_F(StoreTest, AccountsAreIsolatedAndPersist) {
+    open();
+    ASSERT_TRUE(account("a@x.org")->create_mailbox("OnlyA"));
+    EXPECT_EQ(names(*account("b@x.org")), (std::set<std::string>{"INBOX"}));
+    open();  // reopen the whole store
+    EXPECT_EQ(names(*account("a@x.org")), (std::set<std::string>{"INBOX", "OnlyA"}));
+    auto ids = store_->account_ids();
+    EXPECT_EQ(ids, (std::vector<std::string>{"a@x.org", "b@x.org"}));
+    EXPECT_EQ(store_->account("").error().code, StoreErrc::invalid_argument);
+    // A second process (or Store) on the same root is refused, not corrupting.
+    auto second = Store::open(options_);
+    ASSERT_FALSE(second);
+    EXPECT_EQ(second.error().code, StoreErrc::busy);
+}
+
+}  // namespace
+}  // namespace postern::store::testing

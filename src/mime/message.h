@@ -45,7 +45,7 @@ inline constexpr std::uint32_t junk_header_line = 1u
                                                   << 8;  // continuation with no field to continue
 inline constexpr std::uint32_t depth_limit = 1u << 9;    // would nest deeper than max_depth: leaf
 inline constexpr std::uint32_t part_limit = 1u << 10;    // no more parts allowed: leaf
-inline constexpr std::uint32_t no_boundary = 1u << 11;   // multipart/* without a boundary: leaf
+inline constexpr std::uint32_t no_boundary = 1u << 11;  // multipart/* without usable boundary: leaf
 inline constexpr std::uint32_t encoded_message = 1u << 12;  // message/rfc822 in base64/QP: leaf
 inline constexpr std::uint32_t invalid_content_type = 1u << 13;  // unusable header: default used
 inline constexpr std::uint32_t empty_multipart = 1u << 14;  // multipart/* with no body part: leaf

@@ -13,9 +13,9 @@
 namespace postern::mime {
 namespace {
 
-// RFC 2046 allows 70 characters; longer boundaries are cut to this many, which keeps the
-// look-ahead at a line start bounded and still matches the full delimiter line by prefix.
-constexpr std::size_t kMaxBoundary = 256;
+// RFC 2046 allows 70 characters; a boundary that cannot fit on a 998-character line (RFC 5322
+// §2.1.1) is unusable. This also bounds the look-ahead at a line start.
+constexpr std::size_t kMaxBoundary = 994;
 // A header field name longer than this is not a field name: the line starts the body.
 constexpr std::size_t kMaxNameScan = 998;
 // A non-field line in a header is held until the next line shows whether it was a broken
@@ -430,13 +430,13 @@ class MessageParser::Impl {
             } else {
                 boundary = ct.param("boundary");
             }
-            if (!boundary || boundary->empty()) {
+            if (!boundary || boundary->empty() || boundary->size() > kMaxBoundary) {
                 p.flags |= part_flag::no_boundary;
             } else if (p.depth + 1 > limits_.max_depth) {
                 p.flags |= part_flag::depth_limit;
             } else {
                 p.kind = PartKind::multipart;
-                f.boundary = boundary->substr(0, kMaxBoundary);
+                f.boundary = std::move(*boundary);
                 f.mp = Mp::preamble;
                 update_max_boundary();
                 return;

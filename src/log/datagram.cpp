@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <iterator>
 
 #include <fmt/format.h>
 
@@ -106,9 +107,30 @@ bool take_until(std::string_view& rest, char sep, std::string_view& field) {
 
 }  // namespace
 
+namespace {
+
+// Printable ASCII and TAB: the common case, copied in runs rather than per character.
+bool plain_ascii(char c) {
+    return (c >= 0x20 && c < 0x7F) || c == '\t';
+}
+
+}  // namespace
+
 bool clean_text(std::string_view text, std::string& out, std::size_t max_bytes) {
     std::size_t used = 0;
     for (std::size_t i = 0; i < text.size();) {
+        std::size_t run = i;
+        while (run < text.size() && plain_ascii(text[run]))
+            ++run;
+        if (run > i) {
+            auto n = std::min(run - i, max_bytes - used);
+            out.append(text.substr(i, n));
+            used += n;
+            if (n < run - i)
+                return false;
+            i = run;
+            continue;
+        }
         char32_t cp = 0;
         auto n = utf8_sequence(text, i, cp);
         std::string_view piece;
@@ -133,6 +155,10 @@ bool clean_text(std::string_view text, std::string& out, std::size_t max_bytes) 
 
 bool is_clean_text(std::string_view text) {
     for (std::size_t i = 0; i < text.size();) {
+        if (plain_ascii(text[i])) {
+            ++i;
+            continue;
+        }
         char32_t cp = 0;
         auto n = utf8_sequence(text, i, cp);
         if (n == 0 || is_c0_or_del(cp) || is_c1(cp))
@@ -151,7 +177,8 @@ std::string encode_datagram(const Record& r, std::size_t max_size, bool* truncat
     std::string out;
     out.reserve(std::min(max_size, 128 + r.text.size()));
     out += kDatagramVersion;
-    out += fmt::format(" {} {} ", static_cast<unsigned>(single_level(r.level)), millis);
+    fmt::format_to(std::back_inserter(out), " {} {} ", static_cast<unsigned>(single_level(r.level)),
+                   millis);
     append_field(out, r.host, kMaxHostLength, "unknown", host_char);
     out += ' ';
     append_field(out, r.module, kMaxModuleLength, "UNKNOWN", name_char);

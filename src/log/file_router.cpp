@@ -44,7 +44,9 @@ void FileRouter::write(const Record& record) {
         unmatched_.fetch_add(1, std::memory_order_relaxed);
         return;
     }
-    note(rule_files_[*rule]->append(format_line(record), clock_()));
+    line_.clear();  // one buffer reused for every line: no allocation per record
+    append_line(line_, record);
+    note(rule_files_[*rule]->append(line_, clock_()));
 }
 
 void FileRouter::flush() {

@@ -60,6 +60,7 @@ class FileRouter {
     std::atomic<std::uint64_t> errors_{0};
     mutable std::mutex error_mutex_;
     std::string last_error_;
+    std::string line_;
 };
 
 }  // namespace postern::log

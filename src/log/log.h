@@ -34,9 +34,12 @@ struct Record {
 // "2026-11-22 13:49:08 +0000 08 mx1 SMTP-IN:0000001A: connection accepted from [192.0.2.7]"
 // The date is local time with its UTC offset; the level is two decimal digits.
 std::string format_line(const Record& r);
+// The same, appended to `out` (no newline): lets a writer reuse one buffer per line.
+void append_line(std::string& out, const Record& r);
 
 // Where records go. Implementations must be safe to call from any thread and must not block
-// for long (file sinks queue and write on their own thread).
+// for long (file sinks queue and write on their own thread). flush() returns once everything
+// written before it has been delivered (for files: handed to the kernel).
 class Sink {
   public:
     virtual ~Sink() = default;

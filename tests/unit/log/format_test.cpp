@@ -1,4 +1,6 @@
 // Tests of the log front end: line format, session ids, channels and loggers.
+#include <ctime>
+
 #include <gtest/gtest.h>
 
 #include "log/log.h"
@@ -45,6 +47,34 @@ TEST(FormatLine, SubSecondTimeIsTruncatedNotRounded) {
     Record r{
         utc_time(2026, 1, 1, 0, 0, 0) + std::chrono::milliseconds(999), kInfo, "h", "M", "", "t"};
     EXPECT_EQ(format_line(r), "2026-01-01 00:00:00 +0000 08 h M:00000000: t");
+}
+
+TEST(FormatLine, AppendLineMatchesAndOddLevelsStillPrint) {
+    ScopedTz tz("UTC0");
+    Record r{utc_time(2026, 11, 22, 13, 49, 8), kInfo, "mx1", "IMAP", "1", "t"};
+    std::string out = "prefix|";
+    append_line(out, r);
+    EXPECT_EQ(out, "prefix|" + format_line(r));
+    // Not a level Logger would send, but a Record built by hand must not print garbage.
+    r.level = static_cast<Level>(200);
+    EXPECT_EQ(format_line(r), "2026-11-22 13:49:08 +0000 200 mx1 IMAP:1: t");
+    r.level = static_cast<Level>(0);
+    EXPECT_EQ(format_line(r), "2026-11-22 13:49:08 +0000 00 mx1 IMAP:1: t");
+}
+
+TEST(FormatLine, EveryFieldPaddedAcrossAYear) {
+    ScopedTz tz("UTC0");
+    // One instant per month at varied times: check against an independent strftime.
+    for (int m = 1; m <= 12; ++m) {
+        auto when = utc_time(2026, m, m * 2, m, m * 4, m * 3);
+        Record r{when, kCritical, "h", "M", "s", "x"};
+        auto secs = std::chrono::system_clock::to_time_t(when);
+        char expected[64];
+        struct tm tm {};
+        gmtime_r(&secs, &tm);
+        std::strftime(expected, sizeof(expected), "%Y-%m-%d %H:%M:%S +0000 01 h M:s: x", &tm);
+        EXPECT_EQ(format_line(r), expected);
+    }
 }
 
 TEST(SessionId, EightUpperHexDigits) {

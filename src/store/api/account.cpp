@@ -334,6 +334,16 @@ StoreResult<std::shared_ptr<MailboxView>> Account::get_view(std::int64_t mailbox
     return v;
 }
 
+StoreStatus Account::recount_mailboxes() {
+    return index_->write({[&](engine::Db& db) -> StoreStatus {
+                              STORE_TRY(all, engine::index_list_mailboxes(db));
+                              for (auto& m : all)
+                                  STORE_CHECK(engine::index_recount(db, m));
+                              return {};
+                          },
+                          {}});
+}
+
 std::size_t Account::view_memory_bytes() {
     std::lock_guard lock(views_mu_);
     std::size_t n = 0;

@@ -265,8 +265,19 @@ StoreResult<std::shared_ptr<Account>> Store::account(const std::string& account_
                 ++it;
         }
     }
+    std::error_code ec;
+    const bool is_new = !std::filesystem::exists(index_path(account_id), ec);
     STORE_TRY(index,
               engine::AccountIndex::open(index_path(account_id), account_id, true, options_.fsync));
+    if (is_new) {
+        // Repair places messages by these hints when the index itself is lost.
+        STORE_TRY(lease, index->reader());
+        STORE_TRY(inbox, engine::index_find_mailbox(*lease, "INBOX"));
+        std::shared_lock stores_lock(stores_mu_);
+        if (inbox)
+            for (auto& ms : stores_)
+                (void)ms->set_hint(account_id, inbox->guid, inbox->name);
+    }
     std::shared_ptr<Account> acc(new Account(*this, account_id, std::move(index)));
     accounts_[account_id] = acc;
     return acc;

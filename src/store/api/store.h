@@ -151,6 +151,9 @@ class Account : public std::enable_shared_from_this<Account> {
     // over_quota if adding `bytes` in `messages` would exceed a limit.
     StoreStatus check_quota(std::uint64_t bytes, std::uint64_t messages = 1);
 
+    // For check --fix: recomputes every mailbox's counters from its message rows.
+    StoreStatus recount_mailboxes();
+
     // Memory held by loaded views of this account.
     std::size_t view_memory_bytes();
 

@@ -73,6 +73,24 @@ std::optional<SpaceAllocator::Placement> SpaceAllocator::allocate(std::uint64_t 
     return Placement{{no, first_offset_, length}, true};
 }
 
+std::optional<Extent> SpaceAllocator::allocate_below(std::uint32_t container, std::uint64_t length,
+                                                     std::uint64_t limit) {
+    auto it = boxes_.find(container);
+    if (it == boxes_.end())
+        return std::nullopt;
+    auto& b = it->second;
+    for (auto fit = b.by_size.lower_bound({length, 0}); fit != b.by_size.end(); ++fit) {
+        auto [hlen, hoff] = *fit;
+        if (hoff + length > limit)
+            continue;
+        remove_hole(container, b, hoff, true);
+        if (hlen > length)
+            add_hole(container, b, hoff + length, hlen - length, true);
+        return Extent{container, hoff, length};
+    }
+    return std::nullopt;
+}
+
 void SpaceAllocator::release(const Extent& e) {
     auto it = boxes_.find(e.container);
     if (it == boxes_.end() || e.length == 0)

@@ -43,6 +43,9 @@ class SpaceAllocator {
         bool new_container = false;
     };
     std::optional<Placement> allocate(std::uint64_t length);
+    // For compaction: the best-fitting hole of `container` that ends at or before `limit`.
+    std::optional<Extent> allocate_below(std::uint32_t container, std::uint64_t length,
+                                         std::uint64_t limit);
     // Returns space to the store, merging neighbouring holes and shrinking the tail.
     void release(const Extent& e);
 

@@ -33,9 +33,19 @@ Status Collector::receive(std::string_view datagram, const IpAddress& from) {
         return fail(code, std::string(e.reason));
     }
     accepted_.fetch_add(1, std::memory_order_relaxed);
-    if (auto sink = sink_.load())
+    std::shared_ptr<Sink> sink;
+    {
+        std::lock_guard lock(sink_mutex_);
+        sink = sink_;
+    }
+    if (sink)
         sink->write(std::move(*record));
     return ok();
+}
+
+void Collector::set_sink(std::shared_ptr<Sink> sink) {
+    std::lock_guard lock(sink_mutex_);
+    sink_.swap(sink);
 }
 
 CollectorStats Collector::stats() const {

@@ -35,12 +35,13 @@ class Collector {
     void set_max_datagram(std::size_t max_datagram) {
         max_datagram_.store(max_datagram, std::memory_order_relaxed);
     }
-    void set_sink(std::shared_ptr<Sink> sink) { sink_.store(std::move(sink)); }
+    void set_sink(std::shared_ptr<Sink> sink);
 
     CollectorStats stats() const;
 
   private:
-    std::atomic<std::shared_ptr<Sink>> sink_;
+    mutable std::mutex sink_mutex_;  // see Channel: not std::atomic<std::shared_ptr>
+    std::shared_ptr<Sink> sink_;
     std::atomic<std::size_t> max_datagram_;
     std::atomic<std::uint64_t> received_{0};
     std::atomic<std::uint64_t> accepted_{0};

@@ -80,12 +80,20 @@ Channel::Channel(std::string module, std::string host, std::uint8_t mask,
     : module_(std::move(module)), host_(std::move(host)), mask_(mask), sink_(std::move(sink)) {}
 
 void Channel::update(std::uint8_t mask, std::shared_ptr<Sink> sink) {
-    sink_.store(std::move(sink));
+    {
+        std::lock_guard lock(sink_mutex_);
+        sink_.swap(sink);
+    }
     mask_.store(mask, std::memory_order_relaxed);
+    // The old sink is released here, outside the lock (a remote sink closes its socket).
 }
 
 void Channel::write(Level level, std::string_view session, std::string text) {
-    auto sink = sink_.load();
+    std::shared_ptr<Sink> sink;
+    {
+        std::lock_guard lock(sink_mutex_);
+        sink = sink_;
+    }
     if (!sink)
         return;
     // Protocol text may carry CR/LF or control bytes from a peer; keep one record per line,

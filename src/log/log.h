@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 
@@ -63,7 +64,11 @@ class Channel {
     const std::string module_;
     const std::string host_;
     std::atomic<std::uint8_t> mask_;
-    std::atomic<std::shared_ptr<Sink>> sink_;
+    // A mutex, not std::atomic<std::shared_ptr>: libstdc++ 12 implements that as a spin lock
+    // whose load() unlocks with relaxed order, which ThreadSanitizer (rightly, on weakly
+    // ordered CPUs) reports as a race against update(). This costs the same uncontended.
+    mutable std::mutex sink_mutex_;
+    std::shared_ptr<Sink> sink_;
 };
 
 // A value handle: channel + session id. A default-constructed Logger logs nothing.

@@ -248,7 +248,9 @@ class MessageParser::Impl {
         if (j >= scan_end && scan_end == data_.size() && !eof_ && scan_end - at < kMaxNameScan) {
             return Match::need_more;
         }
-        if (i > at && j < data_.size() && data_[j] == ':') {
+        // The colon must sit inside the scanned window whatever the chunking: deciding on bytes
+        // beyond it would make the result depend on how much data happened to be buffered.
+        if (i > at && j < scan_end && data_[j] == ':') {
             name_len = i - at;
             colon = j - at;
             return Match::yes;

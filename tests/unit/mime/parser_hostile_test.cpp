@@ -110,6 +110,19 @@ TEST(MessageParserHostile, HugeFieldNameIsNotAField) {
     EXPECT_EQ(m.root().body_start, 0u);
 }
 
+// Found by fuzz_mime: a colon right at the edge of the field-name window must give the same
+// answer however much input is buffered.
+TEST(MessageParserHostile, FieldNameAtTheWindowEdge) {
+    for (std::size_t len = 994; len <= 1002; ++len) {
+        std::string in = std::string(len, 'N') + ": v\nX: y\n\nbody\n";
+        ParsedMessage whole = parse_message(in);
+        EXPECT_EQ(parse_in_chunks(in, 1), whole) << len;
+        EXPECT_EQ(parse_in_chunks(in, 997), whole) << len;
+        EXPECT_EQ(parse_in_chunks(in, 998), whole) << len;
+        EXPECT_EQ(whole.headers.empty(), len >= 998) << len;
+    }
+}
+
 TEST(MessageParserHostile, HundredThousandHeaderFields) {
     std::string in;
     for (int i = 0; i < 100000; ++i)

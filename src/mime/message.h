@@ -33,24 +33,37 @@ enum class PartKind : std::uint8_t {
 
 // Why a part looks the way it does; several can be set.
 namespace part_flag {
-inline constexpr std::uint32_t missing_end_boundary = 1u << 0;    // multipart never closed
-inline constexpr std::uint32_t header_cut_by_boundary = 1u << 1;  // boundary inside the header
-inline constexpr std::uint32_t missing_blank_line = 1u << 2;  // a non-header line began the body
-inline constexpr std::uint32_t no_header_end = 1u << 3;       // input ended inside the header
-inline constexpr std::uint32_t header_limit = 1u << 4;      // fields beyond max_header_bytes/count
-inline constexpr std::uint32_t field_truncated = 1u << 5;   // a field longer than max_line_length
-inline constexpr std::uint32_t eight_bit_header = 1u << 6;  // raw bytes >= 0x80 in the header
+// A multipart that never saw its close delimiter.
+inline constexpr std::uint32_t missing_end_boundary = 1u << 0;
+// A delimiter line came before the blank line that ends the part's header.
+inline constexpr std::uint32_t header_cut_by_boundary = 1u << 1;
+// A line that is not a header field started the body (no blank line).
+inline constexpr std::uint32_t missing_blank_line = 1u << 2;
+// The input ended inside the header.
+inline constexpr std::uint32_t no_header_end = 1u << 3;
+// Fields beyond max_header_bytes or max_header_count were not recorded.
+inline constexpr std::uint32_t header_limit = 1u << 4;
+// A field longer than max_line_length was recorded cut.
+inline constexpr std::uint32_t field_truncated = 1u << 5;
+// Raw bytes >= 0x80 in the header (RFC 6532 UTF-8, or legacy 8-bit).
+inline constexpr std::uint32_t eight_bit_header = 1u << 6;
 inline constexpr std::uint32_t nul_in_header = 1u << 7;
-inline constexpr std::uint32_t junk_header_line = 1u
-                                                  << 8;  // continuation with no field to continue
-inline constexpr std::uint32_t depth_limit = 1u << 9;    // would nest deeper than max_depth: leaf
-inline constexpr std::uint32_t part_limit = 1u << 10;    // no more parts allowed: leaf
-inline constexpr std::uint32_t no_boundary = 1u << 11;  // multipart/* without usable boundary: leaf
-inline constexpr std::uint32_t encoded_message = 1u << 12;  // message/rfc822 in base64/QP: leaf
-inline constexpr std::uint32_t invalid_content_type = 1u << 13;  // unusable header: default used
-inline constexpr std::uint32_t empty_multipart = 1u << 14;  // multipart/* with no body part: leaf
-inline constexpr std::uint32_t unindented_continuation = 1u
-                                                         << 15;  // broken fold joined to its field
+// An indented line with no field before it to continue.
+inline constexpr std::uint32_t junk_header_line = 1u << 8;
+// Would nest deeper than max_depth, so kept as a leaf.
+inline constexpr std::uint32_t depth_limit = 1u << 9;
+// max_parts reached, so kept as a leaf (or no further children).
+inline constexpr std::uint32_t part_limit = 1u << 10;
+// multipart/* without a usable boundary parameter: a leaf.
+inline constexpr std::uint32_t no_boundary = 1u << 11;
+// message/rfc822 or message/global in base64/quoted-printable: a leaf.
+inline constexpr std::uint32_t encoded_message = 1u << 12;
+// The Content-Type field was unusable; the default type applies.
+inline constexpr std::uint32_t invalid_content_type = 1u << 13;
+// multipart/* in which no delimiter ever appeared: a leaf holding its text.
+inline constexpr std::uint32_t empty_multipart = 1u << 14;
+// A line without indentation was joined to the field before it (a broken fold).
+inline constexpr std::uint32_t unindented_continuation = 1u << 15;
 }  // namespace part_flag
 
 inline constexpr std::uint32_t kNoPart = std::numeric_limits<std::uint32_t>::max();

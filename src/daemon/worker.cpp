@@ -8,12 +8,16 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 
+#include "admin/admin.h"
+#include "auth/authenticator.h"
 #include "base/fs.h"
 #include "config/load.h"
+#include "daemon/admin_server.h"
 #include "daemon/control_channel.h"
 #include "daemon/privileges.h"
 #include "daemon/service_manager.h"
 #include "daemon/supervisor.h"
+#include "directory/directory.h"
 #include "log/hub.h"
 #include "services/log_service/log_service.h"
 #include "services/tcp_service.h"
@@ -25,24 +29,81 @@ namespace asio = boost::asio;
 
 namespace {
 
-class Worker {
+class Worker : public admin::ServerControl {
 public:
     Worker(config::ConfigPtr config, int control_fd) : config_(std::move(config)), control_fd_(control_fd) {}
     int run();
 
+    // admin::ServerControl (called from the admin pool's threads)
+    nlohmann::json status() override;
+    std::vector<services::ServiceStatus> services() override { return services_->status(); }
+    Status start_service(const std::string& name) override { return services_->start(name); }
+    Status stop_service(const std::string& name) override { return services_->stop(name); }
+    Status restart_service(const std::string& name) override { return services_->restart(name); }
+    Status reload() override;
+    nlohmann::json auth_bans() override;
+    Status unban(const std::string& who) override;
+    void password_changed(std::int64_t account_id) override { authenticator_->password_changed(account_id); }
+
 private:
-    void reload();
+    void apply_reload();
     void shutdown();
     void build_services();
 
     config::ConfigPtr config_;
     int control_fd_;
+    std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
     std::unique_ptr<net::ListenSockets> sockets_;
     std::unique_ptr<log::Hub> hub_;
     log::Logger log_;
+    std::unique_ptr<directory::Directory> directory_;
+    std::unique_ptr<auth::Authenticator> authenticator_;
     std::unique_ptr<ServiceManager> services_;
+    std::unique_ptr<admin::Admin> admin_;
     asio::io_context io_;
+    std::unique_ptr<AdminServer> admin_server_;
 };
+
+nlohmann::json Worker::status() {
+    auto up = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - started_);
+    return {{"version", "0.1.0"}, {"hostname", config_->server.hostname}, {"pid", ::getpid()},
+            {"supervisor_pid", control_fd_ >= 0 ? ::getppid() : 0}, {"uptime_s", up.count()},
+            {"config", config_->source.string()}, {"data_dir", config_->server.data_dir.string()}};
+}
+
+Status Worker::reload() {
+    // Under the supervisor, it re-reads the file too (to know which privileged ports are
+    // allowed) and then sends us SIGHUP, so every reload takes the same path.
+    if (control_fd_ >= 0) {
+        auto* sockets = static_cast<SupervisorListenSockets*>(sockets_.get());
+        return sockets->request_reload();
+    }
+    asio::post(io_, [this] { apply_reload(); });
+    return ok();
+}
+
+nlohmann::json Worker::auth_bans() {
+    auto now = std::chrono::steady_clock::now();
+    nlohmann::json out = nlohmann::json::array();
+    for (auto& ban : authenticator_->bans()) {
+        auto left = std::chrono::duration_cast<std::chrono::seconds>(ban.until - now).count();
+        out.push_back({{"kind", ban.kind == auth::Ban::Kind::ip ? "ip" : "account"},
+                       {"subject", ban.subject}, {"remaining_s", left > 0 ? left : 0}});
+    }
+    return out;
+}
+
+Status Worker::unban(const std::string& who) {
+    bool lifted = false;
+    if (auto ip = IpAddress::parse(who)) {
+        lifted = authenticator_->unban_ip(*ip);
+    } else {
+        lifted = authenticator_->unban_account(who);
+    }
+    if (!lifted) return fail(Errc::not_found, "no ban for " + who);
+    log_.info("ban on {} lifted by an administrator", who);
+    return ok();
+}
 
 void Worker::build_services() {
     auto channels = [this](const std::string& module, const config::LogSettings& settings) {
@@ -50,12 +111,13 @@ void Worker::build_services() {
     };
     services_->add(std::make_unique<services::TcpService>(
         services::TcpServiceSpec{"test", "TEST", [](const config::Config& c) -> const config::TcpServiceConfig& { return c.test; },
-                                 services::test_responder::kRefusal, services::test_responder::make_session(nullptr)},
+                                 services::test_responder::kRefusal,
+                                 services::test_responder::make_session(authenticator_.get())},
         *sockets_, channels));
     services_->add(std::make_unique<services::LogService>(*sockets_, hub_->internal_sink(), hub_->logger("LOG")));
 }
 
-void Worker::reload() {
+void Worker::apply_reload() {
     auto next = config::load_file(config_->source);
     if (!next) {
         for (auto& p : next.error().problems) log_.error("reload: {}", p.to_string());
@@ -63,6 +125,7 @@ void Worker::reload() {
         return;
     }
     config_ = *next;
+    authenticator_->update(config_->auth);
     if (auto st = hub_->reconfigure(*config_); !st) log_.error("log settings not applied: {}", st.error().message);
     auto problems = services_->apply(config_);
     log_.info("configuration reloaded{}", problems.empty() ? "" : " with errors (see above)");
@@ -70,6 +133,7 @@ void Worker::reload() {
 
 void Worker::shutdown() {
     log_.info("shutting down: finishing sessions (up to {} ms)", config_->server.shutdown_grace.count());
+    if (admin_server_) admin_server_->stop();
     services_->stop_all(config_->server.shutdown_grace);
     log_.info("stopped");
     io_.stop();
@@ -95,6 +159,19 @@ int Worker::run() {
     log_ = hub_->logger("SERVER");
     log_.info("worker starting (pid {}, uid {})", ::getpid(), ::getuid());
 
+    auto directory = directory::Directory::open(server.data_dir, directory::DirectoryOptions::from(config_->auth));
+    if (!directory) {
+        log_.crit("directory: {}", directory.error().message);
+        std::fprintf(stderr, "posternd: directory: %s\n", directory.error().message.c_str());
+        hub_->shutdown();
+        return kWorkerStartFailed;
+    }
+    directory_ = std::move(*directory);
+    auth::AuthenticatorOptions auth_options;
+    auth_options.hostname = server.hostname;
+    auth_options.log = hub_->logger("AUTH");
+    authenticator_ = std::make_unique<auth::Authenticator>(config_->auth, *directory_, auth_options);
+
     services_ = std::make_unique<ServiceManager>(log_);
     build_services();
     auto problems = services_->apply(config_);
@@ -103,6 +180,16 @@ int Worker::run() {
             log_.crit("cannot start: {}", p);
             std::fprintf(stderr, "posternd: cannot start %s\n", p.c_str());
         }
+        services_->stop_all(std::chrono::milliseconds(0));
+        hub_->shutdown();
+        return kWorkerStartFailed;
+    }
+
+    admin_ = std::make_unique<admin::Admin>(*directory_, this);
+    admin_server_ = std::make_unique<AdminServer>(io_, *admin_, hub_->logger("ADMIN"));
+    if (auto st = admin_server_->start(server.admin_socket); !st) {
+        log_.crit("{}", st.error().message);
+        std::fprintf(stderr, "posternd: %s\n", st.error().message.c_str());
         services_->stop_all(std::chrono::milliseconds(0));
         hub_->shutdown();
         return kWorkerStartFailed;
@@ -117,7 +204,7 @@ int Worker::run() {
             if (ec) return;
             if (sig == SIGHUP) {
                 log_.info("SIGHUP: reloading configuration");
-                reload();
+                apply_reload();
                 wait_signal();
             } else {
                 shutdown();

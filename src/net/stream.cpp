@@ -241,7 +241,8 @@ asio::awaitable<Result<std::unique_ptr<Stream>>> connect(const std::string& host
                                                          std::chrono::milliseconds timeout) {
     auto executor = co_await asio::this_coro::executor;
     tcp::resolver resolver(executor);
-    auto [rec, results] = co_await resolver.async_resolve(host, std::to_string(port), kUseTuple);
+    auto service = std::to_string(port);  // named: no temporaries in co_await (GCC 12)
+    auto [rec, results] = co_await resolver.async_resolve(host, service, kUseTuple);
     if (rec) co_return fail(Errc::unavailable, "resolve " + host + ": " + rec.message());
     auto impl = std::make_shared<Stream::Impl>(tcp::socket(executor));
     impl->deadline = Clock::now() + timeout;

@@ -80,7 +80,8 @@ struct TcpListener::Impl : std::enable_shared_from_this<TcpListener::Impl> {
 asio::awaitable<void> TcpListener::Impl::accept_loop() {
     auto self = shared_from_this();
     while (acceptor.is_open()) {
-        auto [ec, socket] = co_await acceptor.async_accept(asio::make_strand(io), kUseTuple);
+        auto strand = asio::make_strand(io);  // named: no temporaries in co_await (GCC 12)
+        auto [ec, socket] = co_await acceptor.async_accept(strand, kUseTuple);
         if (ec) {
             if (ec == asio::error::operation_aborted || !acceptor.is_open()) break;
             // EMFILE and friends: back off briefly instead of spinning.

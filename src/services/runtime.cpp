@@ -55,15 +55,15 @@ void Runtime::stop() {
 
 asio::awaitable<void> run_blocking(ThreadPool& pool, std::function<void()> job) {
     auto executor = co_await asio::this_coro::executor;
-    co_await asio::async_initiate<decltype(asio::use_awaitable), void()>(
-        [&pool, executor, job = std::move(job)](auto handler) mutable {
-            auto shared = std::make_shared<decltype(handler)>(std::move(handler));
-            pool.post([job = std::move(job), shared, executor]() mutable {
-                job();
-                asio::post(executor, [shared]() mutable { (*shared)(); });
-            });
-        },
-        asio::use_awaitable);
+    // Named, not a temporary in the co_await expression (GCC 12, see docs/development.md).
+    auto initiation = [&pool, executor, job = std::move(job)](auto handler) mutable {
+        auto shared = std::make_shared<decltype(handler)>(std::move(handler));
+        pool.post([job = std::move(job), shared, executor]() mutable {
+            job();
+            asio::post(executor, [shared]() mutable { (*shared)(); });
+        });
+    };
+    co_await asio::async_initiate<decltype(asio::use_awaitable), void()>(std::move(initiation), asio::use_awaitable);
 }
 
 }  // namespace postern::services

@@ -3,7 +3,9 @@
 #include "services/test_responder/session.h"
 
 #include "base/strings.h"
+#include "auth/authenticator.h"
 #include "net/line_reader.h"
+#include "services/auth_bridge.h"
 #include "services/error_control.h"
 
 namespace postern::services::test_responder {
@@ -117,9 +119,30 @@ asio::awaitable<bool> Session::authenticate(const std::string& arg) {
     if (!conn.stream->tls_active() && !ctx.service->allow_plaintext_auth) {
         co_return co_await reply("-ERR authentication requires TLS");
     }
-    (void)arg;
+    auto space = arg.find(' ');
+    if (space == std::string::npos || !authenticator) {
+        co_return co_await reply("-ERR usage: AUTH <user> <password>");
+    }
+    auth::PasswordRequest request;
+    request.login = arg.substr(0, space);
+    request.password = arg.substr(space + 1);
+    // Checked as SMTP AUTH, the login this responder stands in for until SMTP exists.
+    request.client = auth::ClientContext{"smtp", conn.client.ip, conn.stream->tls_active(),
+                                         ctx.service->allow_plaintext_auth, ctx.logger};
+    auto result = co_await check_password(*authenticator, std::move(request));
+    if (result.ok()) {
+        user = result.address;
+        ctx.logger.info("authenticated as {}", user);
+        std::string text = "+OK authenticated as " + user;
+        co_return co_await reply(text);
+    }
+    ctx.logger.info("authentication failed: {} ({})", auth::auth_status_name(result.status), result.reason);
+    if (result.status == auth::AuthStatus::temporary_failure) {
+        co_return co_await reply("-ERR temporary failure, try again later");
+    }
+    // One generic answer: whether the account exists, is banned or may not use the service
+    // stays in the log.
     bool failed_too_often = errors.auth_failure();
-    ctx.logger.info("authentication failed");
     if (!co_await reply("-ERR authentication failed")) co_return false;
     if (failed_too_often) {
         co_await reply("-ERR too many authentication failures, closing");

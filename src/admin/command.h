@@ -1,0 +1,51 @@
+// Internal: the shape of one admin command and helpers to read its JSON arguments.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "admin/admin.h"
+
+namespace postern::admin {
+
+using json = nlohmann::json;
+
+struct Context {
+    directory::Directory& directory;
+    ServerControl* server;
+};
+
+using Handler = Result<json> (*)(Context& ctx, const json& args);
+
+struct Command {
+    const char* name;
+    Handler handler;
+    bool needs_server;  // only a running daemon can do it
+};
+
+// Command tables, one per area.
+std::vector<Command> directory_commands();
+std::vector<Command> server_commands();
+
+// Argument readers: Errc::invalid_argument naming the argument when missing or mistyped.
+Result<std::string> arg_string(const json& args, const char* name);
+std::optional<std::string> opt_string(const json& args, const char* name);
+bool opt_bool(const json& args, const char* name, bool fallback = false);
+Result<std::vector<std::string>> arg_strings(const json& args, const char* name, bool required = true);
+
+// Result<T> → Result<json> shorthands.
+inline Result<json> done() { return json{{"done", true}}; }
+template <class T>
+Result<json> ok_or(const Result<T>& r, json value) {
+    if (!r) return fail(r.error());
+    return value;
+}
+inline Result<json> ok_or(const Status& s) {
+    if (!s) return fail(s.error());
+    return done();
+}
+
+}  // namespace postern::admin

@@ -1,0 +1,16 @@
+// posternctl's transport: one JSON request per line over the daemon's admin socket.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+
+#include "base/result.h"
+
+namespace postern::tools {
+
+// Sends `request` and returns the daemon's response object. Errc::unavailable when the
+// daemon is not running (the message suggests --offline).
+Result<nlohmann::json> call_daemon(const std::filesystem::path& socket, const nlohmann::json& request);
+
+}  // namespace postern::tools

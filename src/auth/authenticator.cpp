@@ -35,10 +35,11 @@ void Authenticator::check_password(PasswordRequest request, Callback done) {
         std::make_shared<std::pair<PasswordRequest, Callback>>(std::move(request), std::move(done));
     checker_->post(
         WorkerPool::Lane::fast,
-        [this, shared] {
+        // The checker, not `this`: jobs may still run while ~Authenticator destroys checker_.
+        [checker = checker_.get(), shared] {
             auto& [req, callback] = *shared;
             auto login = loggable(req.login);
-            checker_->check_password(
+            checker->check_password(
                 req.client, std::move(req.login), std::move(req.password),
                 [log = req.client.log, login, callback](AuthResult result) {
                     if (result.ok()) {

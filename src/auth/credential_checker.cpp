@@ -40,11 +40,15 @@ CredentialChecker::CredentialChecker(const config::AuthConfig& cfg, AccountLooku
       pool_(std::make_unique<WorkerPool>(cfg.hash_threads, options_.max_queued)) {}
 
 CredentialChecker::~CredentialChecker() {
-    pool_.reset();
+    // Before any member goes: running jobs use them, and cancelled ones answer callbacks.
+    pool_->shutdown();
 }
 
 void CredentialChecker::update(const config::AuthConfig& cfg) {
-    settings_.store(make_settings(cfg));
+    {
+        std::lock_guard lock(settings_mutex_);
+        settings_ = make_settings(cfg);
+    }
     cache_.configure(cfg.cache_size, cfg.cache_ttl);
     auto limits = FailureLimits::from(cfg);
     limits.max_entries = options_.max_tracked;
@@ -232,7 +236,9 @@ void CredentialChecker::check_password(const ClientContext& client, std::string 
     auto finish = [this, client, looked, shared_password, done = std::move(done)](Verdict v) {
         decide(client, *looked, *shared_password, v, done);
     };
-    if (!looked->account)
+    // An account without a usable hash (none set, or a scheme we cannot verify) costs the
+    // same dummy verification as an unknown user, and always fails.
+    if (!looked->account || hash_scheme(looked->account->secrets.hash).empty())
         return verify_unknown(*shared_password, std::move(finish));
 
     const auto& account = *looked->account;

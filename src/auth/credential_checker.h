@@ -65,7 +65,10 @@ class CredentialChecker {
     ~CredentialChecker();  // stops the pool first: queued callbacks get temporary_failure
 
     void update(const config::AuthConfig& cfg);
-    std::shared_ptr<const Settings> settings() const { return settings_.load(); }
+    std::shared_ptr<const Settings> settings() const {
+        std::lock_guard lock(settings_mutex_);
+        return settings_;
+    }
     const AuthenticatorOptions& options() const { return options_; }
     Clock::time_point now() const { return options_.clock ? options_.clock() : Clock::now(); }
 
@@ -114,7 +117,10 @@ class CredentialChecker {
 
     AccountLookup& lookup_;
     const AuthenticatorOptions options_;
-    std::atomic<std::shared_ptr<const Settings>> settings_;
+    // A plain mutex rather than std::atomic<std::shared_ptr>: libstdc++ 12 implements the
+    // latter with a lock bit that ThreadSanitizer cannot see, and this is not a hot path.
+    mutable std::mutex settings_mutex_;
+    std::shared_ptr<const Settings> settings_;
     VerificationCache cache_;
     FailureTracker tracker_;
 
@@ -131,7 +137,7 @@ class CredentialChecker {
     std::atomic<std::uint64_t> upgrades_{0};
     std::atomic<std::uint64_t> upgrade_failures_{0};
 
-    // Last member: destroyed first, so no job runs while the members above go away.
+    // Shut down in the destructor's body; also the last member, destroyed first.
     std::unique_ptr<WorkerPool> pool_;
 };
 

@@ -13,6 +13,11 @@ WorkerPool::WorkerPool(unsigned threads, std::size_t max_queued) : max_queued_(m
 }
 
 WorkerPool::~WorkerPool() {
+    shutdown();
+}
+
+void WorkerPool::shutdown() {
+    std::lock_guard serial(resize_mutex_);
     std::vector<std::thread> threads;
     {
         std::lock_guard lock(mutex_);
@@ -22,13 +27,15 @@ WorkerPool::~WorkerPool() {
     wake_.notify_all();
     for (auto& t : threads)
         t.join();
-    // No worker is left, so the queues can be drained without the lock being contended.
-    for (auto* queue : {&fast_, &slow_}) {
-        while (!queue->empty()) {
-            auto job = std::move(queue->front());
-            queue->pop_front();
+    std::deque<Job> fast, slow;
+    {
+        std::lock_guard lock(mutex_);
+        fast.swap(fast_);
+        slow.swap(slow_);
+    }
+    for (auto* queue : {&fast, &slow}) {
+        for (auto& job : *queue)
             job(false);
-        }
     }
 }
 

@@ -24,7 +24,7 @@ class WorkerPool {
     using Job = std::function<void(bool run)>;
 
     WorkerPool(unsigned threads, std::size_t max_queued);
-    // Waits for running jobs, then cancels the queued ones.
+    // shutdown(), then frees the pool.
     ~WorkerPool();
     WorkerPool(const WorkerPool&) = delete;
     WorkerPool& operator=(const WorkerPool&) = delete;
@@ -42,6 +42,11 @@ class WorkerPool {
     // Grows or shrinks the pool (at least one thread). Shrinking waits for the leaving
     // threads to finish their current job. Must not be called from a worker.
     void resize(unsigned threads);
+
+    // Stops taking jobs, waits for running ones (which may still call post(), refused), then
+    // cancels the queued ones on this thread. Idempotent. Must not be called from a worker.
+    // Owners call it first in their destructor, while what the jobs use is still alive.
+    void shutdown();
 
     unsigned threads() const;
     std::size_t queued() const;

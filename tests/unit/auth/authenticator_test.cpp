@@ -52,6 +52,20 @@ TEST_F(AuthenticatorTest, UnknownUsersCostAHashLikeKnownOnes) {
     EXPECT_EQ(auth().stats().hash_verifications, before + 2);
 }
 
+TEST_F(AuthenticatorTest, AccountWithoutUsableHashFailsLikeUnknownUser) {
+    directory_.add({9, "sso@example.com", {"", "", ""}, 1, true, {"imap"}});
+    directory_.add({10, "odd@example.com", {"{MD4}abc", "", ""}, 1, true, {"imap"}});
+    for (auto login : {"sso@example.com", "odd@example.com"}) {
+        auto before = auth().stats().hash_verifications;
+        auto r = check(login, "");
+        EXPECT_EQ(r.status, AuthStatus::bad_credentials);
+        r = check(login, "abc");
+        EXPECT_EQ(r.status, AuthStatus::bad_credentials) << login;
+        EXPECT_EQ(r.reason, "wrong password");
+        EXPECT_EQ(auth().stats().hash_verifications, before + 1) << login;  // the dummy hash
+    }
+}
+
 TEST_F(AuthenticatorTest, ServiceNotAllowedOnlyWithTheRightPassword) {
     EXPECT_EQ(check("web@example.com", "secret").status, AuthStatus::service_not_allowed);
     EXPECT_TRUE(check("web@example.com", "secret", client("HTTP")).ok());

@@ -420,7 +420,7 @@ Result<json> resolve(Context& ctx, const json& args) {
         if (!e) return fail(e.error());
         json recipients = json::array();
         for (auto& rc : e->recipients) {
-            static constexpr const char* kKinds[] = {"account", "external", "unknown_user"};
+            static constexpr const char* kKinds[] = {"account", "external", "unknown-user"};
             recipients.push_back({{"address", rc.address}, {"kind", kKinds[static_cast<int>(rc.kind)]}});
         }
         j["recipients"] = recipients;

@@ -212,10 +212,11 @@ def test_thousand_connections_from_one_ip(server):
     wait_for(lambda: _accepts_session(server.ports["test"]), what="slots freed")
 
 
-def test_reload_applies_new_rule_without_dropping_sessions(server):
+def test_reload_applies_new_rule_without_dropping_sessions(make_server):
+    base = BASE.replace('idle_timeout = "2s"', 'idle_timeout = "60s"')  # the session must outlive reloads
+    server = make_server(base + LISTENERS, ports=("test", "tls"))
     established = greet(server.ports["test"])
-    server.values["extra_rule"] = ""
-    server.write_config(BASE + LISTENERS + """
+    server.write_config(base + LISTENERS + """
 [[services.test.rule]]
 action = "deny"
 match = "127.0.0.1"
@@ -225,9 +226,10 @@ priority = 1
     refused = LineClient(server.ports["test"])
     assert refused.line() == "-ERR access denied"
     assert established.command("ECHO survived") == "+OK survived"
-    server.write_config(BASE + LISTENERS)
+    server.write_config(base + LISTENERS)
     server.reload()
     greet(server.ports["test"]).close()
+    assert established.command("ECHO still here") == "+OK still here"
 
 
 def test_reload_with_bad_config_keeps_running(server):

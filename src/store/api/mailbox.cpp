@@ -3,6 +3,7 @@
 // Write order everywhere: body durable -> reference -> index commit; deletes run backwards.
 #include <chrono>
 #include <map>
+#include <set>
 
 #include "base/encoding.h"
 #include "base/random.h"
@@ -43,6 +44,8 @@ StoreResult<AppendResult> Mailbox::commit_append(Account& acc, std::int64_t mail
     ViewEntry entry;
     MailboxRow mb;
     std::vector<std::string> keywords;
+    engine::FtsDoc fts;
+    std::int64_t text_id = 0;
     auto status = acc.index_->write(
         {[&](engine::Db& db) -> StoreStatus {
              STORE_TRY(row, engine::index_mailbox_by_id(db, mailbox_id));
@@ -65,7 +68,8 @@ StoreResult<AppendResult> Mailbox::commit_append(Account& acc, std::int64_t mail
              r.flags = flags.system & kAllSystemFlags;
              r.keywords = mask;
              row->highestmodseq += 1;
-             STORE_CHECK(engine::index_insert_message(db, *row, r, analysis));
+             STORE_CHECK(engine::index_insert_message(db, *row, r, analysis, &fts));
+             text_id = r.text_id;
              STORE_CHECK(engine::index_save_mailbox(db, *row));
              res = AppendResult{r.uid, row->uidvalidity, r.modseq, r.guid};
              entry = ViewEntry{r.uid, r.flags, r.keywords, r.modseq};
@@ -73,6 +77,7 @@ StoreResult<AppendResult> Mailbox::commit_append(Account& acc, std::int64_t mail
              return {};
          },
          [&] {
+             acc.queue_fts(text_id, std::move(fts));
              if (auto v = acc.loaded_view(mailbox_id)) {
                  if (!keywords.empty())
                      v->set_keywords(keywords);
@@ -437,6 +442,7 @@ StoreResult<CopyResult> Mailbox::copy_impl(const UidSet& uids, Mailbox& dest, bo
     }
     std::vector<ViewEntry> added;
     std::vector<MessageRow> inserted;
+    std::vector<std::pair<std::int64_t, engine::FtsDoc>> fts_docs;
     MailboxRow dst_mb;
     std::vector<std::string> dst_keywords;
     auto status = dst_acc.index_->write(
@@ -444,6 +450,7 @@ StoreResult<CopyResult> Mailbox::copy_impl(const UidSet& uids, Mailbox& dest, bo
              result.uids.clear();
              added.clear();
              inserted.clear();
+             fts_docs.clear();
              STORE_TRY(d, engine::index_mailbox_by_id(db, dest.id_));
              if (!d)
                  return store_fail(StoreErrc::not_found, "mailbox was deleted");
@@ -466,7 +473,9 @@ StoreResult<CopyResult> Mailbox::copy_impl(const UidSet& uids, Mailbox& dest, bo
                          return store_fail(c.error());
                      }
                  } else {
-                     STORE_CHECK(engine::index_insert_message(db, *d, r, analyses[i]));
+                     engine::FtsDoc doc;
+                     STORE_CHECK(engine::index_insert_message(db, *d, r, analyses[i], &doc));
+                     fts_docs.emplace_back(r.text_id, std::move(doc));
                  }
                  (void)modseq;
                  inserted.push_back(r);
@@ -480,6 +489,8 @@ StoreResult<CopyResult> Mailbox::copy_impl(const UidSet& uids, Mailbox& dest, bo
              return {};
          },
          [&] {
+             for (auto& [id, doc] : fts_docs)
+                 dst_acc.queue_fts(id, std::move(doc));
              if (auto v = dst_acc.loaded_view(dest.id_)) {
                  v->set_keywords(dst_keywords);
                  v->apply_append(added, state_of(dst_mb));
@@ -496,19 +507,17 @@ StoreResult<CopyResult> Mailbox::copy_impl(const UidSet& uids, Mailbox& dest, bo
              dst_acc.store_.changes().publish(std::move(ap));
          }});
     // References taken for rows that did not make it into the index go back.
+    std::set<std::string> used;
+    if (status)
+        for (auto& r : inserted)
+            used.insert(r.guid);
     std::vector<MessageRow> unused;
     for (std::size_t i = 0; i < rows.size(); ++i) {
-        if (!referenced[i])
+        if (!referenced[i] || used.count(new_guids[i]))
             continue;
-        bool used = false;
-        if (status)
-            for (auto& r : inserted)
-                used = used || r.guid == new_guids[i];
-        if (!used) {
-            MessageRow u = rows[i];
-            u.guid = new_guids[i];
-            unused.push_back(u);
-        }
+        MessageRow u = rows[i];
+        u.guid = new_guids[i];
+        unused.push_back(u);
     }
     dst_acc.drop_refs(unused);
     if (!status)

@@ -204,7 +204,20 @@ StoreResult<std::string> Mailbox::fetch_part(Uid uid, std::string_view section, 
     return body.substr(from, to - from);
 }
 
+namespace {
+bool uses_full_text(const SearchKey& k) {
+    if (k.kind == SearchKey::Kind::body || k.kind == SearchKey::Kind::text)
+        return true;
+    for (auto& c : k.children)
+        if (uses_full_text(c))
+            return true;
+    return false;
+}
+}  // namespace
+
 StoreResult<std::vector<Uid>> Mailbox::search(const SearchKey& key) {
+    if (uses_full_text(key))
+        STORE_CHECK(account_->flush_fts());
     STORE_TRY(lease, account_->index_->reader());
     STORE_CHECK(lease->exec("BEGIN"));
     auto result = [&]() -> StoreResult<std::vector<Uid>> {

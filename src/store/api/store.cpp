@@ -59,6 +59,38 @@ StoreResult<std::unique_ptr<Store>> Store::open(StoreOptions options, log::Logge
     return s;
 }
 
+void Store::schedule_fts(const std::shared_ptr<Account>& account) {
+    {
+        std::lock_guard lock(indexer_mu_);
+        indexer_queue_.push_back(account);
+    }
+    indexer_cv_.notify_one();
+}
+
+void Store::indexer_loop() {
+    std::unique_lock lock(indexer_mu_);
+    for (;;) {
+        indexer_cv_.wait(lock, [&] { return indexer_stop_ || !indexer_queue_.empty(); });
+        if (indexer_queue_.empty() && indexer_stop_)
+            return;
+        // Let a burst of deliveries accumulate: one FTS transaction for many messages.
+        if (!indexer_stop_)
+            indexer_cv_.wait_for(lock, std::chrono::milliseconds(20),
+                                 [&] { return indexer_stop_; });
+        auto batch = std::move(indexer_queue_);
+        indexer_queue_.clear();
+        lock.unlock();
+        for (auto& weak : batch) {
+            if (auto acc = weak.lock()) {
+                if (auto s = acc->flush_fts(); !s)
+                    log_.warn("full-text indexing of {} failed, retried on next search: {}",
+                              acc->id(), s.error().to_string());
+            }
+        }
+        lock.lock();
+    }
+}
+
 StoreStatus Store::start() {
     std::error_code ec;
     std::filesystem::create_directories(options_.data_root / "accounts", ec);
@@ -81,10 +113,18 @@ StoreStatus Store::start() {
                     "message store " + ms.path.string() + " is configured twice (same store id)");
         stores_.push_back(std::move(opened));
     }
+    indexer_ = std::thread([this] { indexer_loop(); });
     return {};
 }
 
 Store::~Store() {
+    {
+        std::lock_guard lock(indexer_mu_);
+        indexer_stop_ = true;
+    }
+    indexer_cv_.notify_all();
+    if (indexer_.joinable())
+        indexer_.join();
     bus_.drain();
     {
         std::lock_guard lock(accounts_mu_);
@@ -278,8 +318,17 @@ StoreResult<std::shared_ptr<Account>> Store::account(const std::string& account_
             for (auto& ms : stores_)
                 (void)ms->set_hint(account_id, inbox->guid, inbox->name);
     }
+    bool fts_backlog = false;
+    if (!is_new) {
+        // Text left unindexed by a restart gets indexed in the background.
+        STORE_TRY(lease, index->reader());
+        STORE_TRY(pending, engine::index_fts_pending(*lease, 1));
+        fts_backlog = !pending.empty();
+    }
     std::shared_ptr<Account> acc(new Account(*this, account_id, std::move(index)));
     accounts_[account_id] = acc;
+    if (fts_backlog)
+        schedule_fts(acc);
     return acc;
 }
 

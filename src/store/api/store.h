@@ -5,6 +5,8 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
+#include <deque>
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -13,6 +15,7 @@
 #include <shared_mutex>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #include "log/log.h"
@@ -30,6 +33,7 @@ class MessageStore;
 class AccountIndex;
 struct PreparedBody;
 struct BodyRef;
+struct FtsDoc;
 struct MailboxRow;
 struct MessageRow;
 }  // namespace engine
@@ -106,9 +110,13 @@ class Store {
     StoreResult<std::string> read_body(const std::string& store_id,
                                        const std::string& hash_bin) const;
 
+    // Queues an account for the background full-text indexer.
+    void schedule_fts(const std::shared_ptr<Account>& account);
+
   private:
     Store(StoreOptions options, log::Logger logger);
     StoreStatus start();
+    void indexer_loop();
 
     StoreOptions options_;
     log::Logger log_;
@@ -120,6 +128,11 @@ class Store {
     std::shared_ptr<MessageAnalyzer> analyzer_;
     mutable std::mutex analyzer_mu_;
     ChangeBus bus_;
+    std::mutex indexer_mu_;
+    std::condition_variable indexer_cv_;
+    std::deque<std::weak_ptr<Account>> indexer_queue_;
+    bool indexer_stop_ = false;
+    std::thread indexer_;
 };
 
 class Account : public std::enable_shared_from_this<Account> {
@@ -151,6 +164,10 @@ class Account : public std::enable_shared_from_this<Account> {
     // over_quota if adding `bytes` in `messages` would exceed a limit.
     StoreStatus check_quota(std::uint64_t bytes, std::uint64_t messages = 1);
 
+    // Writes the pending full-text rows now. SEARCH BODY/TEXT calls it first, so results
+    // never miss a message; otherwise the Store's indexer thread does it in batches.
+    StoreStatus flush_fts();
+
     // For check --fix: recomputes every mailbox's counters from its message rows.
     StoreStatus recount_mailboxes();
 
@@ -169,6 +186,8 @@ class Account : public std::enable_shared_from_this<Account> {
                                std::string old_name = {});
     StoreResult<engine::MailboxRow> find_row(std::string_view name);
     void drop_refs(const std::vector<engine::MessageRow>& rows);
+    // Keeps the text of a just-committed message for the next batched FTS flush.
+    void queue_fts(std::int64_t text_id, engine::FtsDoc doc);
 
     Store& store_;
     const std::string id_;
@@ -179,6 +198,11 @@ class Account : public std::enable_shared_from_this<Account> {
     std::map<std::int64_t, std::weak_ptr<MailboxView>> views_;
     std::vector<std::pair<std::chrono::steady_clock::time_point, std::shared_ptr<MailboxView>>>
         lingering_;
+    std::mutex fts_mu_;
+    std::map<std::int64_t, std::unique_ptr<engine::FtsDoc>> fts_docs_;
+    std::size_t fts_bytes_ = 0;
+    std::atomic<bool> fts_queued_{false};
+    std::mutex fts_flush_mu_;  // one flush at a time per account
 };
 
 // A handle on one mailbox of an account. Cheap; many may exist for one mailbox. Survives

@@ -39,6 +39,7 @@ CREATE TABLE IF NOT EXISTS message_data(id INTEGER PRIMARY KEY, envelope BLOB NO
   bodystructure BLOB NOT NULL, parts BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS expunged(mailbox_id INTEGER NOT NULL, uid INTEGER NOT NULL,
   modseq INTEGER NOT NULL, PRIMARY KEY(mailbox_id, uid)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS fts_pending(text_id INTEGER PRIMARY KEY);
 CREATE VIRTUAL TABLE IF NOT EXISTS fts USING fts5(h_from, h_to, h_cc, h_subject, headers, body,
   content='', tokenize='unicode61 remove_diacritics 2');
 )sql";

@@ -118,9 +118,25 @@ StoreResult<std::uint64_t> index_keyword_mask(Db& db, std::int64_t mailbox_id,
 std::vector<std::string> keyword_names(const std::vector<std::string>& table, std::uint64_t mask);
 
 // ---- Messages ----
-// Inserts one message with the next UID of `mb` (updated in place, caller saves it).
+// The text one message contributes to the full-text index.
+struct FtsDoc {
+    std::string from, to, cc, subject, headers, body;
+    std::size_t bytes() const {
+        return from.size() + to.size() + cc.size() + subject.size() + headers.size() + body.size();
+    }
+};
+FtsDoc fts_doc_of(const MessageAnalysis& analysis);
+
+// Inserts one message with the next UID of `mb` (updated in place, caller saves it). With
+// `deferred`, the full-text row is not written now: the message is marked pending and its
+// text handed back for a later batched flush (index_fts_insert); else it is indexed at once.
 StoreStatus index_insert_message(Db& db, MailboxRow& mb, MessageRow& row,
-                                 const MessageAnalysis& analysis);
+                                 const MessageAnalysis& analysis, FtsDoc* deferred = nullptr);
+// Full-text rows written in batches (FTS5 costs a third per message that way).
+StoreResult<std::vector<std::int64_t>> index_fts_pending(Db& db, std::size_t limit);
+StoreStatus index_fts_insert(Db& db, std::int64_t text_id, const FtsDoc& doc);
+// Any message row still using `text_id` (to re-read its body when the text was not kept).
+StoreResult<std::optional<MessageRow>> index_message_by_text(Db& db, std::int64_t text_id);
 // Copies the cached analysis of message `src_id` into a new row in `mb`.
 StoreStatus index_copy_message(Db& db, MailboxRow& mb, MessageRow& row, std::int64_t src_id);
 StoreResult<std::vector<MessageRow>> index_messages(Db& db, std::int64_t mailbox_id,

@@ -155,13 +155,57 @@ std::vector<MimePart> decode_parts(std::string_view blob) {
     return out;
 }
 
-StoreStatus index_insert_message(Db& db, MailboxRow& mb, MessageRow& row,
-                                 const MessageAnalysis& a) {
-    auto from = header_values(a, "from"), to = header_values(a, "to"), cc = header_values(a, "cc"),
-         subject = header_values(a, "subject");
+FtsDoc fts_doc_of(const MessageAnalysis& a) {
+    return FtsDoc{header_values(a, "from"),    header_values(a, "to"), header_values(a, "cc"),
+                  header_values(a, "subject"), other_headers(a),       a.body_text};
+}
+
+StoreStatus index_fts_insert(Db& db, std::int64_t text_id, const FtsDoc& d) {
+    STORE_TRY(f, db.prepare("INSERT INTO fts(rowid, h_from, h_to, h_cc, h_subject, headers, body) "
+                            "VALUES(?, ?, ?, ?, ?, ?, ?)"));
+    STORE_CHECK(f->bind(1, text_id)
+                    .bind(2, d.from)
+                    .bind(3, d.to)
+                    .bind(4, d.cc)
+                    .bind(5, d.subject)
+                    .bind(6, d.headers)
+                    .bind(7, d.body)
+                    .run());
+    STORE_TRY(p, db.prepare("DELETE FROM fts_pending WHERE text_id=?"));
+    return p->bind(1, text_id).run();
+}
+
+StoreResult<std::vector<std::int64_t>> index_fts_pending(Db& db, std::size_t limit) {
+    STORE_TRY(s, db.prepare("SELECT text_id FROM fts_pending ORDER BY text_id LIMIT ?"));
+    s->bind(1, static_cast<std::int64_t>(limit));
+    std::vector<std::int64_t> out;
+    for (;;) {
+        STORE_TRY(row, s->step());
+        if (!row)
+            break;
+        out.push_back(s->i64(0));
+    }
+    return out;
+}
+
+StoreResult<std::optional<MessageRow>> index_message_by_text(Db& db, std::int64_t text_id) {
+    STORE_TRY(s, db.prepare("SELECT " + std::string(kRowCols) +
+                            " FROM messages WHERE text_id=? LIMIT 1"));
+    s->bind(1, text_id);
+    STORE_TRY(row, s->step());
+    if (!row)
+        return std::optional<MessageRow>();
+    auto r = row_from(*s);
+    s->reset();
+    return std::optional<MessageRow>(std::move(r));
+}
+
+StoreStatus index_insert_message(Db& db, MailboxRow& mb, MessageRow& row, const MessageAnalysis& a,
+                                 FtsDoc* deferred) {
+    FtsDoc doc = fts_doc_of(a);
     row.text_id = 0;
-    STORE_CHECK(insert_row(db, mb, row, a.sort, fold_text(from), fold_text(to), fold_text(cc),
-                           fold_text(subject)));
+    STORE_CHECK(insert_row(db, mb, row, a.sort, fold_text(doc.from), fold_text(doc.to),
+                           fold_text(doc.cc), fold_text(doc.subject)));
     row.text_id = row.id;
     STORE_TRY(t, db.prepare("UPDATE messages SET text_id=? WHERE id=?"));
     STORE_CHECK(t->bind(1, row.id).bind(2, row.id).run());
@@ -173,16 +217,14 @@ StoreStatus index_insert_message(Db& db, MailboxRow& mb, MessageRow& row,
                     .bind_blob(3, a.bodystructure)
                     .bind_blob(4, encode_parts(a.parts))
                     .run());
-    STORE_TRY(f, db.prepare("INSERT INTO fts(rowid, h_from, h_to, h_cc, h_subject, headers, body) "
-                            "VALUES(?, ?, ?, ?, ?, ?, ?)"));
-    return f->bind(1, row.id)
-        .bind(2, from)
-        .bind(3, to)
-        .bind(4, cc)
-        .bind(5, subject)
-        .bind(6, other_headers(a))
-        .bind(7, a.body_text)
-        .run();
+    if (!deferred)
+        return index_fts_insert(db, row.id, doc);
+    // The marker commits with the row: a crash before the flush loses only the cached text,
+    // which the next flush rebuilds from the body.
+    STORE_TRY(p, db.prepare("INSERT OR IGNORE INTO fts_pending(text_id) VALUES(?)"));
+    STORE_CHECK(p->bind(1, row.id).run());
+    *deferred = std::move(doc);
+    return {};
 }
 
 StoreStatus index_copy_message(Db& db, MailboxRow& mb, MessageRow& row, std::int64_t src_id) {

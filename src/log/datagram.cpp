@@ -1,4 +1,5 @@
-// Log service datagrams: encoding with sanitising, strict parsing of untrusted input.
+// Log service datagrams: encoding with sanitising, strict parsing of untrusted input
+// (UTF-8 validation per RFC 3629 section 4).
 #include "log/datagram.h"
 
 #include <algorithm>

@@ -1,6 +1,7 @@
 // The log service's UDP datagram format (one record per datagram), encoder and strict parser:
 //   v1 <level> <unix-time-ms> <host> <MODULE>:<session>: <text>
-// Documented for admins in docs/logging.md ("Remote datagram format").
+// Documented for admins in docs/logging.md ("Remote datagram format"). Text is UTF-8 as
+// RFC 3629 section 4 defines it (no overlongs, surrogates or code points past U+10FFFF).
 #pragma once
 
 #include <cstdint>

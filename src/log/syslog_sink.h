@@ -1,4 +1,5 @@
-// System log type: records to syslog(3) with facility LOG_MAIL, ident "postern", LOG_PID.
+// System log type: records to syslog(3) with facility LOG_MAIL, ident "postern", LOG_PID
+// (facility and severity codes as in RFC 5424 section 6.2.1; the transport is the libc's).
 #pragma once
 
 #include <functional>

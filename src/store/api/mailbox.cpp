@@ -110,7 +110,15 @@ StoreResult<AppendResult> Mailbox::append(std::string_view raw, const AppendOpti
                           "message of " + std::to_string(raw.size()) +
                               " bytes is empty or larger than the store accepts");
     STORE_CHECK(account_->check_quota(raw.size()));
-    STORE_TRY(mb_info, info());
+    // Only the mailbox guid is needed here (the reference's repair hint): one point query.
+    std::string mailbox_guid;
+    {
+        STORE_TRY(lease, account_->index_->reader());
+        STORE_TRY(row, engine::index_mailbox_by_id(*lease, id_));
+        if (!row)
+            return store_fail(StoreErrc::not_found, "mailbox was deleted");
+        mailbox_guid = row->guid;
+    }
     MessageAnalysis local;
     const MessageAnalysis* analysis = options.analysis;
     if (!analysis) {
@@ -132,7 +140,7 @@ StoreResult<AppendResult> Mailbox::append(std::string_view raw, const AppendOpti
     proto.header_size = analysis->header_size;
     STORE_TRY(store_id,
               store.store_body(account_->domain(), body,
-                               {engine::BodyRef{account_->id_, proto.guid, mb_info.guid}}));
+                               {engine::BodyRef{account_->id_, proto.guid, mailbox_guid}}));
     proto.store_id = store_id;
     return commit_append(*account_, id_, std::move(proto), *analysis, options.flags);
 }

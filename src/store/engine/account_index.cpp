@@ -3,8 +3,10 @@
 #include "store/engine/account_index.h"
 
 #include <chrono>
+#include <cstdio>
 
 #include "base/encoding.h"
+#include "base/fs.h"
 #include "base/random.h"
 #include "base/strings.h"
 
@@ -40,8 +42,10 @@ CREATE TABLE IF NOT EXISTS message_data(id INTEGER PRIMARY KEY, envelope BLOB NO
 CREATE TABLE IF NOT EXISTS expunged(mailbox_id INTEGER NOT NULL, uid INTEGER NOT NULL,
   modseq INTEGER NOT NULL, PRIMARY KEY(mailbox_id, uid)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS fts_pending(text_id INTEGER PRIMARY KEY);
-CREATE VIRTUAL TABLE IF NOT EXISTS fts USING fts5(h_from, h_to, h_cc, h_subject, headers, body,
-  content='', tokenize='unicode61 remove_diacritics 2');
+CREATE VIRTUAL TABLE IF NOT EXISTS fts_body USING fts5(body, content='', detail=none,
+  columnsize=0, tokenize='unicode61 remove_diacritics 2');
+CREATE VIRTUAL TABLE IF NOT EXISTS fts_hdr USING fts5(headers, content='', detail=none,
+  columnsize=0, tokenize='unicode61 remove_diacritics 2');
 )sql";
 
 constexpr std::string_view kMailboxCols =
@@ -152,14 +156,32 @@ StoreResult<std::unique_ptr<AccountIndex>> AccountIndex::open(const std::filesys
                                                               const std::string& account,
                                                               bool create, bool fsync) {
     std::error_code ec;
-    if (!create && !std::filesystem::exists(path, ec))
+    const bool building = path.extension() == ".new";
+    if (!create && !building && !std::filesystem::exists(path, ec))
         return store_fail(StoreErrc::not_found, "no index for account " + account);
-    if (create)
+    if (create && !std::filesystem::exists(path, ec)) {
+        // A new index is built aside and renamed into place, so a crash never leaves an
+        // index.db without its schema (check would rightly call it unreadable).
         std::filesystem::create_directories(path.parent_path(), ec);
+        auto tmp = path;
+        tmp += ".new";
+        for (auto suffix : {"", "-wal", "-shm"})
+            std::filesystem::remove(tmp.string() + suffix, ec);
+        {
+            STORE_TRY(fresh, open(tmp, account, false, fsync));
+            (void)fresh;
+        }
+        if (std::rename(tmp.c_str(), path.c_str()) != 0)
+            return store_fail(StoreErrc::io, "rename " + tmp.string() + ": " + errno_text(errno));
+        if (fsync) {
+            if (auto s = fsync_directory(path.parent_path()); !s)
+                return store_fail(StoreErrc::io, s.error().message);
+        }
+    }
     std::unique_ptr<AccountIndex> idx(new AccountIndex());
     idx->account_ = account;
     idx->path_ = path;
-    STORE_TRY(db, Db::open(path, create, fsync));
+    STORE_TRY(db, Db::open(path, create || building, fsync));
     idx->db_ = std::move(db);
     Db& d = *idx->db_;
     STORE_CHECK(d.exec("PRAGMA foreign_keys=OFF"));

@@ -188,8 +188,15 @@ class Evaluator {
         if (q.empty())
             return candidates;
         Mask out(rows_.size(), 0);
-        STORE_TRY(s, db_.prepare("SELECT uid FROM messages WHERE mailbox_id=? AND text_id IN "
-                                 "(SELECT rowid FROM fts WHERE fts MATCH ?)"));
+        // BODY: the body table; TEXT: a message whose headers or body hold every word.
+        // (Words split between header and body do not match TEXT; see docs/storage.md.)
+        STORE_TRY(s,
+                  db_.prepare(column.empty()
+                                  ? "SELECT uid FROM messages WHERE mailbox_id=?1 AND text_id IN "
+                                    "(SELECT rowid FROM fts_body WHERE fts_body MATCH ?1 UNION "
+                                    "SELECT rowid FROM fts_hdr WHERE fts_hdr MATCH ?2)"
+                                  : "SELECT uid FROM messages WHERE mailbox_id=? AND text_id IN "
+                                    "(SELECT rowid FROM fts_body WHERE fts_body MATCH ?2)"));
         s->bind(1, mb_.id).bind(2, q);
         for (;;) {
             STORE_TRY(row, s->step());
@@ -262,18 +269,18 @@ std::string fts_query(std::string_view column, std::string_view text) {
     auto tokens = fold_tokens(text);
     if (tokens.empty())
         return {};
-    // A phrase whose last token is a prefix: "caf" finds "café", "hello wor" finds
-    // "hello world". Tokens hold only letters and digits, so no quoting is needed inside.
-    std::string phrase = "\"";
+    // Every word must occur, the last one as a prefix: "caf" finds "café", "hello wor" finds
+    // "hello world". detail=none indexes record no positions, so adjacency is not checked.
+    // Tokens hold only letters and digits; quoting keeps FTS5 keywords (AND, NOT) literal.
+    (void)column;
+    std::string q;
     for (std::size_t i = 0; i < tokens.size(); ++i) {
         if (i)
-            phrase += ' ';
-        phrase += tokens[i];
+            q += " AND ";
+        q += "\"" + tokens[i] + "\"";
     }
-    phrase += "\" *";
-    if (column.empty())
-        return phrase;
-    return "{" + std::string(column) + "} : " + phrase;
+    q += " *";
+    return q;
 }
 
 StoreResult<std::vector<Uid>> index_search(Db& db, const MailboxRow& mb, const SearchKey& key,

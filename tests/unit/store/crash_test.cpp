@@ -83,7 +83,11 @@ TEST_F(StoreTest, KillNineDuringAppendsNeverLosesCommittedMessages) {
         open();
         auto rep = tools::check(*store_, {.fix = true, .deep = false, .accounts = {}});
         ASSERT_TRUE(rep) << rep.error().to_string();
-        ASSERT_TRUE(rep->clean()) << "round " << round;
+        std::string issues;
+        for (auto& i : rep->issues)
+            issues += std::string(tools::issue_kind_name(i.kind)) + " " + i.account + " uid " +
+                      std::to_string(i.uid) + ": " + i.message + "\n";
+        ASSERT_TRUE(rep->clean()) << "round " << round << "\n" << issues;
         for (auto& i : rep->issues)
             EXPECT_TRUE(i.kind == tools::CheckIssue::Kind::orphan_ref ||
                         i.kind == tools::CheckIssue::Kind::orphan_body)

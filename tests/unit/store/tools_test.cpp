@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <fstream>
+#include <set>
 #include <thread>
 
 #include <sqlite3.h>
@@ -184,6 +185,49 @@ TEST_F(StoreTest, UnreadableIndexIsIsolatedAndRepairable) {
         EXPECT_TRUE(bodies.count(make_message(1500, i)));
     auto after = tools::check(*store_).value();
     EXPECT_TRUE(after.clean()) << dump(after);
+}
+
+TEST_F(StoreTest, RepairRebuildsADeletedIndex) {
+    open();
+    auto acc = account("a@x.org");
+    ASSERT_TRUE(acc->create_mailbox("Work/Sub"));
+    ASSERT_TRUE(acc->rename_mailbox("Work", "Projects"));  // hints follow renames
+    auto sub = mailbox("a@x.org", "Projects/Sub");
+    auto inbox = mailbox("a@x.org");
+    for (unsigned i = 0; i < 6; ++i)
+        ASSERT_TRUE(inbox->append(make_message(900, i)));
+    for (unsigned i = 0; i < 4; ++i)
+        ASSERT_TRUE(sub->append(make_message(900, 20 + i), {{kSeen, {}}, {}, nullptr}));
+    // A message moved after delivery is found in its new folder.
+    ASSERT_TRUE(inbox->move(UidSet::of({6}), *sub));
+    auto idx = store_->index_path("a@x.org");
+    sub.reset();
+    inbox.reset();
+    acc.reset();
+    store_.reset();
+    for (auto suffix : {"", "-wal", "-shm"})
+        std::filesystem::remove(idx.string() + suffix);
+    open();
+    auto rep = tools::repair(*store_, "a@x.org");
+    ASSERT_TRUE(rep) << rep.error().to_string();
+    EXPECT_EQ(rep->messages_recovered, 10u);
+    EXPECT_EQ(rep->flags_lost, 10u);  // said, not hidden: the flags lived only in the index
+    EXPECT_TRUE(rep->old_index.empty());
+    auto a = account("a@x.org");
+    EXPECT_EQ(a->status("INBOX").value().messages, 5u);
+    EXPECT_EQ(a->status("Projects/Sub").value().messages, 5u);
+    EXPECT_TRUE(a->mailbox_info("Projects"));
+    auto box = mailbox("a@x.org", "Projects/Sub");
+    auto metas = box->messages(UidSet::all()).value();
+    std::set<std::string> got;
+    for (auto& m : metas)
+        got.insert(box->fetch_body(m.uid).value());
+    EXPECT_TRUE(got.count(make_message(900, 5)));
+    EXPECT_TRUE(got.count(make_message(900, 23)));
+    SearchKey k{SearchKey::Kind::body};
+    k.text = "meeting";
+    EXPECT_FALSE(box->search(k).value().empty());  // full-text index rebuilt too
+    EXPECT_TRUE(tools::check(*store_).value().issues.empty());
 }
 
 TEST_F(StoreTest, RepairOfAReadableIndexKeepsUidsAndFlags) {

@@ -66,9 +66,17 @@ private:
 
 nlohmann::json Worker::status() {
     auto up = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - started_);
+    auto a = authenticator_->stats();
+    nlohmann::json auth = {{"hash_verifications", a.hash_verifications}, {"cache_hits", a.cache_hits},
+                           {"coalesced", a.coalesced}, {"upgrades", a.upgrades}, {"upgrade_failures", a.upgrade_failures}};
+    auto l = hub_->stats();
     return {{"version", "0.1.0"}, {"hostname", config_->server.hostname}, {"pid", ::getpid()},
             {"supervisor_pid", control_fd_ >= 0 ? ::getppid() : 0}, {"uptime_s", up.count()},
-            {"config", config_->source.string()}, {"data_dir", config_->server.data_dir.string()}};
+            {"config", config_->source.string()}, {"data_dir", config_->server.data_dir.string()},
+            {"auth", auth},
+            {"log", {{"written", l.writer.written}, {"unmatched", l.writer.unmatched},
+                     {"dropped", l.writer.dropped_queue_full}, {"rotations", l.writer.rotations},
+                     {"errors", l.writer.errors}}}};
 }
 
 Status Worker::reload() {

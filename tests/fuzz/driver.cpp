@@ -36,9 +36,11 @@ std::string mutate(std::string s, std::mt19937_64& rng) {
             case 0:  // flip a byte
                 if (!s.empty()) s[pos] = static_cast<char>(rng());
                 break;
-            case 1:  // insert an interesting byte
-                s.insert(pos, 1, "\r\n\0\"\\=?:;-.{}()<>[] \t\x80\xff"[rng() % 26]);
+            case 1: {  // insert an interesting byte
+                static constexpr char kInteresting[] = "\r\n\0\"\\=?:;-.{}()<>[] \t\x80\xff";
+                s.insert(pos, 1, kInteresting[rng() % (sizeof kInteresting - 1)]);
                 break;
+            }
             case 2:  // delete a run
                 if (!s.empty()) s.erase(pos, rng() % 16);
                 break;

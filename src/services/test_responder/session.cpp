@@ -98,6 +98,8 @@ struct Session {
                     }
                     ctx.logger.info("TLS established: {}", stream.tls_summary());
                 }
+            } else if (verb == "LITERAL") {
+                keep = co_await literal(reader, arg);
             } else if (verb == "AUTH") {
                 keep = co_await authenticate(arg);
             } else {
@@ -113,7 +115,25 @@ struct Session {
     }
 
     asio::awaitable<bool> authenticate(const std::string& arg);
+    asio::awaitable<bool> literal(net::LineReader& reader, const std::string& arg);
 };
+
+// "LITERAL <n>" then n raw bytes: the size-limited byte reader (IMAP literals, BDAT chunks).
+asio::awaitable<bool> Session::literal(net::LineReader& reader, const std::string& arg) {
+    auto size = parse_uint(arg);
+    if (!size) co_return co_await reply("-ERR usage: LITERAL <bytes>");
+    if (*size > ctx.service->max_literal_size) {
+        // Refused before reading: the client must not send it (as with IMAP synchronizing literals).
+        std::string text = "-ERR literal larger than " + std::to_string(ctx.service->max_literal_size) + " bytes";
+        co_return co_await reply(text);
+    }
+    if (!co_await reply("+ go ahead")) co_return false;
+    std::string data;
+    auto st = co_await reader.read_exact(*size, data);
+    if (!st) co_return false;
+    std::string text = "+OK " + std::to_string(data.size()) + " bytes";
+    co_return co_await reply(text);
+}
 
 asio::awaitable<bool> Session::authenticate(const std::string& arg) {
     if (!conn.stream->tls_active() && !ctx.service->allow_plaintext_auth) {

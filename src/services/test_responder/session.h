@@ -5,6 +5,7 @@
 //   +OK postern test responder ready <host> <session>     (greeting)
 //   ECHO <text>  → +OK <text>       WHOAMI → +OK ip=<client> tls=<yes|no> user=<name|->
 //   STARTTLS     → +OK begin TLS    AUTH <user> <password> → +OK / -ERR
+//   LITERAL <n>  → + go ahead, then n raw bytes → +OK n bytes (n ≤ max_literal_size)
 //   NOOP → +OK   QUIT → +OK bye     anything else → -ERR unknown command
 #pragma once
 

@@ -10,6 +10,12 @@ Result<std::optional<auth::AccountCredentials>> Directory::find_credentials(
     std::string_view login) {
     using Found = std::optional<auth::AccountCredentials>;
     // A login that is not an address names no account; that is an answer, not an error.
+    std::string qualified;
+    if (login.find('@') == std::string_view::npos &&
+        !state_->options.default_login_domain.empty()) {
+        qualified = std::string(login) + "@" + state_->options.default_login_domain;
+        login = qualified;
+    }
     auto address = parse_address(login);
     if (!address)
         return Found{};

@@ -1,8 +1,13 @@
 // Directory lifecycle: opening the database (WAL, foreign keys, migrations) and closing it.
 #include "directory/directory.h"
 
+#include <cerrno>
 #include <system_error>
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include "base/fs.h"
 #include "config/config.h"
 #include "directory/queries.h"
 #include "directory/schema.h"
@@ -40,6 +45,19 @@ std::string_view kind_name(AddressKind kind) {
 
 namespace {
 
+// The database holds password hashes: create it readable by the owner only. SQLite gives
+// its -wal and -shm files the same mode as the database file.
+Status create_private(const std::filesystem::path& file) {
+    int fd = ::open(file.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        if (errno == EEXIST)
+            return ok();
+        return fail(Errc::io_error, "cannot create " + file.string() + ": " + errno_text(errno));
+    }
+    ::close(fd);
+    return ok();
+}
+
 // In its own function so the statement is reset before anything else runs on `db`.
 Status enable_wal(sql::Connection& db) {
     auto mode = db.prepare("PRAGMA journal_mode = WAL");
@@ -68,6 +86,8 @@ Result<std::unique_ptr<Directory>> Directory::open(const std::filesystem::path& 
         return fail(Errc::not_found, "data directory " + data_dir.string() + " does not exist");
     }
     auto file = data_dir / "directory.db";
+    if (auto s = create_private(file); !s)
+        return fail(s.error());
     auto writer =
         sql::Connection::open(file, sql::Connection::Mode::read_write, options.busy_timeout);
     if (!writer)

@@ -147,8 +147,12 @@ class Directory final : public auth::AccountLookup {
     Result<ImportReport> import_accounts(std::istream& csv, const ImportOptions& options = {});
 
     // --- auth::AccountLookup ----------------------------------------------------------------
-    // The login is an address: the account's own, an alias's, or either in a domain alias.
-    // Compared case-insensitively like every address here. No sub-addressing, no catch-all.
+    // The login is an address: the account's own, an alias's, or either in a domain alias;
+    // a bare name when options.default_login_domain is set. Compared case-insensitively like
+    // every address here. No sub-addressing, no catch-all. nullopt for logins that are not
+    // addresses. A disabled account is returned (enabled = false): auth decides what to say.
+    // upgrade_secrets keeps password_generation (same password) and does nothing, successfully,
+    // when the generation no longer matches: the password changed meanwhile.
     Result<std::optional<auth::AccountCredentials>> find_credentials(
         std::string_view login) override;
     Status upgrade_secrets(std::int64_t account_id, std::uint64_t generation,

@@ -31,6 +31,9 @@ struct DirectoryOptions {
     // Sub-addressing: "user+tag@domain" resolves like "user@domain" when no address
     // "user+tag" exists. Each character is a delimiter; empty turns it off.
     std::string recipient_delimiters = "+";
+    // A login without '@' ("tim") is looked up as "tim@<this domain>"; empty: such logins
+    // name no account.
+    std::string default_login_domain;
     ExpandLimits expand;
 
     // hash, bulk_hash and hash_threads from the [auth] section.

@@ -99,6 +99,20 @@ TEST_F(Credentials, ImportedHashUpgradePath) {
     EXPECT_TRUE(auth::verify_hash(after.secrets.hash, "legacy-pass"));
 }
 
+TEST_F(Credentials, BareLoginsUseTheDefaultDomain) {
+    EXPECT_FALSE(dir_->find_credentials("alice")->has_value());
+    auto options = cheap_options();
+    options.default_login_domain = "example.net";  // a domain alias works too
+    reopen(options);
+    auto r = dir_->find_credentials("Alice");
+    ASSERT_OK(r);
+    ASSERT_TRUE(r->has_value());
+    EXPECT_EQ((*r)->address, "alice@example.com");
+    EXPECT_TRUE(dir_->find_credentials("al")->has_value());
+    EXPECT_FALSE(dir_->find_credentials("nobody")->has_value());
+    EXPECT_FALSE(dir_->find_credentials("")->has_value());
+}
+
 TEST_F(Credentials, UsableThroughTheAuthSeam) {
     auth::AccountLookup& lookup = *dir_;
     auto r = lookup.find_credentials("al@example.net");

@@ -222,11 +222,8 @@ TEST_F(Import, ManyRowsAcrossBatchesAndThreads) {
     }
 }
 
-TEST_F(Import, RowsCommittedBeforeAFailureStayAndNoRowIsHalfWritten) {
-    // A row whose insert fails late (its class is removed between validation and insert is
-    // not reproducible from outside, so use a row that only the writer can reject: the same
-    // address appearing under a domain alias after the alias is added mid-file is caught by
-    // validation). Here: every row is whole or absent, checked by looking at all tables.
+TEST_F(Import, NoRowIsHalfWritten) {
+    // Every row is created whole or not at all: its address, class link and settings together.
     auto report =
         run("address,password,quota,class\n"
             "a@example.com,Good-password-1,1M,staff\n"

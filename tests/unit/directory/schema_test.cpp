@@ -75,6 +75,19 @@ TEST(Schema, DatabaseIsInWalModeWithForeignKeys) {
     EXPECT_FALSE(alias_without_account);
 }
 
+TEST(Schema, NewDatabaseIsPrivateToItsOwner) {
+    TempDir tmp;
+    auto dir = Directory::open(tmp.path(), cheap_options());
+    ASSERT_OK(dir);
+    ASSERT_OK((*dir)->add_domain("example.com"));  // makes SQLite create the -wal file too
+    for (auto name : {"directory.db", "directory.db-wal"}) {
+        auto perms = std::filesystem::status(tmp.path() / name).permissions();
+        EXPECT_EQ(perms & (std::filesystem::perms::group_all | std::filesystem::perms::others_all),
+                  std::filesystem::perms::none)
+            << name;
+    }
+}
+
 TEST(Schema, RefusesANewerDatabase) {
     TempDir tmp;
     {

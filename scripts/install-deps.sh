@@ -12,7 +12,7 @@ packages=(
   libcli11-dev liblua5.4-dev libicu-dev libldap2-dev libmaxminddb-dev
   # tests and tools
   libgtest-dev libgmock-dev libbenchmark-dev
-  python3 python3-pytest swaks curl openssl netcat-openbsd procps iproute2
+  python3 python3-pytest python3-dnslib python3-aiosmtpd swaks curl openssl netcat-openbsd procps iproute2
 )
 
 missing=()

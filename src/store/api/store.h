@@ -57,6 +57,8 @@ struct DeliveryTarget {
 // Which bytes of a MIME part to return (the IMAP layer composes BODY[section.X] from these).
 enum class PartRegion { header, body, whole };
 
+// Lifetime: the Store must outlive every Account, Mailbox and ViewSession obtained from it
+// (the daemon destroys sessions before the Store at shutdown).
 // Thread-safety of the whole API: every member of Store, Account and Mailbox may be called
 // from any thread at the same time. Calls that touch disk block (they belong on the blocking
 // pool): everything except Store::changes(), the view accessors and trivial getters.

@@ -279,6 +279,35 @@ StoreStatus MessageStore::exclusive(std::function<StoreStatus(WriterAccess&)> fn
     return submit(std::move(op));
 }
 
+StoreStatus MessageStore::preallocate(Container& c, std::uint64_t needed) {
+    // Records written inside already-allocated, already-written blocks make fdatasync a pure
+    // data flush; growing the file on every record would also journal its size each time
+    // (measured: ~2x the durable write rate). So the file grows in zero-filled steps.
+    constexpr std::uint64_t kStep = 2u << 20;
+    auto it = prealloc_.find(c.number());
+    if (it == prealloc_.end()) {
+        STORE_TRY(size, c.file_size());
+        it = prealloc_.emplace(c.number(), size).first;
+    }
+    if (needed <= it->second)
+        return {};
+    std::uint64_t target =
+        std::min<std::uint64_t>((needed + kStep - 1) / kStep * kStep, options_.max_file_size);
+    target = std::max(target, needed);
+    static const std::string zeros(256u << 10, '\0');
+    for (std::uint64_t off = it->second; off < target;) {
+        auto n = std::min<std::uint64_t>(zeros.size(), target - off);
+        STORE_CHECK(c.write_raw(off, std::string_view(zeros).substr(0, n)));
+        off += n;
+    }
+    it->second = target;
+    return {};
+}
+
+void MessageStore::forget_preallocation(std::uint32_t no) {
+    prealloc_.erase(no);
+}
+
 void MessageStore::writer_loop() {
     for (;;) {
         std::vector<std::unique_ptr<Op>> batch;
@@ -352,7 +381,9 @@ void MessageStore::run_batch(std::vector<std::unique_ptr<Op>>& batch) {
             h.written_at = now_seconds();
             h.hash = body.hash;
             h.payload_crc = body.payload_crc;
-            w = (*c)->write_record(place->extent.offset, h, body.payload);
+            w = preallocate(**c, place->extent.offset + place->extent.length);
+            if (w)
+                w = (*c)->write_record(place->extent.offset, h, body.payload);
         }
         if (!w) {
             space_->release(place->extent);

@@ -86,6 +86,8 @@ class MessageStore {
     bool fsync_enabled() const { return fsync_; }
 
     // Writer-thread helpers for tools (call only inside exclusive()).
+    // After truncating a container: its zero-filled tail is gone.
+    void forget_preallocation(std::uint32_t no);
     StoreResult<Container*> container_for_write(std::uint32_t no, bool create);
     void refresh_free_bytes();
 
@@ -96,6 +98,7 @@ class MessageStore {
     StoreStatus submit(std::unique_ptr<Op> op);
     void writer_loop();
     void run_batch(std::vector<std::unique_ptr<Op>>& batch);
+    StoreStatus preallocate(Container& c, std::uint64_t needed);
 
     MessageStoreOptions options_;
     bool fsync_;
@@ -107,6 +110,7 @@ class MessageStore {
     // Writer-owned state.
     std::unique_ptr<Db> db_;
     std::unique_ptr<SpaceAllocator> space_;
+    std::map<std::uint32_t, std::uint64_t> prealloc_;  // container -> bytes already zero-filled
 
     mutable std::shared_mutex containers_mu_;
     std::map<std::uint32_t, std::unique_ptr<Container>> containers_;

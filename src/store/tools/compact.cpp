@@ -92,6 +92,7 @@ StoreStatus step(engine::MessageStore::WriterAccess& w, std::uint32_t no, StepRe
     STORE_TRY(size, c->file_size());
     if (size > end) {
         STORE_CHECK(c->truncate(end));
+        w.store.forget_preallocation(no);
         out.released += size - end;
     }
     out.done = stuck || moved.empty();

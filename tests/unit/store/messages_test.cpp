@@ -242,6 +242,7 @@ TEST_F(StoreTest, ExpandableStoresSpreadWritesAndRespectDomains) {
     }
     EXPECT_EQ(used, 2);
     // A store reserved for one domain takes only that domain's mail.
+    box.reset();  // handles never outlive their Store
     MessageStoreOptions vip;
     vip.path = root_ / "vip";
     vip.domains = {"vip.org"};

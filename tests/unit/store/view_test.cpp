@@ -85,18 +85,21 @@ TEST_F(StoreTest, LaggingSessionFallsBackToFullDiff) {
 TEST_F(StoreTest, ViewIsKeptForGraceThenDropped) {
     options_.view_grace = std::chrono::milliseconds(0);
     open();
-    auto acc = account("bob@x.org");
-    auto box = mailbox("bob@x.org");
-    ASSERT_TRUE(box->append(make_message(200, 1)));
     std::weak_ptr<MailboxView> weak;
     {
-        auto s = box->open_session().value();
-        weak = s->view();
-        EXPECT_GT(acc->view_memory_bytes(), 0u);
+        // Handles never outlive their Store (contract in store.h), hence this scope.
+        auto acc = account("bob@x.org");
+        auto box = mailbox("bob@x.org");
+        ASSERT_TRUE(box->append(make_message(200, 1)));
+        {
+            auto s = box->open_session().value();
+            weak = s->view();
+            EXPECT_GT(acc->view_memory_bytes(), 0u);
+        }
+        // Grace 0: the next activity purges it.
+        auto s2 = mailbox("bob@x.org", "Other")->open_session().value();
+        EXPECT_TRUE(weak.expired());
     }
-    // Grace 0: the next activity purges it.
-    auto s2 = mailbox("bob@x.org", "Other")->open_session().value();
-    EXPECT_TRUE(weak.expired());
 
     options_.view_grace = std::chrono::hours(1);
     open();

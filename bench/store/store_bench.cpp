@@ -64,7 +64,15 @@ void BM_Append(benchmark::State& state) {
     state.SetItemsProcessed(state.iterations());
     state.SetBytesProcessed(state.iterations() * 10 * 1024);
 }
-BENCHMARK(BM_Append)->Arg(0)->Arg(1)->Arg(2)->Threads(1)->Threads(8)->UseRealTime()->MinTime(3.0);
+BENCHMARK(BM_Append)
+    ->Arg(0)
+    ->Arg(1)
+    ->Arg(2)
+    ->Threads(1)
+    ->Threads(8)
+    ->Threads(32)
+    ->UseRealTime()
+    ->MinTime(3.0);
 
 // ---- Fetch: 10,000 messages of 10 KiB ----
 struct FetchData {
@@ -159,7 +167,8 @@ BENCHMARK(BM_SelectWarm)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 void BM_FlagUpdate10k(benchmark::State& state) {
     auto& d = big_folder();
-    bool add = true;
+    // Alternates across runs too: Google Benchmark calls this function several times.
+    static bool add = true;
     for (auto _ : state) {
         auto r = d.box->store_flags(UidSet::range(20001, 30000), add ? FlagOp::add : FlagOp::remove,
                                     {kFlagged, {}});

@@ -97,6 +97,7 @@ struct Row {
     PasswordSource password;
     PasswordPolicy policy;
     PreparedSecrets prepared;
+    std::optional<Error> hash_error;  // validate() makes this unexpected; reported if it happens
 };
 
 struct DomainEntry {
@@ -321,10 +322,12 @@ class Importer {
         const auto& params = state_.options.bulk_hash;
         auto worker = [&] {
             for (std::size_t i; (i = next.fetch_add(1)) < work.size();) {
-                // Policy and hash syntax were checked in validate(), so this cannot fail.
                 auto prepared = prepare_secrets(work[i]->password, work[i]->policy, params);
-                if (prepared)
+                if (prepared) {
                     work[i]->prepared = std::move(*prepared);
+                } else {
+                    work[i]->hash_error = std::move(prepared.error());
+                }
             }
         };
         std::vector<std::jthread> threads;
@@ -346,8 +349,11 @@ class Importer {
         for (auto& row : batch_) {
             if (auto* hashed = std::get_if<HashedPassword>(&row.password)) {
                 auto prepared = prepare_secrets(*hashed, row.policy, state_.options.bulk_hash);
-                if (prepared)
+                if (prepared) {
                     row.prepared = std::move(*prepared);
+                } else {
+                    row.hash_error = std::move(prepared.error());
+                }
             }
         }
         auto written = with_writer(state_, [&](sql::Connection& db) -> Status {
@@ -389,6 +395,9 @@ class Importer {
     }
 
     Status insert(sql::Connection& db, const Row& row) {
+        // Never create an account without the secrets it was meant to get.
+        if (row.hash_error)
+            return fail(*row.hash_error);
         auto domain = query::find_domain(db, row.domain_key);
         if (!domain)
             return fail(domain.error());

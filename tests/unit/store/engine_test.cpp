@@ -251,3 +251,31 @@ TEST(MailboxName, Validation) {
 
 }  // namespace
 }  // namespace postern::store::engine
+
+namespace postern::store::engine {
+namespace {
+
+TEST(UidSetTest, MatchesASetModelUnderRandomRanges) {
+    std::mt19937 rng(7);
+    for (int round = 0; round < 200; ++round) {
+        UidSet s;
+        std::set<Uid> model;
+        for (int k = 0; k < 20; ++k) {
+            Uid a = 1 + rng() % 200, b = 1 + rng() % 200;
+            if (rng() % 4 == 0)
+                b = a;
+            s.add_range(a, b);
+            for (Uid u = std::min(a, b); u <= std::max(a, b); ++u)
+                model.insert(u);
+        }
+        EXPECT_EQ(s.count(), model.size());
+        for (Uid u = 0; u <= 205; ++u)
+            ASSERT_EQ(s.contains(u), model.count(u) == 1) << s.to_string() << " " << u;
+        // Ranges stay sorted, disjoint and non-adjacent.
+        for (std::size_t i = 1; i < s.ranges().size(); ++i)
+            EXPECT_GT(s.ranges()[i].first, s.ranges()[i - 1].second + 1);
+    }
+}
+
+}  // namespace
+}  // namespace postern::store::engine

@@ -377,3 +377,33 @@ TEST_F(StoreTest, DeleteAccountReleasesItsBodies) {
 
 }  // namespace
 }  // namespace postern::store::testing
+
+namespace postern::store::testing {
+namespace {
+
+TEST_F(StoreTest, DamagedCatalogOrContainerHeaderFailsCleanly) {
+    open();
+    ASSERT_TRUE(mailbox("a@x.org")->append(make_message(2000, 1)));
+    auto store_dir = store_->message_stores()[0]->path();
+    store_.reset();
+    {
+        // A container that claims to belong to another store is refused, not used.
+        std::fstream f(store_dir / "containers" / "0000.pcf",
+                       std::ios::in | std::ios::out | std::ios::binary);
+        f.seekp(20);
+        f.put('Z');
+    }
+    auto bad = Store::open(options_);
+    ASSERT_FALSE(bad);
+    EXPECT_EQ(bad.error().code, StoreErrc::corrupt);
+    {
+        std::ofstream meta(store_dir / "store.meta", std::ios::trunc);
+        meta << "something else\n";
+    }
+    bad = Store::open(options_);
+    ASSERT_FALSE(bad);
+    EXPECT_EQ(bad.error().code, StoreErrc::corrupt);
+}
+
+}  // namespace
+}  // namespace postern::store::testing

@@ -210,3 +210,29 @@ TEST_F(StoreTest, ConcurrentWritersAndSessionsStayConsistent) {
 
 }  // namespace
 }  // namespace postern::store::testing
+
+namespace postern::store::testing {
+namespace {
+
+TEST(ChangeBusTest, UnsubscribeFromInsideACallbackAndOrdering) {
+    ChangeBus bus;
+    std::vector<Uid> seen;
+    ChangeBus::Subscription sub;
+    sub = bus.subscribe_account("a@x.org", [&](const ChangeEvent& e) {
+        seen.push_back(e.uids.front());
+        if (e.uids.front() == 3)
+            sub.reset();  // allowed: no deadlock, no later calls
+    });
+    for (Uid u = 1; u <= 6; ++u) {
+        ChangeEvent e;
+        e.account = "a@x.org";
+        e.uids = {u};
+        bus.publish(e);
+    }
+    bus.drain();
+    EXPECT_EQ(seen, (std::vector<Uid>{1, 2, 3}));
+    EXPECT_FALSE(sub.active());
+}
+
+}  // namespace
+}  // namespace postern::store::testing

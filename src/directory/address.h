@@ -1,6 +1,6 @@
 // Mail address and domain name syntax for the directory: validation and the canonical
 // (lower-case) form. Local parts follow RFC 5321 §4.1.2 Dot-string (with RFC 6531 UTF-8),
-// domains RFC 1123 §2.1 host names; limits from RFC 5321 §4.5.3.1.
+// domains RFC 1123 §2.1 host names; limits from RFC 5321 §4.5.3.1. Pure functions.
 #pragma once
 
 #include <string>

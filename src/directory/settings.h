@@ -1,5 +1,6 @@
 // Inherited account settings: the registry of typed keys, parsing of admin input into canonical
 // values, and resolution account → class → domain → server → built-in default.
+// Everything here is pure (no database) and safe to call from any thread.
 #pragma once
 
 #include <cstdint>

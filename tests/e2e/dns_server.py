@@ -26,23 +26,24 @@ A name absent from "names" is NXDOMAIN unless it is an ancestor of a listed name
 Behaviours: "drop" (never answers), "servfail", "refused", "formerr", "malformed" (answer count
 larger than the records sent), "pointer_loop" (a compression pointer that points at itself),
 "truncate" (UDP answers carry TC and no records whatever their size; TCP answers are whole),
-"hold" (the answer waits until release(name)), and "nochase" on a CNAME (answer only the CNAME,
+"hold" (the answer waits until release(name) is called after the query came), and "nochase" on a CNAME (answer only the CNAME,
 like a server that does not chase chains).
 
 Control queries, for clients in another process (TXT, TTL 0, not counted):
     <TYPE>.<name>.count._control       number of queries received for name/TYPE (UDP + TCP)
     <TYPE>.<name>.tcpcount._control    the same, over TCP only
-    <name>.release._control            releases held answers for name
+    <name>.release._control            sends the answers held for name so far
     reset._control                     sets every count to zero
     ping._control                      answers "pong" (readiness probe)
 
 Python use: `port, stop = start_dns_server(zones)`; the returned object also has count(),
 tcp_count(), release() and reset(). Command line: `dns_server.py --zones FILE [--port 0]` prints
-"PORT <n>" once both sockets are bound and serves until SIGTERM or SIGINT.
+"PORT <n>" once both sockets are bound and serves until SIGTERM, SIGINT or its parent's exit.
 """
 import argparse
 import ipaddress
 import json
+import os
 import signal
 import socket
 import struct
@@ -155,7 +156,7 @@ class DnsServer:
         self._lock = threading.Lock()
         self._counts = {}
         self._tcp_counts = {}
-        self._held = {}  # name -> threading.Event
+        self._held = {}  # name -> events of the answers held now
         self._stopping = threading.Event()
         self._threads = []
         self._connections = set()
@@ -185,15 +186,20 @@ class DnsServer:
             self._tcp_counts.clear()
 
     def release(self, name):
-        self._hold_event(_norm(name)).set()
+        """Sends the answers held for `name` now; later queries for it are held again."""
+        with self._lock:
+            events = self._held.pop(_norm(name), [])
+        for event in events:
+            event.set()
 
     def stop(self):
         if self._stopping.is_set():
             return
         self._stopping.set()
         with self._lock:
-            for event in self._held.values():
-                event.set()
+            for events in self._held.values():
+                for event in events:
+                    event.set()
             connections = list(self._connections)
         for s in [self._udp, self._tcp] + connections:
             try:
@@ -272,8 +278,10 @@ class DnsServer:
     # --- answers ------------------------------------------------------------------------------
 
     def _hold_event(self, name):
+        event = threading.Event()
         with self._lock:
-            return self._held.setdefault(name, threading.Event())
+            self._held.setdefault(name, []).append(event)
+        return event
 
     def _handle(self, data, send, transport):
         try:
@@ -437,7 +445,11 @@ def main():
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: done.set())
     print(f"PORT {server.port}", flush=True)
-    done.wait()
+    # A test binary that crashes cannot stop us: leave when our parent is gone.
+    parent = os.getppid()
+    while not done.wait(0.5):
+        if os.getppid() != parent:
+            break
     server.stop()
     return 0
 

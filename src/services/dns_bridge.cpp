@@ -1,0 +1,112 @@
+// Adapts the DNS resolver's callbacks (run on the caller's thread for cache hits, on the
+// resolver thread otherwise) to Asio coroutines that resume on their own executor.
+#include "services/dns_bridge.h"
+
+#include <memory>
+#include <optional>
+
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/execution/outstanding_work.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/prefer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+namespace postern::services {
+
+namespace asio = boost::asio;
+namespace dns = net::dns;
+
+namespace {
+
+// `start(callback)` begins the lookup. It is taken by reference: the caller's named local
+// outlives the suspension, and no temporary with a destructor sits in a co_await expression
+// (GCC 12, docs/development.md).
+template <class T, class Start>
+asio::awaitable<dns::DnsResult<T>> await_dns(Start& start) {
+    auto executor = co_await asio::this_coro::executor;
+    std::optional<dns::DnsResult<T>> result;
+    auto initiation = [&result, &start, executor](auto handler) {
+        auto shared = std::make_shared<decltype(handler)>(std::move(handler));
+        // Counts as work of the executor until the resumption is posted, so an io_context
+        // with nothing else to do does not return from run() while the lookup is pending.
+        auto work = asio::prefer(executor, asio::execution::outstanding_work.tracked);
+        start([&result, shared, work](dns::DnsResult<T> r) mutable {
+            // The coroutine stays suspended until the post below runs, so writing to its
+            // frame from this thread is safe: the post publishes the write.
+            result.emplace(std::move(r));
+            asio::post(work, [shared]() mutable { (*shared)(); });
+        });
+    };
+    co_await asio::async_initiate<decltype(asio::use_awaitable), void()>(std::move(initiation),
+                                                                         asio::use_awaitable);
+    co_return std::move(*result);
+}
+
+}  // namespace
+
+asio::awaitable<dns::DnsResult<dns::AddressAnswer>> dns_lookup_a(dns::Resolver& resolver,
+                                                                 std::string name) {
+    auto start = [&resolver, &name](dns::Callback<dns::AddressAnswer> done) {
+        resolver.lookup_a(name, std::move(done));
+    };
+    auto result = co_await await_dns<dns::AddressAnswer>(start);
+    co_return result;
+}
+
+asio::awaitable<dns::DnsResult<dns::AddressAnswer>> dns_lookup_aaaa(dns::Resolver& resolver,
+                                                                    std::string name) {
+    auto start = [&resolver, &name](dns::Callback<dns::AddressAnswer> done) {
+        resolver.lookup_aaaa(name, std::move(done));
+    };
+    auto result = co_await await_dns<dns::AddressAnswer>(start);
+    co_return result;
+}
+
+asio::awaitable<dns::DnsResult<dns::MxAnswer>> dns_lookup_mx(dns::Resolver& resolver,
+                                                             std::string name) {
+    auto start = [&resolver, &name](dns::Callback<dns::MxAnswer> done) {
+        resolver.lookup_mx(name, std::move(done));
+    };
+    auto result = co_await await_dns<dns::MxAnswer>(start);
+    co_return result;
+}
+
+asio::awaitable<dns::DnsResult<dns::TxtAnswer>> dns_lookup_txt(dns::Resolver& resolver,
+                                                               std::string name) {
+    auto start = [&resolver, &name](dns::Callback<dns::TxtAnswer> done) {
+        resolver.lookup_txt(name, std::move(done));
+    };
+    auto result = co_await await_dns<dns::TxtAnswer>(start);
+    co_return result;
+}
+
+asio::awaitable<dns::DnsResult<dns::NameAnswer>> dns_lookup_ptr(dns::Resolver& resolver,
+                                                                IpAddress address) {
+    auto start = [&resolver, &address](dns::Callback<dns::NameAnswer> done) {
+        resolver.lookup_ptr(address, std::move(done));
+    };
+    auto result = co_await await_dns<dns::NameAnswer>(start);
+    co_return result;
+}
+
+asio::awaitable<dns::DnsResult<dns::MxHosts>> dns_resolve_mx_hosts(dns::Resolver& resolver,
+                                                                   std::string domain,
+                                                                   dns::MxOptions options) {
+    auto start = [&resolver, &domain, &options](dns::Callback<dns::MxHosts> done) {
+        dns::resolve_mx_hosts(resolver, domain, std::move(done), options);
+    };
+    auto result = co_await await_dns<dns::MxHosts>(start);
+    co_return result;
+}
+
+asio::awaitable<dns::DnsResult<dns::ConfirmedNames>> dns_forward_confirmed_names(
+    dns::Resolver& resolver, IpAddress address) {
+    auto start = [&resolver, &address](dns::Callback<dns::ConfirmedNames> done) {
+        dns::forward_confirmed_names(resolver, address, std::move(done));
+    };
+    auto result = co_await await_dns<dns::ConfirmedNames>(start);
+    co_return result;
+}
+
+}  // namespace postern::services

@@ -1,0 +1,35 @@
+// Coroutine wrappers around the DNS resolver's callback API: the lookup runs on the resolver
+// (or is answered from its cache) and the coroutine resumes on its own executor.
+#pragma once
+
+#include <string>
+
+#include <boost/asio/awaitable.hpp>
+
+#include "base/ip_address.h"
+#include "net/dns/mx.h"
+#include "net/dns/resolver.h"
+#include "net/dns/reverse.h"
+
+namespace postern::services {
+
+// Each resumes the calling coroutine on the executor it runs on (a strand stays a strand),
+// after the resolver's callback, whichever thread that ran on. While a lookup is pending it
+// counts as outstanding work of that executor. The resolver must outlive the call. Lookups
+// are bounded by the resolver's timeout × tries; they cannot be cancelled one by one.
+boost::asio::awaitable<net::dns::DnsResult<net::dns::AddressAnswer>> dns_lookup_a(
+    net::dns::Resolver& resolver, std::string name);
+boost::asio::awaitable<net::dns::DnsResult<net::dns::AddressAnswer>> dns_lookup_aaaa(
+    net::dns::Resolver& resolver, std::string name);
+boost::asio::awaitable<net::dns::DnsResult<net::dns::MxAnswer>> dns_lookup_mx(
+    net::dns::Resolver& resolver, std::string name);
+boost::asio::awaitable<net::dns::DnsResult<net::dns::TxtAnswer>> dns_lookup_txt(
+    net::dns::Resolver& resolver, std::string name);
+boost::asio::awaitable<net::dns::DnsResult<net::dns::NameAnswer>> dns_lookup_ptr(
+    net::dns::Resolver& resolver, IpAddress address);
+boost::asio::awaitable<net::dns::DnsResult<net::dns::MxHosts>> dns_resolve_mx_hosts(
+    net::dns::Resolver& resolver, std::string domain, net::dns::MxOptions options = {});
+boost::asio::awaitable<net::dns::DnsResult<net::dns::ConfirmedNames>> dns_forward_confirmed_names(
+    net::dns::Resolver& resolver, IpAddress address);
+
+}  // namespace postern::services

@@ -1,7 +1,7 @@
 // Login name normalisation for lookups, cache keys and failure accounting.
 #include "auth/login_name.h"
 
-#include "auth/utf8.h"
+#include "base/utf8.h"
 #include "base/strings.h"
 
 namespace postern::auth {

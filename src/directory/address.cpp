@@ -3,7 +3,7 @@
 #include "directory/address.h"
 
 #include "base/strings.h"
-#include "directory/utf8.h"
+#include "base/utf8.h"
 
 namespace postern::directory {
 namespace {

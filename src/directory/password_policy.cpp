@@ -7,7 +7,7 @@
 #include <utility>
 
 #include "base/random.h"
-#include "directory/utf8.h"
+#include "base/utf8.h"
 
 namespace postern::directory {
 namespace {

@@ -9,48 +9,11 @@
 #include <fmt/format.h>
 
 #include "base/strings.h"
+#include "base/utf8.h"
 
 namespace postern::log {
 
 namespace {
-
-// Length of the well-formed UTF-8 sequence at s[i] (RFC 3629 section 4: no overlongs, no
-// surrogates, nothing above U+10FFFF), with its code point; 0 when ill-formed.
-std::size_t utf8_sequence(std::string_view s, std::size_t i, char32_t& cp) {
-    auto byte = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
-    auto cont = [&](std::size_t k, unsigned char lo = 0x80, unsigned char hi = 0xBF) {
-        return k < s.size() && byte(k) >= lo && byte(k) <= hi;
-    };
-    unsigned char b = byte(i);
-    if (b < 0x80) {
-        cp = b;
-        return 1;
-    }
-    if (b >= 0xC2 && b <= 0xDF && cont(i + 1)) {
-        cp = (char32_t{b} & 0x1F) << 6 | (byte(i + 1) & 0x3F);
-        return 2;
-    }
-    if (b >= 0xE0 && b <= 0xEF) {
-        unsigned char lo = b == 0xE0 ? 0xA0 : 0x80;
-        unsigned char hi = b == 0xED ? 0x9F : 0xBF;
-        if (cont(i + 1, lo, hi) && cont(i + 2)) {
-            cp = (char32_t{b} & 0x0F) << 12 | (char32_t{byte(i + 1)} & 0x3F) << 6 |
-                 (byte(i + 2) & 0x3F);
-            return 3;
-        }
-        return 0;
-    }
-    if (b >= 0xF0 && b <= 0xF4) {
-        unsigned char lo = b == 0xF0 ? 0x90 : 0x80;
-        unsigned char hi = b == 0xF4 ? 0x8F : 0xBF;
-        if (cont(i + 1, lo, hi) && cont(i + 2) && cont(i + 3)) {
-            cp = (char32_t{b} & 0x07) << 18 | (char32_t{byte(i + 1)} & 0x3F) << 12 |
-                 (char32_t{byte(i + 2)} & 0x3F) << 6 | (byte(i + 3) & 0x3F);
-            return 4;
-        }
-    }
-    return 0;
-}
 
 bool is_c0_or_del(char32_t cp) {
     return (cp < 0x20 && cp != '\t') || cp == 0x7F;

@@ -172,31 +172,6 @@ void lossy_to_u_callback(const void* context, UConverterToUnicodeArgs* args, con
 
 }  // namespace
 
-bool is_ascii(std::string_view bytes) {
-    for (unsigned char c : bytes) {
-        if (c >= 0x80)
-            return false;
-    }
-    return true;
-}
-
-bool is_valid_utf8(std::string_view bytes) {
-    const auto* s = reinterpret_cast<const unsigned char*>(bytes.data());
-    std::size_t n = bytes.size();
-    std::size_t i = 0;
-    while (i < n) {
-        if (s[i] < 0x80) {
-            ++i;
-            continue;
-        }
-        int len = utf8_sequence(s + i, n - i);
-        if (len <= 0)
-            return false;
-        i += static_cast<std::size_t>(len);
-    }
-    return true;
-}
-
 std::string raw_8bit_to_utf8(std::string_view bytes) {
     if (is_ascii(bytes))
         return std::string(bytes);

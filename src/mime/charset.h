@@ -6,10 +6,10 @@
 #include <string>
 #include <string_view>
 
+#include "base/utf8.h"  // is_ascii, is_valid_utf8
+
 namespace postern::mime {
 
-bool is_ascii(std::string_view bytes);
-bool is_valid_utf8(std::string_view bytes);
 
 // Bytes with no trustworthy label (raw 8-bit header text, "us-ascii" text that is not ASCII,
 // unknown labels): each valid UTF-8 sequence is kept, every other byte is read as

@@ -13,7 +13,7 @@
 #include "auth/sasl/mechanism.h"
 #include "auth/sasl/scram_message.h"
 #include "auth/sasl/wire.h"
-#include "auth/utf8.h"
+#include "base/utf8.h"
 #include "base/encoding.h"
 #include "base/strings.h"
 

@@ -2,7 +2,7 @@
 #include "auth/sasl/plain.h"
 
 #include "auth/login_name.h"
-#include "auth/utf8.h"
+#include "base/utf8.h"
 
 namespace postern::auth::sasl {
 

@@ -3,7 +3,7 @@
 #include "auth/login_name.h"
 #include "auth/sasl/mechanism.h"
 #include "auth/sasl/wire.h"
-#include "auth/utf8.h"
+#include "base/utf8.h"
 
 namespace postern::auth {
 namespace {

@@ -149,6 +149,15 @@ struct AuthConfig {
     unsigned hash_threads = 2;                // password hashing pool, off event loops
 };
 
+// The directory database (domains, accounts); see docs/directory.md.
+struct DirectoryConfig {
+    std::string recipient_delimiters = "+";  // "user+tag@domain" → user; "" turns it off
+    unsigned max_readers = 8;                // concurrent read connections
+    Millis busy_timeout{std::chrono::seconds(5)};  // wait for another process's write lock
+    unsigned expand_max_depth = 10;          // nested groups/forwarders followed
+    std::size_t expand_max_recipients = 10000;  // final recipients of one expansion
+};
+
 struct ServerConfig {
     std::string hostname;
     std::filesystem::path data_dir;
@@ -166,6 +175,7 @@ struct Config {
     TlsSettings tls;               // server-wide default certificate
     LogConfig log;
     AuthConfig auth;
+    DirectoryConfig directory;
     LogServiceConfig log_service;
     // The built-in line responder ("test" service): exercises listeners, TLS and auth until
     // a real protocol service exists. Disabled by default.

@@ -259,6 +259,25 @@ void read_auth(Reader& root, Config& cfg) {
     r->finish();
 }
 
+void read_directory(Reader& root, Config& cfg) {
+    auto r = root.table("directory");
+    if (!r) return;
+    auto& d = cfg.directory;
+    d.recipient_delimiters = r->get_string("recipient_delimiters", d.recipient_delimiters);
+    for (char c : d.recipient_delimiters) {
+        if (c == '@' || static_cast<unsigned char>(c) <= ' ' || static_cast<unsigned char>(c) >= 0x7f) {
+            r->error("recipient_delimiters", "delimiters must be printable ASCII other than @");
+            break;
+        }
+    }
+    d.max_readers = static_cast<unsigned>(r->get_int("max_readers", d.max_readers, 1, 256));
+    d.busy_timeout = r->get_duration("busy_timeout", d.busy_timeout);
+    d.expand_max_depth = static_cast<unsigned>(r->get_int("expand_max_depth", d.expand_max_depth, 1, 100));
+    d.expand_max_recipients = static_cast<std::size_t>(
+        r->get_int("expand_max_recipients", static_cast<std::int64_t>(d.expand_max_recipients), 1, 10'000'000));
+    r->finish();
+}
+
 void read_log_service(Reader& services, Config& cfg, std::set<std::string>& addresses) {
     auto r = services.table("log");
     auto& ls = cfg.log_service;
@@ -326,6 +345,7 @@ std::expected<ConfigPtr, LoadError> load_string(std::string_view text, const fs:
     }
     read_log(root, *cfg, base);
     read_auth(root, *cfg);
+    read_directory(root, *cfg);
 
     cfg->test.log = cfg->log.defaults;
     std::set<std::string> addresses;

@@ -160,7 +160,7 @@ void Supervisor::spawn() {
     }
     if (pid == 0) {
         // Worker: default signal dispositions, none of the supervisor's descriptors.
-        for (int sig : {SIGCHLD, SIGHUP, SIGTERM, SIGINT}) ::signal(sig, SIG_DFL);
+        for (int sig : {SIGCHLD, SIGHUP, SIGTERM, SIGINT, SIGUSR1}) ::signal(sig, SIG_DFL);
         ::close(g_signal_pipe[0]);
         ::close(g_signal_pipe[1]);
         ::close(pair[0]);
@@ -212,6 +212,8 @@ void Supervisor::handle_signal(int sig) {
     } else if (sig == SIGHUP) {
         log_.info("SIGHUP: reloading configuration");
         reload();
+    } else if (sig == SIGUSR1) {
+        if (worker_ > 0) ::kill(worker_, SIGUSR1);
     } else if (sig == SIGTERM || sig == SIGINT) {
         if (!stopping_) log_.info("{}: shutting down", sig == SIGTERM ? "SIGTERM" : "SIGINT");
         stopping_ = true;
@@ -225,7 +227,7 @@ int Supervisor::run() {
     sa.sa_handler = on_signal;
     sigemptyset(&sa.sa_mask);
     sa.sa_flags = SA_RESTART;
-    for (int sig : {SIGCHLD, SIGHUP, SIGTERM, SIGINT}) ::sigaction(sig, &sa, nullptr);
+    for (int sig : {SIGCHLD, SIGHUP, SIGTERM, SIGINT, SIGUSR1}) ::sigaction(sig, &sa, nullptr);
     ::signal(SIGPIPE, SIG_IGN);
 
     spawn();

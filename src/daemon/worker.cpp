@@ -167,7 +167,7 @@ int Worker::run() {
     log_ = hub_->logger("SERVER");
     log_.info("worker starting (pid {}, uid {})", ::getpid(), ::getuid());
 
-    auto directory = directory::Directory::open(server.data_dir, directory::DirectoryOptions::from(config_->auth));
+    auto directory = directory::Directory::open(server.data_dir, directory::DirectoryOptions::from(*config_));
     if (!directory) {
         log_.crit("directory: {}", directory.error().message);
         std::fprintf(stderr, "posternd: directory: %s\n", directory.error().message.c_str());
@@ -207,12 +207,18 @@ int Worker::run() {
     (void)write_file_atomic(pid_file, std::to_string(::getpid()) + "\n");
 
     asio::signal_set signals(io_, SIGHUP, SIGTERM, SIGINT);
+    signals.add(SIGUSR1);
     std::function<void()> wait_signal = [&] {
         signals.async_wait([&](boost::system::error_code ec, int sig) {
             if (ec) return;
             if (sig == SIGHUP) {
                 log_.info("SIGHUP: reloading configuration");
                 apply_reload();
+                wait_signal();
+            } else if (sig == SIGUSR1) {
+                // An external logrotate moved the files: write to new ones by the same names.
+                hub_->reopen();
+                log_.info("SIGUSR1: log files reopened");
                 wait_signal();
             } else {
                 shutdown();

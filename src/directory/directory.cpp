@@ -23,6 +23,17 @@ DirectoryOptions DirectoryOptions::from(const config::AuthConfig& auth) {
     return o;
 }
 
+DirectoryOptions DirectoryOptions::from(const config::Config& config) {
+    auto o = from(config.auth);
+    auto& d = config.directory;
+    o.recipient_delimiters = d.recipient_delimiters;
+    o.max_readers = d.max_readers;
+    o.busy_timeout = d.busy_timeout;
+    o.expand.max_depth = d.expand_max_depth;
+    o.expand.max_recipients = d.expand_max_recipients;
+    return o;
+}
+
 std::string_view kind_name(AddressKind kind) {
     switch (kind) {
         case AddressKind::not_local:

@@ -13,6 +13,10 @@
 #include "directory/csv.h"
 #include "directory/settings.h"
 
+namespace postern::config {
+struct Config;
+}
+
 namespace postern::directory {
 
 struct ExpandLimits {
@@ -38,6 +42,8 @@ struct DirectoryOptions {
 
     // hash, bulk_hash and hash_threads from the [auth] section.
     static DirectoryOptions from(const config::AuthConfig& auth);
+    // Everything from the configuration: [auth] costs and the [directory] section.
+    static DirectoryOptions from(const config::Config& config);
 };
 
 struct DomainInfo {

@@ -56,7 +56,7 @@ int run_request(const Options& opt, const config::Config& cfg, const Plan& plan)
         if (auto st = daemon::drop_privileges(cfg.server.user, cfg.server.group); !st) {
             return print_error(admin::error_code(st.error().code), st.error().message);
         }
-        auto dir = directory::Directory::open(cfg.server.data_dir, directory::DirectoryOptions::from(cfg.auth));
+        auto dir = directory::Directory::open(cfg.server.data_dir, directory::DirectoryOptions::from(cfg));
         if (!dir) return print_error(admin::error_code(dir.error().code), dir.error().message);
         admin::Admin admin(**dir, nullptr);
         response = admin.execute(request);

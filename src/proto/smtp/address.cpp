@@ -5,7 +5,7 @@
 #include <cstring>
 
 #include "base/strings.h"
-#include "proto/smtp/utf8.h"
+#include "base/utf8.h"
 
 namespace postern::proto::smtp {
 namespace {
@@ -146,7 +146,7 @@ bool Mailbox::is_postmaster() const {
 }
 
 bool Mailbox::is_utf8() const {
-    return has_non_ascii(local_part) || has_non_ascii(domain);
+    return !is_ascii(local_part) || !is_ascii(domain);
 }
 
 std::string Mailbox::to_string() const {
@@ -171,7 +171,7 @@ bool is_dot_string(std::string_view s, bool utf8) {
         }
         prev = c;
     }
-    return !utf8 || !has_non_ascii(s) || is_valid_utf8(s);
+    return !utf8 || is_ascii(s) || is_valid_utf8(s);
 }
 
 std::string quote_local_part(std::string_view local) {
@@ -190,7 +190,7 @@ std::string quote_local_part(std::string_view local) {
 bool is_valid_domain(std::string_view d, bool utf8) {
     if (d.empty() || d.size() > 255)
         return false;
-    if (has_non_ascii(d) && (!utf8 || !is_valid_utf8(d)))
+    if (!is_ascii(d) && (!utf8 || !is_valid_utf8(d)))
         return false;
     for (auto label : split(d, '.')) {
         if (label.empty())
@@ -266,7 +266,7 @@ std::expected<Mailbox, AddressError> parse_mailbox(std::string_view text,
                                                    const AddressPolicy& policy, bool utf8) {
     if (text.size() > policy.limits.path)
         return std::unexpected(AddressError::too_long);
-    if (has_non_ascii(text)) {
+    if (!is_ascii(text)) {
         if (!utf8)
             return std::unexpected(AddressError::non_ascii);
         if (!is_valid_utf8(text))
@@ -308,7 +308,7 @@ std::expected<PathParse, AddressError> parse_path(std::string_view text, PathKin
     }
     std::string_view inner = text.substr(1, end - 1);
     const std::size_t length = end + 1;
-    if (has_non_ascii(inner)) {
+    if (!is_ascii(inner)) {
         if (!utf8)
             return std::unexpected(AddressError::non_ascii);
         if (!is_valid_utf8(inner))

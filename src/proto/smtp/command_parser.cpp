@@ -4,10 +4,10 @@
 #include <array>
 
 #include "base/strings.h"
+#include "base/utf8.h"
 #include "proto/smtp/command.h"
 #include "proto/smtp/command_parse.h"
 #include "proto/smtp/replies.h"
-#include "proto/smtp/utf8.h"
 
 namespace postern::proto::smtp {
 namespace {
@@ -160,7 +160,7 @@ ParseResult parse_lookup(Verb verb, std::string_view args, const ParserOptions& 
     if (arg.empty() || arg.size() > o.limits.max_argument) {
         return reject(verb, replies::syntax(usage(verb)));
     }
-    if (has_non_ascii(arg) && (!t.smtputf8 || !is_valid_utf8(arg))) {
+    if (!is_ascii(arg) && (!t.smtputf8 || !is_valid_utf8(arg))) {
         return reject(verb, replies::non_ascii_address());
     }
     t.argument.assign(arg);

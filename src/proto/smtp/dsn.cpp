@@ -2,7 +2,7 @@
 #include "proto/smtp/dsn.h"
 
 #include "base/strings.h"
-#include "proto/smtp/utf8.h"
+#include "base/utf8.h"
 #include "proto/smtp/xtext.h"
 
 namespace postern::proto::smtp {
@@ -43,7 +43,7 @@ void append_utf8(std::string& out, std::uint32_t cp) {
 // utf-8-addr-xtext / utf-8-addr-unitext (RFC 6533 §3): printable ASCII, UTF-8 (unitext, only
 // with SMTPUTF8) and "\x{HEX}" escapes of Unicode scalar values.
 std::optional<std::string> decode_utf8_addr(std::string_view s, bool allow_utf8) {
-    if (has_non_ascii(s) && (!allow_utf8 || !is_valid_utf8(s)))
+    if (!is_ascii(s) && (!allow_utf8 || !is_valid_utf8(s)))
         return std::nullopt;
     std::string out;
     for (std::size_t i = 0; i < s.size(); ++i) {
@@ -181,7 +181,7 @@ std::optional<OriginalRecipient> parse_orcpt(std::string_view value, bool allow_
 }
 
 OriginalRecipient make_orcpt(std::string_view address) {
-    if (has_non_ascii(address)) {
+    if (!is_ascii(address)) {
         // RFC 6533 §3 utf-8-addr-unitext: UTF-8 as is (the transaction uses SMTPUTF8), the
         // ASCII characters xtext would encode as \x{XX}.
         std::string value = "utf-8;";

@@ -2,9 +2,9 @@
 // Mail-parameters/Rcpt-parameters; SIZE RFC 1870 §6; BODY RFC 6152 §2 and RFC 3030 §3; SMTPUTF8
 // RFC 6531 §3.4; RET/ENVID/NOTIFY/ORCPT RFC 3461 §4; AUTH= RFC 4954 §5; 555 per §4.1.1.11).
 #include "base/strings.h"
+#include "base/utf8.h"
 #include "proto/smtp/command_parse.h"
 #include "proto/smtp/replies.h"
-#include "proto/smtp/utf8.h"
 #include "proto/smtp/xtext.h"
 
 namespace postern::proto::smtp::detail {

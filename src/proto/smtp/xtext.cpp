@@ -1,7 +1,7 @@
 // xtext encoding and decoding (RFC 3461 §4).
 #include "proto/smtp/xtext.h"
 
-#include "proto/smtp/utf8.h"
+#include "base/utf8.h"
 
 namespace postern::proto::smtp {
 namespace {
@@ -37,7 +37,7 @@ std::string xtext_encode(std::string_view raw) {
 }
 
 std::optional<std::string> xtext_decode(std::string_view text, bool allow_utf8) {
-    if (allow_utf8 && has_non_ascii(text) && !is_valid_utf8(text))
+    if (allow_utf8 && !is_ascii(text) && !is_valid_utf8(text))
         return std::nullopt;
     std::string out;
     out.reserve(text.size());

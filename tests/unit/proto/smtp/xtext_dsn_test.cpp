@@ -1,10 +1,9 @@
-// xtext (RFC 3461 §4), DSN parameter values, ORCPT, and UTF-8 validation.
+// xtext (RFC 3461 §4), DSN parameter values and ORCPT (RFC 3461 §4.2, RFC 6533 §3).
 #include <random>
 
 #include <gtest/gtest.h>
 
 #include "proto/smtp/dsn.h"
-#include "proto/smtp/utf8.h"
 #include "proto/smtp/xtext.h"
 
 namespace postern::proto::smtp {
@@ -106,17 +105,6 @@ TEST(Dsn, MakeOrcpt) {
     auto back = parse_orcpt(u.value, true);
     ASSERT_TRUE(back);
     EXPECT_EQ(back->address, u.address);
-}
-
-TEST(Utf8, Validation) {
-    EXPECT_TRUE(is_valid_utf8("plain"));
-    EXPECT_TRUE(is_valid_utf8("\xC3\xA9\xE2\x82\xAC\xF0\x9F\x93\xA7"));
-    for (const char* bad : {"\xC0\xAF", "\xE0\x80\xAF", "\xED\xA0\x80", "\xF4\x90\x80\x80", "\xC3",
-                            "\x80", "\xFF", "\xF0\x9F\x93"}) {
-        EXPECT_FALSE(is_valid_utf8(bad)) << bad;
-    }
-    EXPECT_TRUE(has_non_ascii("caf\xC3\xA9"));
-    EXPECT_FALSE(has_non_ascii("cafe"));
 }
 
 }  // namespace

@@ -5,6 +5,8 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
 #include <future>
 #include <memory>
 #include <optional>
@@ -59,16 +61,16 @@ class ManualClock {
     std::atomic<std::int64_t> ms_{1'000'000};
 };
 
-// Runs `start(callback)` and waits for the callback's value (at most a generous bound, so a
-// lost callback fails the test instead of hanging it).
+// Runs `start(callback)` and waits for the callback's value. A callback that never comes
+// aborts the binary after a generous bound: a hang would hide the bug, a crash shows it.
 template <class T, class Start>
 DnsResult<T> wait_result(Start start) {
     auto promise = std::make_shared<std::promise<DnsResult<T>>>();
     auto future = promise->get_future();
     start([promise](DnsResult<T> r) { promise->set_value(std::move(r)); });
     if (future.wait_for(std::chrono::seconds(60)) != std::future_status::ready) {
-        ADD_FAILURE() << "DNS callback never called";
-        return dns_fail(DnsErrc::cancelled, "test: callback never called");
+        std::fprintf(stderr, "DNS callback never called\n");
+        std::abort();
     }
     return future.get();
 }

@@ -76,6 +76,8 @@ TEST(CommandParser, SimpleCommands) {
         {std::string("RSET \0", 6), {}, "501 5.5.4"},
         {"LHLO client.example", {}, "500 5.5.2"},  // LHLO is LMTP only
         {"\xFF\xFE", {}, "500 5.5.2"},
+        // A TLS ClientHello sent to a plaintext port (or after a failed STARTTLS).
+        {std::string("\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03 MAIL", 16), {}, "500 5.5.2"},
     };
     run(cases, full_options());
 }

@@ -43,6 +43,8 @@ DnsResult<RecordSet> cancelled(std::string_view name, RecordType type) {
 }  // namespace
 
 Result<std::unique_ptr<CachingResolver>> CachingResolver::create(ResolverOptions options) {
+    if (auto valid = validate(options); !valid)
+        return fail(std::move(valid.error()));
     auto transport = CaresTransport::start(options);
     if (!transport)
         return fail(std::move(transport.error()));

@@ -36,7 +36,8 @@ struct ResolverStats {
 
 class CachingResolver final : public Resolver {
   public:
-    // Starts the c-ares thread. Fails with unavailable if c-ares cannot be initialised.
+    // Starts the c-ares thread. Fails with invalid_argument when validate(options) does, and
+    // with unavailable when c-ares cannot be initialised.
     static Result<std::unique_ptr<CachingResolver>> create(ResolverOptions options);
 
     // shutdown(), then frees everything.

@@ -83,5 +83,23 @@ TEST(DnsNameserver, Parses) {
     EXPECT_FALSE(parse_nameserver("192.0.2.53:70000"));
 }
 
+TEST(DnsOptions, Validate) {
+    EXPECT_TRUE(validate(ResolverOptions{}));
+    auto bad = [](auto change) {
+        ResolverOptions o;
+        change(o);
+        auto r = validate(o);
+        return !r && r.error().code == Errc::invalid_argument;
+    };
+    EXPECT_TRUE(bad([](ResolverOptions& o) { o.timeout = std::chrono::milliseconds(0); }));
+    EXPECT_TRUE(bad([](ResolverOptions& o) { o.tries = 0; }));
+    EXPECT_TRUE(bad([](ResolverOptions& o) { o.edns_udp_size = 100; }));
+    EXPECT_TRUE(bad([](ResolverOptions& o) { o.max_ttl = std::chrono::seconds(-1); }));
+    EXPECT_TRUE(bad([](ResolverOptions& o) { o.max_answers = 0; }));
+    EXPECT_TRUE(bad([](ResolverOptions& o) { o.max_txt_size = 10; }));
+    EXPECT_TRUE(bad([](ResolverOptions& o) { o.max_name_length = 300; }));
+    EXPECT_TRUE(bad([](ResolverOptions& o) { o.max_cname_chain = 100; }));
+}
+
 }  // namespace
 }  // namespace postern::net::dns

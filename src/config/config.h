@@ -74,10 +74,14 @@ struct ListenerConfig {
     bool proxy_protocol = false;
     std::vector<IpRange> proxy_trusted;
     FlowLimits limits;
+    // Protocol duties of this listener (SMTP: submission ports require both).
+    bool require_tls = false;   // only greeting, EHLO/HELO, STARTTLS, NOOP, RSET, QUIT before TLS
+    bool require_auth = false;  // every transaction must be authenticated
     bool operator==(const ListenerConfig& o) const {
         return address.to_string() == o.address.to_string() && enabled == o.enabled && tls == o.tls &&
                tls_settings == o.tls_settings && proxy_protocol == o.proxy_protocol &&
-               proxy_trusted.size() == o.proxy_trusted.size() && limits == o.limits;
+               proxy_trusted.size() == o.proxy_trusted.size() && limits == o.limits &&
+               require_tls == o.require_tls && require_auth == o.require_auth;
     }
 };
 
@@ -104,6 +108,33 @@ struct TcpServiceConfig {
     std::size_t max_line_length = 8192;
     std::uint64_t max_literal_size = 64ull << 20;
     bool allow_plaintext_auth = false;     // auth on an unencrypted connection
+};
+
+enum class LineEndings { reject, normalize };
+
+// SMTP-IN (and LMTP, which shares the receiving path).
+struct SmtpConfig : TcpServiceConfig {
+    std::string greeting = "ESMTP Postern";         // after "220 <hostname> "
+    std::uint64_t max_message_size = 50ull << 20;    // advertised in SIZE; bigger → 552 5.3.4
+    std::uint32_t max_recipients = 1000;             // per transaction (RFC 5321: at least 100)
+    std::uint32_t max_received_headers = 30;         // more → 554 5.4.6 (a mail loop)
+    std::uint64_t max_header_size = 1ull << 20;      // the header block of one message
+    std::vector<IpRange> relay_networks;             // may relay without authenticating
+    LineEndings bare_line_endings = LineEndings::reject;  // bare CR/LF in DATA: 550 5.6.0, or repair
+    std::uint32_t max_message_line = 998;            // longer lines are accepted unless reject_long_lines
+    bool reject_long_lines = false;
+    bool strict_helo = false;        // HELO names must be a domain or an address literal
+    bool strict_addresses = false;   // RFC 5321 §4.5.3.1 lengths (local part 64)
+    bool pipelining = true;
+    bool eight_bit_mime = true;
+    bool dsn = true;
+    bool chunking = true;
+    bool smtputf8 = true;
+    bool vrfy = false;
+    bool expn = false;
+    bool help = true;
+    bool anti_impersonation = true;  // authenticated senders may only use their own addresses
+    bool forbid_unauth_pipelining = true;  // commands sent ahead without PIPELINING → 554, close
 };
 
 struct LogRule {
@@ -177,13 +208,15 @@ struct Config {
     AuthConfig auth;
     DirectoryConfig directory;
     LogServiceConfig log_service;
-    // The built-in line responder ("test" service): exercises listeners, TLS and auth until
-    // a real protocol service exists. Disabled by default.
+    // The built-in line responder ("test" service): exercises listeners, TLS and auth.
+    // Disabled by default.
     TcpServiceConfig test;
+    SmtpConfig smtp;   // SMTP-IN: MX, submission and implicit-TLS submission
+    SmtpConfig lmtp;   // LMTP (RFC 2033) for deliveries from a front-end proxy
 
     // Every TCP service by its config name, for code that treats them alike.
     std::vector<std::pair<std::string, const TcpServiceConfig*>> tcp_services() const {
-        return {{"test", &test}};
+        return {{"test", &test}, {"smtp", &smtp}, {"lmtp", &lmtp}};
     }
 };
 

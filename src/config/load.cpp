@@ -121,7 +121,7 @@ std::vector<AccessRule> read_rules(Reader& parent, bool with_limits) {
 }
 
 void read_tcp_service(Reader& r, TcpServiceConfig& svc, const Config& cfg, const fs::path& base,
-                      std::set<std::string>& addresses) {
+                      std::set<std::string>& addresses, bool finish = true) {
     svc.enabled = r.get_bool("enabled", svc.enabled);
     svc.threads_min = static_cast<unsigned>(r.get_int("threads_min", svc.threads_min, 1, 256));
     svc.threads_max = static_cast<unsigned>(r.get_int("threads_max", svc.threads_max, 1, 1024));
@@ -172,10 +172,71 @@ void read_tcp_service(Reader& r, TcpServiceConfig& svc, const Config& cfg, const
             l.error("proxy_trusted", "proxy_protocol needs the load balancers' addresses in proxy_trusted");
         }
         read_limits(l, lc.limits);
+        lc.require_tls = l.get_bool("require_tls", false);
+        lc.require_auth = l.get_bool("require_auth", false);
+        if (lc.require_tls && lc.tls == TlsMode::none) {
+            l.error("require_tls", "a listener without TLS cannot require it: set tls = \"starttls\" or \"implicit\"");
+        }
         l.finish();
         svc.listeners.push_back(std::move(lc));
     }
     svc.rules = read_rules(r, true);
+    if (finish) r.finish();
+}
+
+// The SMTP-only keys; the common TCP keys are read by read_tcp_service.
+void read_smtp(Reader& r, SmtpConfig& smtp, const Config& cfg, const fs::path& base,
+               std::set<std::string>& addresses, bool lmtp) {
+    read_tcp_service(r, smtp, cfg, base, addresses, false);
+    smtp.greeting = r.get_string("greeting", smtp.greeting);
+    if (smtp.greeting.find_first_of("\r\n") != std::string::npos) r.error("greeting", "must be one line");
+    smtp.max_message_size = r.get_size("max_message_size", smtp.max_message_size);
+    smtp.max_recipients = static_cast<std::uint32_t>(r.get_int("max_recipients", smtp.max_recipients, 1, 1'000'000));
+    smtp.max_received_headers =
+        static_cast<std::uint32_t>(r.get_int("max_received_headers", smtp.max_received_headers, 1, 1000));
+    smtp.max_header_size = r.get_size("max_header_size", smtp.max_header_size);
+    for (auto& text : r.get_string_list("relay_networks", {})) {
+        if (auto range = IpRange::parse(text)) {
+            smtp.relay_networks.push_back(*range);
+        } else {
+            r.error("relay_networks", "not an IP, CIDR or range: " + text);
+        }
+    }
+    smtp.bare_line_endings = static_cast<LineEndings>(
+        r.get_choice("bare_line_endings", static_cast<std::size_t>(smtp.bare_line_endings), {"reject", "normalize"}));
+    smtp.max_message_line = static_cast<std::uint32_t>(r.get_int("max_message_line", smtp.max_message_line, 78, 1'000'000));
+    smtp.reject_long_lines = r.get_bool("reject_long_lines", smtp.reject_long_lines);
+    smtp.strict_helo = r.get_bool("strict_helo", smtp.strict_helo);
+    smtp.strict_addresses = r.get_bool("strict_addresses", smtp.strict_addresses);
+    smtp.pipelining = r.get_bool("pipelining", smtp.pipelining);
+    smtp.eight_bit_mime = r.get_bool("eight_bit_mime", smtp.eight_bit_mime);
+    smtp.dsn = r.get_bool("dsn", smtp.dsn);
+    smtp.chunking = r.get_bool("chunking", smtp.chunking);
+    smtp.smtputf8 = r.get_bool("smtputf8", smtp.smtputf8);
+    smtp.vrfy = r.get_bool("vrfy", smtp.vrfy);
+    smtp.expn = r.get_bool("expn", smtp.expn);
+    smtp.help = r.get_bool("help", smtp.help);
+    smtp.anti_impersonation = r.get_bool("anti_impersonation", smtp.anti_impersonation);
+    smtp.forbid_unauth_pipelining = r.get_bool("forbid_unauth_pipelining", smtp.forbid_unauth_pipelining);
+    if (!lmtp && smtp.enabled && !r.has("listener")) {
+        // The usual three: MX on 25, submission on 587 (STARTTLS, auth), submissions on 465.
+        auto add = [&](std::uint16_t port, TlsMode tls, bool submission) {
+            ListenerConfig lc;
+            lc.address = HostPort{"*", port};
+            lc.tls = tls;
+            lc.tls_settings = cfg.tls;
+            lc.require_tls = submission;
+            lc.require_auth = submission;
+            smtp.listeners.push_back(lc);
+            addresses.insert(lc.address.to_string());
+        };
+        add(25, TlsMode::none, false);
+        if (cfg.tls.has_certificate()) {
+            add(587, TlsMode::starttls, true);
+            add(465, TlsMode::implicit, true);
+            smtp.listeners.front().tls = TlsMode::starttls;  // port 25 offers STARTTLS too
+        }
+    }
     r.finish();
 }
 
@@ -348,10 +409,14 @@ std::expected<ConfigPtr, LoadError> load_string(std::string_view text, const fs:
     read_directory(root, *cfg);
 
     cfg->test.log = cfg->log.defaults;
+    cfg->smtp.log = cfg->log.defaults;
+    cfg->lmtp.log = cfg->log.defaults;
     std::set<std::string> addresses;
     if (auto services = root.table("services")) {
         read_log_service(*services, *cfg, addresses);
         if (auto r = services->table("test")) read_tcp_service(*r, cfg->test, *cfg, base, addresses);
+        if (auto r = services->table("smtp")) read_smtp(*r, cfg->smtp, *cfg, base, addresses, false);
+        if (auto r = services->table("lmtp")) read_smtp(*r, cfg->lmtp, *cfg, base, addresses, true);
         services->finish();
     } else {
         cfg->log_service.listen = {HostPort{"127.0.0.1", 2000}};

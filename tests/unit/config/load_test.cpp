@@ -244,3 +244,62 @@ TEST(ConfigLoad, HostileInputDoesNotCrash) {
 
 }  // namespace
 }  // namespace postern::config
+
+namespace postern::config {
+namespace {
+
+TEST(ConfigLoadSmtp, DefaultListenersWhenEnabled) {
+    auto dir = fs::temp_directory_path() / "postern-config-smtp";
+    fs::create_directories(dir);
+    std::ofstream(dir / "c.pem") << "x";
+    std::ofstream(dir / "k.pem") << "x";
+    auto cfg = load_string("[tls]\ncert = \"c.pem\"\nkey = \"k.pem\"\n[services.smtp]\nenabled = true\n", dir / "postern.toml");
+    ASSERT_TRUE(cfg) << cfg.error().to_string();
+    auto& l = (*cfg)->smtp.listeners;
+    ASSERT_EQ(l.size(), 3u);
+    EXPECT_EQ(l[0].address.port, 25);
+    EXPECT_EQ(l[0].tls, TlsMode::starttls);
+    EXPECT_FALSE(l[0].require_auth);
+    EXPECT_EQ(l[1].address.port, 587);
+    EXPECT_TRUE(l[1].require_auth && l[1].require_tls);
+    EXPECT_EQ(l[2].tls, TlsMode::implicit);
+    // Without a certificate: only port 25, plain.
+    auto plain = load_string("[services.smtp]\nenabled = true\n", dir / "postern.toml");
+    ASSERT_TRUE(plain);
+    ASSERT_EQ((*plain)->smtp.listeners.size(), 1u);
+    EXPECT_EQ((*plain)->smtp.listeners[0].tls, TlsMode::none);
+    fs::remove_all(dir);
+}
+
+TEST(ConfigLoadSmtp, Keys) {
+    auto cfg = load(R"(
+[services.smtp]
+enabled = true
+max_message_size = "20M"
+max_recipients = 50
+relay_networks = ["10.0.0.0/8", "192.0.2.1"]
+bare_line_endings = "normalize"
+vrfy = true
+[[services.smtp.listener]]
+address = "127.0.0.1:2525"
+)");
+    ASSERT_TRUE(cfg) << cfg.error().to_string();
+    auto& s = (*cfg)->smtp;
+    EXPECT_EQ(s.max_message_size, 20u << 20);
+    EXPECT_EQ(s.max_recipients, 50u);
+    ASSERT_EQ(s.relay_networks.size(), 2u);
+    EXPECT_EQ(s.bare_line_endings, LineEndings::normalize);
+    EXPECT_TRUE(s.vrfy);
+    EXPECT_EQ(s.listeners.size(), 1u);  // explicit listeners replace the defaults
+}
+
+TEST(ConfigLoadSmtp, Errors) {
+    EXPECT_FALSE(load("[services.smtp]\nrelay_networks = [\"nonsense\"]\n"));
+    EXPECT_FALSE(load("[services.smtp]\nbare_line_endings = \"fix\"\n"));
+    EXPECT_FALSE(load("[services.smtp]\ngreeting = \"a\\r\\nb\"\n"));
+    EXPECT_FALSE(load("[[services.smtp.listener]]\naddress = \"127.0.0.1:25\"\nrequire_tls = true\n"));
+    EXPECT_FALSE(load("[services.smtp]\nmax_recipients = 0\n"));
+}
+
+}  // namespace
+}  // namespace postern::config

@@ -296,8 +296,9 @@ void Queue::committed(std::unique_ptr<QueuedMessage> m, Status result, CommitCal
         reschedule_all(ref);
         wakes = take_wakes();
     }
-    done(id);
+    // Consumers first: by the time SMTP-IN answers 250, PROCESSING already knows.
     wake(wakes);
+    done(id);
 }
 
 QueuedMessage* Queue::find(const QueueId& id) const {
@@ -375,8 +376,10 @@ UnixMs Queue::compute_due(const QueuedMessage& m, Lane lane) const {
         }
         UnixMs t = std::max(r.next_attempt, hold);
         auto dit = destinations_.find({lane, r.destination});
-        if (dit != destinations_.end() && dit->second->down)
-            t = kNever;  // its probe decides
+        // Parked behind an unavailable destination: its probe decides. A recipient not parked
+        // yet stays due, so the next take parks it (and it joins the flush).
+        if (r.state == RecipientState::deferred && dit != destinations_.end() && dit->second->down)
+            t = kNever;
         t = std::min(t, expiry);
         if (r.state == RecipientState::deferred && delay_after > 0 && may_notify &&
             !(r.notices & (notice::delay_due | notice::delay_sent)) &&

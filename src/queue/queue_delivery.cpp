@@ -244,9 +244,19 @@ std::vector<DeliveryJob> Queue::take_deliveries(Lane lane, TimePoint when, std::
                 continue;
             if (d->probing && d->probe_until > now)
                 continue;
+            std::vector<QueueId> gone;
             for (const auto& id : d->waiting) {
                 auto* m = find(id);
-                if (!m || held(*m, now))
+                bool waits = false;
+                if (m)
+                    for (const auto& r : m->rec.recipients)
+                        waits = waits || (r.lane == lane && r.destination == d->name &&
+                                          r.state == RecipientState::deferred);
+                if (!waits) {
+                    gone.push_back(id);  // removed or finished meanwhile
+                    continue;
+                }
+                if (held(*m, now))
                     continue;
                 for (auto& r : m->rec.recipients)
                     if (r.lane == lane && r.destination == d->name &&
@@ -257,6 +267,8 @@ std::vector<DeliveryJob> Queue::take_deliveries(Lane lane, TimePoint when, std::
                 heaps_[l].push(HeapEntry{now, id});
                 break;
             }
+            for (const auto& id : gone)
+                d->waiting.erase(id);
         }
         auto& heap = heaps_[static_cast<std::size_t>(lane)];
         const auto l = static_cast<std::size_t>(lane);

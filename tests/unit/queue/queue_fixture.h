@@ -112,10 +112,10 @@ class QueueTest : public ::testing::Test {
         return r ? *r : QueueId();
     }
 
-    // Takes the message through PROCESSING, routing every pending recipient as given by
-    // `route` (default: remote to its domain).
+    // Takes the message through PROCESSING (it must be the next one due), routing every
+    // pending recipient as `how` says (remote: to its domain).
     void process(const QueueId& id, Disposition how = Disposition::remote) {
-        auto jobs = queue_->take_processing(now(), 100);
+        auto jobs = queue_->take_processing(now(), 1);
         ProcessingResult result;
         bool found = false;
         for (const auto& j : jobs) {

@@ -19,7 +19,10 @@
 #include "daemon/supervisor.h"
 #include "directory/directory.h"
 #include "log/hub.h"
+#include "queue/queue.h"
 #include "services/log_service/log_service.h"
+#include "services/smtp_in/send_limiter.h"
+#include "services/smtp_in/smtp_service.h"
 #include "services/tcp_service.h"
 #include "services/test_responder/session.h"
 
@@ -58,6 +61,8 @@ private:
     log::Logger log_;
     std::unique_ptr<directory::Directory> directory_;
     std::unique_ptr<auth::Authenticator> authenticator_;
+    std::unique_ptr<queue::Queue> queue_;
+    services::smtp_in::SendLimiter send_limiter_;
     std::unique_ptr<ServiceManager> services_;
     std::unique_ptr<admin::Admin> admin_;
     asio::io_context io_;
@@ -123,6 +128,9 @@ void Worker::build_services() {
                                  services::test_responder::make_session(authenticator_.get())},
         *sockets_, channels));
     services_->add(std::make_unique<services::LogService>(*sockets_, hub_->internal_sink(), hub_->logger("LOG")));
+    services::smtp_in::Deps smtp{directory_.get(), authenticator_.get(), queue_.get(), &send_limiter_};
+    services_->add(std::make_unique<services::TcpService>(services::smtp_in::smtp_spec(smtp), *sockets_, channels));
+    services_->add(std::make_unique<services::TcpService>(services::smtp_in::lmtp_spec(smtp), *sockets_, channels));
 }
 
 void Worker::apply_reload() {
@@ -179,6 +187,18 @@ int Worker::run() {
     auth_options.hostname = server.hostname;
     auth_options.log = hub_->logger("AUTH");
     authenticator_ = std::make_unique<auth::Authenticator>(config_->auth, *directory_, auth_options);
+
+    queue::QueueOptions queue_options;
+    queue_options.directory = server.data_dir / "queue";
+    queue_options.dsn.reporting_mta = server.hostname;
+    auto queue = queue::Queue::open(queue_options, hub_->logger("QUEUE"));
+    if (!queue) {
+        log_.crit("queue: {}", queue.error().message);
+        std::fprintf(stderr, "posternd: queue: %s\n", queue.error().message.c_str());
+        hub_->shutdown();
+        return kWorkerStartFailed;
+    }
+    queue_ = std::move(*queue);
 
     services_ = std::make_unique<ServiceManager>(log_);
     build_services();

@@ -34,7 +34,12 @@ public:
 
     // Raw access for literals and DATA: what is buffered, and consuming it.
     std::string_view buffered() const { return std::string_view(data_.data() + begin_, end_ - begin_); }
-    void consume(std::size_t n) { begin_ += n; }
+    void consume(std::size_t n) {
+        begin_ += n;
+        scanned_ = scanned_ > n ? scanned_ - n : 0;  // the scan offset is relative to begin_
+    }
+    // True when a complete line is buffered (a pipelined command waits behind this one).
+    bool has_line() const { return buffered().find('\n') != std::string_view::npos; }
 
     // Drops everything buffered (after STARTTLS: plaintext pipelined behind the command must
     // never be read as if it came over TLS).

@@ -28,4 +28,18 @@ asio::awaitable<auth::AuthResult> check_password(auth::Authenticator& authentica
     co_return result;
 }
 
+asio::awaitable<auth::SaslReply> sasl_step(auth::SaslExchange& exchange, std::optional<std::string> response) {
+    auto executor = co_await asio::this_coro::executor;
+    auth::SaslReply reply;
+    auto initiation = [&exchange, &reply, executor, response = std::move(response)](auto handler) mutable {
+        auto shared = std::make_shared<decltype(handler)>(std::move(handler));
+        exchange.step(std::move(response), [&reply, shared, executor](auth::SaslReply r) {
+            reply = std::move(r);
+            asio::post(executor, [shared]() mutable { (*shared)(); });
+        });
+    };
+    co_await asio::async_initiate<decltype(asio::use_awaitable), void()>(std::move(initiation), asio::use_awaitable);
+    co_return reply;
+}
+
 }  // namespace postern::services

@@ -11,4 +11,8 @@ namespace postern::services {
 boost::asio::awaitable<auth::AuthResult> check_password(auth::Authenticator& authenticator,
                                                         auth::PasswordRequest request);
 
+// One step of a SASL exchange (SaslExchange::step) as a coroutine.
+boost::asio::awaitable<auth::SaslReply> sasl_step(auth::SaslExchange& exchange,
+                                                 std::optional<std::string> response);
+
 }  // namespace postern::services

@@ -179,6 +179,40 @@ Reply local_error() {
     return r(451, 4, 3, 0, "Local error in processing");
 }
 
+Reply relay_denied() {
+    return r(554, 5, 7, 1, "Relaying denied");
+}
+Reply unknown_recipient() {
+    return r(550, 5, 1, 1, "No such user here");
+}
+Reply mailbox_disabled() {
+    return r(550, 5, 2, 1, "Mailbox disabled, not accepting messages");
+}
+Reply recipient_temporary_failure() {
+    return r(451, 4, 3, 0, "Recipient cannot be verified now, try again later");
+}
+Reply mail_loop(std::uint32_t hops) {
+    return r(554, 5, 4, 6, "Mail loop detected: " + std::to_string(hops) + " Received fields");
+}
+Reply sender_not_owned() {
+    return r(553, 5, 7, 1, "Sender address does not belong to the authenticated user");
+}
+Reply from_header_not_owned() {
+    return r(550, 5, 7, 1, "From: address does not belong to the authenticated user");
+}
+Reply sending_rate_exceeded() {
+    return r(450, 4, 7, 1, "Hourly sending limit reached, try again later");
+}
+Reply header_too_large() {
+    return r(552, 5, 3, 4, "Message header too large");
+}
+Reply recipient_message_too_large() {
+    return r(552, 5, 3, 4, "Message too large for this recipient");
+}
+Reply policy_reply(std::uint16_t code, std::optional<EnhancedCode> enhanced, std::string text) {
+    return make_reply(code, enhanced, std::move(text));
+}
+
 Reply too_many_errors() {
     return r(421, 4, 7, 0, "Too many errors, closing connection");
 }

@@ -89,3 +89,23 @@ TEST(LineBuffer, RawAccessAndClear) {
 
 }  // namespace
 }  // namespace postern::net
+
+namespace postern::net {
+namespace {
+
+TEST(LineBuffer, ConsumingRawBytesKeepsLineSearchCorrect) {
+    LineBuffer b(64);
+    feed(b, "DATA\r\nbodyQ");
+    EXPECT_EQ(b.next_line().text, "DATA");
+    EXPECT_EQ(b.next_line().kind, LineBuffer::Kind::need_more);  // scans "bodyQ"
+    b.consume(4);                                                // the DATA receiver takes "body"
+    feed(b, "\r\n");
+    EXPECT_TRUE(b.has_line());
+    auto n = b.next_line();
+    EXPECT_EQ(n.kind, LineBuffer::Kind::line);
+    EXPECT_EQ(n.text, "Q");
+    EXPECT_FALSE(b.has_line());
+}
+
+}  // namespace
+}  // namespace postern::net

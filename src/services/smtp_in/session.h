@@ -1,0 +1,134 @@
+// One SMTP (or LMTP) session on SMTP-IN: read a command, check it against the protocol rules
+// and the session state, execute it, reply (RFC 5321; extensions per proto/smtp). Commands
+// are split by phase: session.cpp (loop, greeting, HELO/EHLO, RSET, NOOP, QUIT, HELP, VRFY,
+// EXPN), envelope.cpp (MAIL, RCPT), message.cpp (DATA, BDAT, queueing), tls_auth.cpp
+// (STARTTLS, AUTH).
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "net/line_reader.h"
+#include "proto/smtp/chunk_receiver.h"
+#include "proto/smtp/command.h"
+#include "proto/smtp/command_table.h"
+#include "proto/smtp/content.h"
+#include "proto/smtp/transaction.h"
+#include "services/error_control.h"
+#include "services/smtp_in/header_scan.h"
+#include "services/tcp_service.h"
+
+namespace postern::auth {
+class Authenticator;
+}
+namespace postern::directory {
+class Directory;
+}
+namespace postern::queue {
+class Queue;
+class MessageWriter;
+}
+
+namespace postern::services::smtp_in {
+
+class SendLimiter;
+
+// What sessions share; all must outlive the service.
+struct Deps {
+    directory::Directory* directory = nullptr;
+    auth::Authenticator* authenticator = nullptr;
+    queue::Queue* queue = nullptr;
+    SendLimiter* limiter = nullptr;
+};
+
+class Session {
+public:
+    Session(net::Connection connection, SessionContext context, const Deps& deps, bool lmtp);
+    ~Session();
+    boost::asio::awaitable<void> run();
+
+private:
+    enum class Flow { next, close };
+
+    struct User {
+        std::int64_t id = 0;
+        std::string address;
+    };
+    struct Recipient {
+        std::string address;      // as the client gave it (normal form)
+        std::uint8_t notify = 0;
+        std::string orcpt;        // "type;address", decoded
+    };
+    // The transaction in progress (between MAIL and the final reply).
+    struct Envelope {
+        proto::smtp::MailFrom mail;
+        std::vector<Recipient> recipients;
+    };
+
+    // --- I/O ------------------------------------------------------------------------------
+    // Replies are buffered (pipelining) and written by flush(), which takes no arguments on
+    // purpose: GCC 12 mishandles temporaries inside co_await expressions.
+    void add_reply(const proto::smtp::Reply& reply);
+    boost::asio::awaitable<bool> flush();
+    // The reply to an error: counts toward error control; Flow::close when over the limit
+    // (the closing 421 is added too).
+    Flow refuse(const proto::smtp::Reply& reply);
+    boost::asio::awaitable<Flow> execute(const proto::smtp::Command& command);
+
+    // --- state ----------------------------------------------------------------------------
+    const config::SmtpConfig& cfg() const;
+    proto::smtp::Extensions extensions() const;
+    proto::smtp::ParserOptions parser_options() const;
+    proto::smtp::SessionFacts facts() const;
+    proto::smtp::ContentLimits content_limits() const;
+    void reset_transaction();
+
+    // --- commands -------------------------------------------------------------------------
+    boost::asio::awaitable<Flow> on_hello(const proto::smtp::Hello& hello);
+    boost::asio::awaitable<Flow> on_mail(const proto::smtp::MailFrom& mail);
+    boost::asio::awaitable<Flow> on_rcpt(const proto::smtp::RcptTo& rcpt);
+    boost::asio::awaitable<Flow> on_data();
+    boost::asio::awaitable<Flow> on_bdat(const proto::smtp::Bdat& bdat);
+    boost::asio::awaitable<Flow> on_starttls();
+    boost::asio::awaitable<Flow> on_auth(const proto::smtp::Auth& auth);
+    boost::asio::awaitable<Flow> on_vrfy(const proto::smtp::Vrfy& vrfy);
+    boost::asio::awaitable<Flow> on_expn(const proto::smtp::Expn& expn);
+
+    // --- message --------------------------------------------------------------------------
+    bool start_message();  // opens the queue writer and writes our Received field
+    boost::asio::awaitable<bool> store(std::string& bytes, bool final);
+    boost::asio::awaitable<Flow> finish_message(const std::optional<proto::smtp::Reply>& content_problem);
+    std::optional<proto::smtp::Reply> check_message();
+    boost::asio::awaitable<Flow> discard_octets(std::uint64_t octets);
+
+    net::Connection conn_;
+    SessionContext ctx_;
+    Deps deps_;
+    bool lmtp_;
+    net::LineReader reader_;
+    ErrorControl errors_;
+    std::string out_;
+    bool greeted_ = false;
+    bool esmtp_ = false;
+    std::string helo_;
+    std::optional<User> user_;
+    proto::smtp::Transaction txn_;
+    std::optional<Envelope> envelope_;
+    // The message being received (DATA, or across BDAT chunks).
+    std::unique_ptr<queue::MessageWriter> writer_;
+    std::unique_ptr<HeaderScanner> scanner_;
+    // BDAT: the chunk receiver and bytes staged for the queue writer, across chunks.
+    struct Chunks {
+        proto::smtp::ChunkReceiver receiver;
+        std::string staged;
+    };
+    std::optional<Chunks> chunks_;
+    std::uint32_t messages_ = 0;
+};
+
+}  // namespace postern::services::smtp_in

@@ -1,0 +1,123 @@
+#include "filter/chain/chain.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+
+namespace postern::filter {
+namespace {
+
+// Small real filters (the interface's seam, not mocks of anything else).
+class HeaderFilter : public Filter {
+public:
+    explicit HeaderFilter(std::string value) : value_(std::move(value)) {}
+    std::string_view name() const override { return "header"; }
+    Result<Verdict> run(const MessageView&) override {
+        ++calls;
+        Verdict v;
+        v.add_headers.emplace_back("X-Seen", value_);
+        return v;
+    }
+    std::atomic<int> calls{0};
+
+private:
+    std::string value_;
+};
+
+class RejectFilter : public Filter {
+public:
+    std::string_view name() const override { return "reject"; }
+    Result<Verdict> run(const MessageView& m) override {
+        Verdict v;
+        if (m.raw.find("SPAM") != std::string_view::npos) {
+            v.action = Verdict::Action::reject;
+            v.status = "5.7.1";
+            v.text = "spam";
+        }
+        return v;
+    }
+};
+
+class BrokenFilter : public Filter {
+public:
+    std::string_view name() const override { return "broken"; }
+    Result<Verdict> run(const MessageView&) override { return fail(Errc::unavailable, "scanner down"); }
+};
+
+const std::vector<ChainRecipient> kRecipients = {
+    {"a@one.test", "one.test", "1"}, {"b@one.test", "one.test", "2"}, {"c@two.test", "two.test", "3"},
+    {"d@remote.test", "remote.test", ""}};
+
+MessageView message(std::string_view raw) {
+    MessageView m;
+    m.queue_id = "Q1";
+    m.raw = raw;
+    return m;
+}
+
+TEST(FilterChain, LevelsRunInOrderAndScope) {
+    FilterChain chain;
+    auto server = std::make_shared<HeaderFilter>("server");
+    auto domain = std::make_shared<HeaderFilter>("one");
+    auto account = std::make_shared<HeaderFilter>("acct3");
+    chain.add(Level::account, "3", 1, account);
+    chain.add(Level::domain, "ONE.test", 1, domain);
+    chain.add(Level::server, "", 1, server);
+    auto r = chain.run(message("hello"), kRecipients);
+    ASSERT_TRUE(r) << r.error().message;
+    ASSERT_EQ(r->trace.size(), 3u);
+    EXPECT_EQ(r->trace[0], "server/header: pass");
+    EXPECT_EQ(r->trace[1], "domain:one.test/header: pass");
+    EXPECT_EQ(r->trace[2], "account:3/header: pass");
+    EXPECT_EQ(r->recipients[0].add_headers.size(), 2u);  // server + domain one
+    EXPECT_EQ(r->recipients[2].add_headers.size(), 2u);  // server + account 3
+    EXPECT_EQ(r->recipients[3].add_headers.size(), 1u);  // server only (remote)
+}
+
+TEST(FilterChain, RejectAtServerLevelStopsLaterLevels) {
+    FilterChain chain;
+    auto later = std::make_shared<HeaderFilter>("later");
+    chain.add(Level::server, "", 1, std::make_shared<RejectFilter>());
+    chain.add(Level::domain, "one.test", 1, later);
+    auto r = chain.run(message("SPAM here"), kRecipients);
+    ASSERT_TRUE(r);
+    for (auto& v : r->recipients) {
+        EXPECT_EQ(v.action, Verdict::Action::reject);
+        EXPECT_EQ(v.filter, "server/reject");
+    }
+    EXPECT_EQ(later->calls.load(), 0);
+    auto clean = chain.run(message("ham"), kRecipients);
+    ASSERT_TRUE(clean);
+    EXPECT_EQ(clean->recipients[0].action, Verdict::Action::pass);
+    EXPECT_EQ(later->calls.load(), 1);
+}
+
+TEST(FilterChain, DomainRejectOnlyCoversItsDomain) {
+    FilterChain chain;
+    chain.add(Level::domain, "two.test", 1, std::make_shared<RejectFilter>());
+    auto r = chain.run(message("SPAM"), kRecipients);
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->recipients[0].action, Verdict::Action::pass);
+    EXPECT_EQ(r->recipients[2].action, Verdict::Action::reject);
+}
+
+TEST(FilterChain, AnyFilterErrorFailsTheRun) {
+    FilterChain chain;
+    chain.add(Level::server, "", 1, std::make_shared<HeaderFilter>("x"));
+    chain.add(Level::domain, "one.test", 5, std::make_shared<BrokenFilter>());
+    auto r = chain.run(message("hello"), kRecipients);
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().code, Errc::unavailable);
+    EXPECT_NE(r.error().message.find("domain:one.test/broken"), std::string::npos);
+}
+
+TEST(FilterChain, EmptyChainPassesEveryone) {
+    FilterChain chain;
+    auto r = chain.run(message("x"), kRecipients);
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->recipients.size(), kRecipients.size());
+    EXPECT_TRUE(r->trace.empty());
+}
+
+}  // namespace
+}  // namespace postern::filter

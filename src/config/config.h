@@ -200,6 +200,14 @@ struct ServerConfig {
     Millis restart_backoff_max{std::chrono::seconds(30)};
 };
 
+// PROCESSING: recipient expansion, filters, local delivery.
+struct ProcessingConfig {
+    bool enabled = true;
+    unsigned threads = 2;       // concurrent messages in filters/delivery
+    unsigned batch = 64;        // jobs taken from the queue at once
+    std::vector<unsigned> quota_warnings = {90, 100};  // percent; a notice once per crossing
+};
+
 struct Config {
     std::filesystem::path source;  // the file this came from
     ServerConfig server;
@@ -213,6 +221,7 @@ struct Config {
     TcpServiceConfig test;
     SmtpConfig smtp;   // SMTP-IN: MX, submission and implicit-TLS submission
     SmtpConfig lmtp;   // LMTP (RFC 2033) for deliveries from a front-end proxy
+    ProcessingConfig processing;
 
     // Every TCP service by its config name, for code that treats them alike.
     std::vector<std::pair<std::string, const TcpServiceConfig*>> tcp_services() const {

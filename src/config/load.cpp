@@ -339,6 +339,21 @@ void read_directory(Reader& root, Config& cfg) {
     r->finish();
 }
 
+void read_processing(Reader& root, Config& cfg) {
+    auto r = root.table("processing");
+    if (!r) return;
+    auto& p = cfg.processing;
+    p.enabled = r->get_bool("enabled", p.enabled);
+    p.threads = static_cast<unsigned>(r->get_int("threads", p.threads, 1, 256));
+    p.batch = static_cast<unsigned>(r->get_int("batch", p.batch, 1, 10000));
+    if (r->has("quota_warnings")) {
+        p.quota_warnings.clear();
+        for (auto v : r->get_int_list("quota_warnings", {}, 1, 100)) p.quota_warnings.push_back(static_cast<unsigned>(v));
+        std::sort(p.quota_warnings.begin(), p.quota_warnings.end());
+    }
+    r->finish();
+}
+
 void read_log_service(Reader& services, Config& cfg, std::set<std::string>& addresses) {
     auto r = services.table("log");
     auto& ls = cfg.log_service;
@@ -407,6 +422,7 @@ std::expected<ConfigPtr, LoadError> load_string(std::string_view text, const fs:
     read_log(root, *cfg, base);
     read_auth(root, *cfg);
     read_directory(root, *cfg);
+    read_processing(root, *cfg);
 
     cfg->test.log = cfg->log.defaults;
     cfg->smtp.log = cfg->log.defaults;

@@ -133,6 +133,28 @@ std::vector<std::string> Reader::get_string_list(std::string_view key,
     return out;
 }
 
+std::vector<std::int64_t> Reader::get_int_list(std::string_view key, std::vector<std::int64_t> fallback,
+                                               std::int64_t min, std::int64_t max) {
+    auto* node = find(key);
+    if (!node) return fallback;
+    auto* arr = node->as_array();
+    std::vector<std::int64_t> out;
+    if (arr) {
+        for (auto& item : *arr) {
+            auto v = item.value_exact<std::int64_t>();
+            if (!v || *v < min || *v > max) {
+                problems_.add(item.source(), key_path(key),
+                              "expected integers between " + std::to_string(min) + " and " + std::to_string(max));
+                return fallback;
+            }
+            out.push_back(*v);
+        }
+        return out;
+    }
+    error(key, "expected an array of integers");
+    return fallback;
+}
+
 std::filesystem::path Reader::get_path(std::string_view key, std::filesystem::path fallback,
                                        const std::filesystem::path& base) {
     auto text = get_string(key, fallback.string());

@@ -50,6 +50,8 @@ public:
     std::chrono::milliseconds get_duration(std::string_view key, std::chrono::milliseconds fallback);
     std::uint64_t get_size(std::string_view key, std::uint64_t fallback);
     std::vector<std::string> get_string_list(std::string_view key, std::vector<std::string> fallback);
+    std::vector<std::int64_t> get_int_list(std::string_view key, std::vector<std::int64_t> fallback,
+                                           std::int64_t min, std::int64_t max);
     // A path, resolved against `base` when relative; empty stays empty.
     std::filesystem::path get_path(std::string_view key, std::filesystem::path fallback,
                                    const std::filesystem::path& base);

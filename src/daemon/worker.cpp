@@ -20,6 +20,8 @@
 #include "directory/directory.h"
 #include "log/hub.h"
 #include "queue/queue.h"
+#include "services/processing/processing_service.h"
+#include "store/api/store.h"
 #include "services/log_service/log_service.h"
 #include "services/smtp_in/send_limiter.h"
 #include "services/smtp_in/smtp_service.h"
@@ -62,6 +64,8 @@ private:
     std::unique_ptr<directory::Directory> directory_;
     std::unique_ptr<auth::Authenticator> authenticator_;
     std::unique_ptr<queue::Queue> queue_;
+    std::unique_ptr<store::Store> store_;
+    services::processing::ProcessingService* processing_ = nullptr;  // owned by services_
     services::smtp_in::SendLimiter send_limiter_;
     std::unique_ptr<ServiceManager> services_;
     std::unique_ptr<admin::Admin> admin_;
@@ -131,6 +135,14 @@ void Worker::build_services() {
     services::smtp_in::Deps smtp{directory_.get(), authenticator_.get(), queue_.get(), &send_limiter_};
     services_->add(std::make_unique<services::TcpService>(services::smtp_in::smtp_spec(smtp), *sockets_, channels));
     services_->add(std::make_unique<services::TcpService>(services::smtp_in::lmtp_spec(smtp), *sockets_, channels));
+    services::processing::Deps processing{queue_.get(), directory_.get(), store_.get(),
+                                          std::make_shared<filter::FilterChain>()};
+    auto service = std::make_unique<services::processing::ProcessingService>(processing, hub_->logger("PROCESSING"));
+    processing_ = service.get();
+    services_->add(std::move(service));
+    queue_->set_due_listener([this](queue::Lane lane) {
+        if (lane != queue::Lane::remote) processing_->wake();
+    });
 }
 
 void Worker::apply_reload() {
@@ -200,6 +212,17 @@ int Worker::run() {
     }
     queue_ = std::move(*queue);
 
+    store::StoreOptions store_options;
+    store_options.data_root = server.data_dir / "store";
+    auto store = store::Store::open(store_options, hub_->logger("STORE"));
+    if (!store) {
+        log_.crit("store: {}", store.error().message);
+        std::fprintf(stderr, "posternd: store: %s\n", store.error().message.c_str());
+        hub_->shutdown();
+        return kWorkerStartFailed;
+    }
+    store_ = std::move(*store);
+
     services_ = std::make_unique<ServiceManager>(log_);
     build_services();
     auto problems = services_->apply(config_);
@@ -252,6 +275,13 @@ int Worker::run() {
     log_.info("worker ready");
     io_.run();
 
+    // Services are stopped; nothing may call into them any more. Then the store and the
+    // queue close (flushing), then logging.
+    queue_->set_due_listener({});
+    processing_ = nullptr;
+    services_.reset();
+    store_.reset();
+    queue_.reset();
     std::error_code ec;
     std::filesystem::remove(pid_file, ec);
     hub_->shutdown();

@@ -1,0 +1,302 @@
+// PROCESSING and local delivery jobs, run on the service's pool.
+#include "services/processing/processing_service.h"
+
+#include "base/fs.h"
+#include "base/strings.h"
+#include "directory/directory.h"
+#include "queue/message_writer.h"
+#include "queue/queue.h"
+#include "services/processing/router.h"
+#include "services/smtp_in/received.h"
+#include "store/api/store.h"
+
+namespace postern::services::processing {
+
+ProcessingService::ProcessingService(Deps deps, log::Logger logger) : deps_(std::move(deps)), log_(std::move(logger)) {}
+
+ProcessingService::~ProcessingService() { stop(std::chrono::milliseconds(0)); }
+
+Status ProcessingService::start(const config::ConfigPtr& config) {
+    std::lock_guard lock(mutex_);
+    if (loop_) return ok();
+    config_ = config;
+    auto& p = config->processing;
+    pool_ = std::make_unique<ThreadPool>("processing", p.threads);
+    notices_ = std::make_unique<QuotaNotices>(config->server.data_dir / "processing" / "quota-notices",
+                                              p.quota_warnings);
+    loop_ = std::make_unique<LaneLoop>("processing-loop", *deps_.queue,
+                                       std::vector<queue::Lane>{queue::Lane::processing, queue::Lane::local},
+                                       [this](queue::Lane lane) { return drain(lane); });
+    loop_->start();
+    log_.info("processing started with {} threads", p.threads);
+    return ok();
+}
+
+void ProcessingService::stop(std::chrono::milliseconds grace) {
+    std::unique_ptr<LaneLoop> loop;
+    std::unique_ptr<ThreadPool> pool;
+    {
+        std::lock_guard lock(mutex_);
+        loop = std::move(loop_);
+        pool = std::move(pool_);
+    }
+    if (!loop) return;
+    loop->stop();
+    // Jobs in flight finish (a delivery is never cut in half); the pool's destructor waits.
+    // Jobs not taken stay in the queue for the next start.
+    auto deadline = std::chrono::steady_clock::now() + grace;
+    while (in_flight_.load() > 0 && std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    pool.reset();
+    log_.info("processing stopped");
+}
+
+Status ProcessingService::reload(const config::ConfigPtr& config) {
+    std::lock_guard lock(mutex_);
+    config_ = config;
+    if (pool_) pool_->set_max_threads(config->processing.threads);
+    return ok();
+}
+
+ServiceStatus ProcessingService::status() const {
+    std::lock_guard lock(mutex_);
+    ServiceStatus s;
+    s.name = name_;
+    s.enabled = config_ && config_->processing.enabled;
+    s.running = loop_ != nullptr;
+    s.threads = pool_ ? pool_->threads() : 0;
+    s.connections = in_flight_.load();
+    s.sessions_total = processed_.load() + delivered_.load();
+    return s;
+}
+
+void ProcessingService::wake() {
+    std::lock_guard lock(mutex_);
+    if (loop_) loop_->wake();
+}
+
+std::size_t ProcessingService::drain(queue::Lane lane) {
+    config::ConfigPtr config;
+    {
+        std::lock_guard lock(mutex_);
+        config = config_;
+        if (!pool_) return 0;
+    }
+    // Keep a few jobs per thread in flight: enough to batch store commits, not so many that
+    // a slow filter holds a large part of the queue.
+    unsigned limit = config->processing.threads * 4;
+    unsigned busy = in_flight_.load();
+    if (busy >= limit) return 0;
+    auto room = std::min<std::size_t>(limit - busy, config->processing.batch);
+    auto now = queue::Clock::now();
+    std::size_t started = 0;
+    if (lane == queue::Lane::processing) {
+        for (auto& job : deps_.queue->take_processing(now, room)) {
+            ++in_flight_;
+            ++started;
+            pool_->post([this, job = std::move(job)]() mutable {
+                process(std::move(job));
+                --in_flight_;
+                wake();
+            });
+        }
+    } else {
+        for (auto& job : deps_.queue->take_deliveries(lane, now, room)) {
+            ++in_flight_;
+            ++started;
+            pool_->post([this, job = std::move(job)]() mutable {
+                deliver(std::move(job));
+                --in_flight_;
+                wake();
+            });
+        }
+    }
+    return started;
+}
+
+void ProcessingService::process(queue::ProcessingJob job) {
+    auto log = log_.with_session(job.id.str());
+    auto routed = route(*deps_.directory, job);
+    if (!routed) {
+        log.warn("deferred: {}", routed.error().message);
+        (void)deps_.queue->defer_processing(job.id, routed.error().message);
+        return;
+    }
+    queue::ProcessingResult result;
+    std::vector<filter::RecipientVerdict> verdicts(routed->size());
+    if (deps_.filters && !deps_.filters->empty()) {
+        auto body = deps_.queue->read_body(job.id);
+        if (!body) {
+            log.error("deferred: cannot read the body: {}", body.error().message);
+            (void)deps_.queue->defer_processing(job.id, body.error().message);
+            return;
+        }
+        filter::MessageView view;
+        view.queue_id = job.id.view();
+        view.sender = job.sender;
+        view.raw = *body;
+        view.client_ip = job.client.ip;
+        view.helo = job.client.helo;
+        view.auth_user = job.client.auth_user;
+        auto chain = deps_.filters->run(view, chain_recipients(*routed));
+        if (!chain) {
+            // The failsafe rule: a filter that fails keeps the message queued.
+            log.warn("deferred: {}", chain.error().message);
+            (void)deps_.queue->defer_processing(job.id, chain.error().message, std::chrono::seconds(60));
+            return;
+        }
+        for (auto& t : chain->trace) log.info("filter {}", t);
+        verdicts = std::move(chain->recipients);
+    }
+    std::vector<std::string> added;
+    for (std::size_t i = 0; i < routed->size(); ++i) {
+        auto& r = (*routed)[i];
+        auto& v = verdicts[i];
+        queue::RouteDecision d;
+        d.recipient = r.recipient;
+        d.address = r.address;
+        d.disposition = r.disposition;
+        d.status = r.status;
+        d.diagnostic = r.diagnostic;
+        if (v.action == filter::Verdict::Action::reject) {
+            d.disposition = queue::Disposition::reject;
+            d.status = v.status;
+            d.diagnostic = v.text.empty() ? "rejected by " + v.filter : v.text;
+        } else if (v.action == filter::Verdict::Action::discard) {
+            d.disposition = queue::Disposition::discard;
+            d.diagnostic = "discarded by " + v.filter;
+        }
+        if (d.disposition == queue::Disposition::remote) {
+            auto at = r.address.rfind('@');
+            d.destination = at == std::string::npos ? "" : to_lower(std::string_view(r.address).substr(at + 1));
+        }
+        log.info("to=<{}> {}", r.address,
+                 d.disposition == queue::Disposition::local    ? "local"
+                 : d.disposition == queue::Disposition::remote ? "remote"
+                                                               : "not delivered: " + d.diagnostic);
+        result.decisions.push_back(std::move(d));
+        // Header fields the filters add go before the body once, for every recipient.
+        for (auto& [name, value] : v.add_headers) {
+            std::string field = name + ": " + value + "\r\n";
+            if (std::find(added.begin(), added.end(), field) == added.end()) added.push_back(field);
+        }
+    }
+    for (auto& f : added) result.header_prefix += f;
+    auto st = deps_.queue->complete_processing(job.id, std::move(result));
+    if (!st) log.error("could not record the routing: {}", st.error().message);
+    ++processed_;
+}
+
+void ProcessingService::deliver(queue::DeliveryJob job) {
+    auto log = log_.with_session(job.id.str());
+    queue::DeliveryReport report;
+    auto body = read_file(job.body_path);
+    if (!body) {
+        log.error("local delivery: cannot read the body: {}", body.error().message);
+        report.reached = false;
+        report.reason = body.error().message;
+        (void)deps_.queue->report_delivery(job.id, std::move(report));
+        return;
+    }
+    std::string raw = job.header_prefix;
+    raw += *body;
+
+    struct Target {
+        std::uint32_t index;
+        std::string address;
+        std::int64_t account = 0;
+        bool permanent_over_quota = false;
+        std::uint64_t quota = 0;
+    };
+    std::vector<Target> targets;
+    std::vector<store::DeliveryTarget> store_targets;
+    for (auto& r : job.recipients) {
+        auto resolution = deps_.directory->resolve(r.address);
+        if (!resolution || resolution->account_id == 0) {
+            report.results.push_back({r.index, queue::Outcome::temporary, "4.3.0",
+                                      "local delivery: cannot find the account of " + r.address, ""});
+            continue;
+        }
+        Target t{r.index, r.address, resolution->account_id};
+        if (auto s = deps_.directory->account_settings(t.account)) {
+            t.quota = s->quota;
+            t.permanent_over_quota = s->over_quota_permanent;
+        }
+        auto key = std::to_string(t.account);
+        if (auto account = deps_.store->account(key)) (*account)->set_quota(t.quota, 0);
+        store_targets.push_back(store::DeliveryTarget{key, "INBOX", {}});
+        targets.push_back(std::move(t));
+    }
+    if (!store_targets.empty()) {
+        auto results = deps_.store->deliver(raw, store_targets);
+        if (!results) {
+            log.error("local delivery failed: {}", results.error().message);
+            for (auto& t : targets) {
+                report.results.push_back({t.index, queue::Outcome::temporary, "4.3.0", results.error().message, ""});
+            }
+        } else {
+            for (std::size_t i = 0; i < targets.size(); ++i) {
+                auto& t = targets[i];
+                auto& r = (*results)[i];
+                if (r) {
+                    report.results.push_back({t.index, queue::Outcome::delivered, "2.0.0", "delivered to INBOX", ""});
+                    log.info("delivered to <{}> uid {}", t.address, r->uid);
+                    ++delivered_;
+                } else if (r.error().code == store::StoreErrc::over_quota) {
+                    auto outcome = t.permanent_over_quota ? queue::Outcome::permanent : queue::Outcome::temporary;
+                    report.results.push_back({t.index, outcome, t.permanent_over_quota ? "5.2.2" : "4.2.2",
+                                              "mailbox full (over quota)", ""});
+                    log.info("<{}> is over quota", t.address);
+                } else if (r.error().code == store::StoreErrc::too_large) {
+                    report.results.push_back({t.index, queue::Outcome::permanent, "5.3.4", r.error().message, ""});
+                } else {
+                    report.results.push_back({t.index, queue::Outcome::temporary, "4.3.0", r.error().message, ""});
+                    log.error("delivery to <{}> failed: {}", t.address, r.error().message);
+                }
+            }
+        }
+        for (auto& t : targets) {
+            if (t.quota == 0) continue;
+            auto account = deps_.store->account(std::to_string(t.account));
+            if (!account) continue;
+            auto info = (*account)->quota();
+            if (!info) continue;
+            if (auto level = notices_->update(t.account, info->bytes_used, t.quota)) {
+                notify_quota(t.account, t.address, *level, info->bytes_used, t.quota);
+            }
+        }
+    }
+    auto st = deps_.queue->report_delivery(job.id, std::move(report));
+    if (!st) log.error("could not record the delivery: {}", st.error().message);
+}
+
+void ProcessingService::notify_quota(std::int64_t account, const std::string& address, unsigned level,
+                                     std::uint64_t used, std::uint64_t limit) {
+    auto writer = deps_.queue->begin_message("quota");
+    std::string host = config_ ? config_->server.hostname : "localhost";
+    std::string text = "From: Mail System <MAILER-DAEMON@" + host + ">\r\n" + "To: <" + address + ">\r\n" +
+                       "Subject: Your mailbox is " + std::to_string(level) + "% full\r\n" +
+                       "Date: " + smtp_in::rfc5322_date(std::chrono::system_clock::now()) + "\r\n" +
+                       "Auto-Submitted: auto-generated\r\n" + "MIME-Version: 1.0\r\n" +
+                       "Content-Type: text/plain; charset=utf-8\r\n\r\n" + "Your mailbox uses " +
+                       std::to_string(used / 1024) + " KiB of its " + std::to_string(limit / 1024) +
+                       " KiB quota (" + std::to_string(level) + "%).\r\n" +
+                       (level >= 100 ? "New mail cannot be delivered until you delete some messages.\r\n"
+                                     : "Please delete messages you no longer need.\r\n");
+    if (!writer->append(text)) return;
+    queue::Envelope envelope;  // from <>: a notice never causes a bounce
+    envelope.client.protocol = "local";
+    envelope.recipients.push_back(queue::NewRecipient{address, "", queue::notify::never});
+    auto log = log_;
+    writer->commit(std::move(envelope), [log, address, level](Result<queue::QueueId> r) {
+        if (r) {
+            log.info("quota notice ({}%) for <{}> queued as {}", level, address, r->view());
+        } else {
+            log.error("quota notice for <{}> not queued: {}", address, r.error().message);
+        }
+    });
+    (void)account;
+}
+
+}  // namespace postern::services::processing

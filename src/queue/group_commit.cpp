@@ -39,28 +39,9 @@ Status write_all(int fd, std::string_view bytes, const fs::path& path) {
     return ok();
 }
 
-Status sync_fd(int fd, bool enabled, const fs::path& path) {
-    if (enabled && ::fdatasync(fd) != 0)
-        return fail(os_error(errno, "fdatasync " + path.string()));
-    return ok();
-}
-
 Status sync_dir(const fs::path& dir, bool enabled) {
-    if (!enabled)
-        return ok();
+    if (!enabled) return ok();
     return fsync_directory(dir);
-}
-
-// Writes a whole new file (must not exist) and makes its data durable.
-Status create_file(const fs::path& path, std::string_view bytes, bool sync) {
-    int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    if (fd < 0)
-        return fail(os_error(errno, "create " + path.string()));
-    auto s = write_all(fd, bytes, path);
-    if (s)
-        s = sync_fd(fd, sync, path);
-    ::close(fd);
-    return s;
 }
 
 }  // namespace
@@ -85,7 +66,7 @@ GroupCommit::~GroupCommit() {
 void GroupCommit::create(NewMessageJob job) {
     {
         std::lock_guard lock(mutex_);
-        creates_.push_back(Create{std::move(job), creates_submitted_++, ok()});
+        creates_.push_back(Create{std::move(job), creates_submitted_++, ok(), -1});
     }
     wake_.notify_one();
 }
@@ -93,9 +74,8 @@ void GroupCommit::create(NewMessageJob job) {
 void GroupCommit::append(fs::path status, std::string bytes, Done done) {
     {
         std::lock_guard lock(mutex_);
-        ops_.push_back(
-            Op{Op::Kind::append, std::move(status), {}, std::move(bytes), std::move(done), ok()});
-        ++ops_submitted_;
+        ops_.push_back(Op{Op::Kind::append, std::move(status), {}, std::move(bytes), std::move(done),
+                          ops_submitted_++, ok()});
     }
     wake_.notify_one();
 }
@@ -103,9 +83,8 @@ void GroupCommit::append(fs::path status, std::string bytes, Done done) {
 void GroupCommit::rewrite(fs::path status, std::string bytes, Done done) {
     {
         std::lock_guard lock(mutex_);
-        ops_.push_back(
-            Op{Op::Kind::rewrite, std::move(status), {}, std::move(bytes), std::move(done), ok()});
-        ++ops_submitted_;
+        ops_.push_back(Op{Op::Kind::rewrite, std::move(status), {}, std::move(bytes), std::move(done),
+                          ops_submitted_++, ok()});
     }
     wake_.notify_one();
 }
@@ -113,9 +92,8 @@ void GroupCommit::rewrite(fs::path status, std::string bytes, Done done) {
 void GroupCommit::remove(fs::path status, fs::path body, Done done) {
     {
         std::lock_guard lock(mutex_);
-        ops_.push_back(
-            Op{Op::Kind::remove, std::move(status), std::move(body), {}, std::move(done), ok()});
-        ++ops_submitted_;
+        ops_.push_back(Op{Op::Kind::remove, std::move(status), std::move(body), {}, std::move(done),
+                          ops_submitted_++, ok()});
     }
     wake_.notify_one();
 }
@@ -133,51 +111,53 @@ GroupCommitStats GroupCommit::stats() const {
     return stats_;
 }
 
+// With mutex_ held: moves the barriers whose predecessors are all done to `ready`.
+void GroupCommit::fire_barriers(std::vector<Done>& ready) {
+    std::uint64_t oldest_create = creates_.empty() ? UINT64_MAX : creates_.front().seq;
+    for (const auto& c : renamed_) oldest_create = std::min(oldest_create, c.seq);
+    std::uint64_t oldest_op = ops_.empty() ? UINT64_MAX : ops_.front().seq;
+    for (const auto& o : renamed_ops_) oldest_op = std::min(oldest_op, o.seq);
+    std::erase_if(barriers_, [&](Barrier& b) {
+        if (b.creates_before > oldest_create || b.ops_before > oldest_op) return false;
+        ready.push_back(std::move(b.done));
+        return true;
+    });
+}
+
 void GroupCommit::run() {
-    std::vector<Create> phase_b;  // bodies durable; status files still to write
     for (;;) {
-        std::vector<Create> phase_a;
+        std::vector<Create> creates;
         std::vector<Op> ops;
         std::vector<Done> ready;
         {
             std::unique_lock lock(mutex_);
             wake_.wait(lock, [&] {
-                return stopping_ || !creates_.empty() || !ops_.empty() || !phase_b.empty() ||
-                       !barriers_.empty();
+                return stopping_ || !creates_.empty() || !ops_.empty() || !renamed_.empty() ||
+                       !renamed_ops_.empty() || !barriers_.empty();
             });
-            // Barriers whose predecessors are all done fire before the next round.
-            std::uint64_t oldest = phase_b.empty() ? UINT64_MAX : phase_b.front().seq;
-            if (!creates_.empty())
-                oldest = std::min(oldest, creates_.front().seq);
-            std::erase_if(barriers_, [&](Barrier& b) {
-                if (b.creates_before > oldest || b.ops_before > ops_taken_)
-                    return false;
-                ready.push_back(std::move(b.done));
-                return true;
-            });
-            if (stopping_ && creates_.empty() && ops_.empty() && phase_b.empty() &&
-                barriers_.empty() && ready.empty())
+            fire_barriers(ready);
+            if (stopping_ && creates_.empty() && ops_.empty() && renamed_.empty() &&
+                renamed_ops_.empty() && barriers_.empty() && ready.empty())
                 return;
-            while (!creates_.empty() && phase_a.size() < max_batch_) {
-                phase_a.push_back(std::move(creates_.front()));
+            // Each new message keeps two files open during the round; bound them.
+            while (!creates_.empty() && creates.size() < max_batch_) {
+                creates.push_back(std::move(creates_.front()));
                 creates_.pop_front();
             }
             while (!ops_.empty() && ops.size() < max_batch_) {
                 ops.push_back(std::move(ops_.front()));
                 ops_.pop_front();
             }
-            ops_taken_ += ops.size();
         }
         for (auto& d : ready)
-            if (d)
-                d(ok());
-        if (phase_a.empty() && phase_b.empty() && ops.empty())
-            continue;
-        round(phase_a, phase_b, ops);
+            if (d) d(ok());
+        if (creates.empty() && ops.empty() && renamed_.empty() && renamed_ops_.empty()) continue;
+        round(creates, ops);
     }
 }
 
 void GroupCommit::parallel(std::vector<std::function<void()>>& tasks) {
+    if (tasks.empty()) return;
     if (tasks.size() == 1) {
         tasks[0]();
         return;
@@ -191,72 +171,128 @@ void GroupCommit::parallel(std::vector<std::function<void()>>& tasks) {
     finished.wait();
 }
 
-void GroupCommit::round(std::vector<Create>& phase_a, std::vector<Create>& phase_b,
-                        std::vector<Op>& ops) {
-    std::atomic<std::uint64_t> syncs{0};
-    const bool sync = fsync_;
-    std::vector<std::function<void()>> tasks;
-    tasks.reserve(phase_a.size() + phase_b.size() + ops.size());
+namespace {
 
-    // Status files of messages whose bodies became durable in the previous round.
-    // Written under a temporary name and renamed: a <id>.status file is always complete, so
-    // any damage found in one later is corruption, never a commit cut short.
-    for (auto& c : phase_b)
-        tasks.push_back([&c, sync, &syncs] {
-            auto temp = c.job.status_path;
-            temp += ".tmp";
-            c.result = create_file(temp, c.job.status, sync);
-            syncs += sync;
-            if (c.result && ::rename(temp.c_str(), c.job.status_path.c_str()) != 0)
-                c.result = fail(os_error(errno, "rename " + temp.string()));
-            if (!c.result)
-                ::unlink(temp.c_str());
-        });
-    // Bodies of new messages.
-    for (auto& c : phase_a)
-        tasks.push_back([&c, sync, &syncs] {
+// Starts writeback of what was just written, so that by the time the round's fdatasyncs run
+// the data is on its way and one journal commit covers the whole batch.
+void start_writeback(int fd, bool enabled) {
+    if (enabled) ::sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);
+}
+
+Status open_new(const fs::path& path, int& fd) {
+    fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0 && errno == EEXIST) {
+        // A temporary file a crash left under this (unique) name: never acknowledged.
+        ::unlink(path.c_str());
+        fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    }
+    if (fd < 0) return fail(os_error(errno, "create " + path.string()));
+    return ok();
+}
+
+fs::path temp_of(const fs::path& status) {
+    auto t = status;
+    t += ".tmp";
+    return t;
+}
+
+}  // namespace
+
+void GroupCommit::round(std::vector<Create>& creates, std::vector<Op>& ops) {
+    const bool sync = fsync_;
+    std::atomic<std::uint64_t> syncs{0};
+
+    // Phase 1: write everything and start its writeback.
+    struct Pending {
+        int fd;
+        fs::path path;
+        std::vector<Status*> results;  // where a sync failure goes
+    };
+    std::mutex pending_mutex;
+    std::vector<Pending> to_sync;
+    auto keep = [&](int fd, const fs::path& path, std::vector<Status*> results) {
+        std::lock_guard lock(pending_mutex);
+        to_sync.push_back(Pending{fd, path, std::move(results)});
+    };
+    std::set<fs::path> next_dirs;
+    std::vector<std::function<void()>> writes;
+    writes.reserve(creates.size() * 2 + ops.size());
+    std::vector<Status> body_results(creates.size());
+    for (std::size_t i = 0; i < creates.size(); ++i) {
+        auto& c = creates[i];
+        writes.push_back([&c, &br = body_results[i], sync, &keep] {
             auto& j = c.job;
             int fd = j.body_fd;
             j.body_fd = -1;
-            if (fd < 0)
-                fd = ::open(j.body_path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
             if (fd < 0) {
-                c.result = fail(os_error(errno, "create " + j.body_path.string()));
+                br = open_new(j.body_path, fd);
+                if (!br) return;
+            }
+            br = write_all(fd, j.body_tail, j.body_path);
+            std::string().swap(j.body_tail);
+            if (!br) {
+                ::close(fd);
                 return;
             }
-            c.result = write_all(fd, j.body_tail, j.body_path);
-            if (c.result)
-                c.result = sync_fd(fd, sync, j.body_path);
-            syncs += sync;
-            ::close(fd);
-            std::string().swap(j.body_tail);
+            start_writeback(fd, sync);
+            keep(fd, j.body_path, {&br});
         });
+        writes.push_back([&c, sync, &keep] {
+            auto temp = temp_of(c.job.status_path);
+            int fd = -1;
+            c.result = open_new(temp, fd);
+            if (!c.result) return;
+            c.result = write_all(fd, c.job.status, temp);
+            if (!c.result) {
+                ::close(fd);
+                return;
+            }
+            start_writeback(fd, sync);
+            c.status_fd = fd;
+            keep(fd, temp, {&c.result});
+        });
+    }
     // Updates, one task per status file so that its jobs keep their order.
     std::map<fs::path, std::vector<Op*>> by_file;
-    for (auto& op : ops)
-        by_file[op.status].push_back(&op);
+    for (auto& op : ops) by_file[op.status].push_back(&op);
     std::mutex dirs_mutex;
-    std::set<fs::path> dirs;
-    for (auto& [path, list] : by_file)
-        tasks.push_back([&path, &list, sync, &syncs, &dirs, &dirs_mutex] {
+    for (auto& [path_ref, list_ref] : by_file) {
+        auto& path = path_ref;
+        auto& list = list_ref;
+        writes.push_back([&path, &list, sync, &syncs, &keep, &next_dirs, &dirs_mutex] {
             int fd = -1;
+            std::vector<Op*> appended;
+            auto settle = [&] {
+                // Appends so far reach the disk before anything that replaces the file.
+                if (fd < 0) return;
+                Status s = ok();
+                if (sync && ::fdatasync(fd) != 0) s = fail(os_error(errno, "fdatasync " + path.string()));
+                syncs += sync;
+                ::close(fd);
+                fd = -1;
+                for (Op* a : appended)
+                    if (a->result) a->result = s;
+                appended.clear();
+            };
             for (Op* op : list) {
                 if (op->kind == Op::Kind::remove) {
-                    if (fd >= 0)
-                        ::close(fd), fd = -1;
+                    settle();
                     ::unlink(op->status.c_str());
-                    if (!op->body.empty())
-                        ::unlink(op->body.c_str());
+                    if (!op->body.empty()) ::unlink(op->body.c_str());
                     continue;
                 }
                 if (op->kind == Op::Kind::rewrite) {
-                    if (fd >= 0)
-                        ::close(fd), fd = -1;
-                    auto temp = path;
-                    temp += ".tmp";
-                    ::unlink(temp.c_str());
-                    op->result = create_file(temp, op->bytes, sync);
-                    syncs += sync;
+                    settle();
+                    auto temp = temp_of(path);
+                    int tfd = -1;
+                    op->result = open_new(temp, tfd);
+                    if (op->result) {
+                        op->result = write_all(tfd, op->bytes, temp);
+                        if (op->result && sync && ::fdatasync(tfd) != 0)
+                            op->result = fail(os_error(errno, "fdatasync " + temp.string()));
+                        syncs += sync;
+                        ::close(tfd);
+                    }
                     if (op->result && ::rename(temp.c_str(), path.c_str()) != 0)
                         op->result = fail(os_error(errno, "rename " + temp.string()));
                     if (!op->result) {
@@ -264,97 +300,137 @@ void GroupCommit::round(std::vector<Create>& phase_a, std::vector<Create>& phase
                         continue;
                     }
                     std::lock_guard lock(dirs_mutex);
-                    dirs.insert(path.parent_path());
+                    next_dirs.insert(path.parent_path());
                     continue;
                 }
-                if (fd < 0)
-                    fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
+                if (fd < 0) fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
                 if (fd < 0) {
                     op->result = fail(os_error(errno, "open " + path.string()));
                     continue;
                 }
-                struct stat st {};
+                struct stat st{};
                 ::fstat(fd, &st);
                 op->result = write_all(fd, op->bytes, path);
-                if (!op->result && ::ftruncate(fd, st.st_size) != 0) {
-                    // The file now has a partial record in the middle: nothing more may be
-                    // appended after it until a rewrite replaces it.
-                    ::close(fd);
-                    fd = -1;
+                if (!op->result) {
+                    // Cut the partial record off, or nothing may follow it until a rewrite.
+                    if (::ftruncate(fd, st.st_size) != 0) {
+                        settle();
+                    }
+                    continue;
                 }
+                appended.push_back(op);
             }
-            if (fd >= 0) {
-                // One fdatasync covers every append to this file in the round.
-                auto s = sync_fd(fd, sync, path);
-                syncs += sync;
+            if (fd >= 0 && !appended.empty()) {
+                // The fdatasync joins the round's others below.
+                start_writeback(fd, sync);
+                std::vector<Status*> results;
+                for (Op* a : appended) results.push_back(&a->result);
+                keep(fd, path, std::move(results));
+            } else if (fd >= 0) {
                 ::close(fd);
-                if (!s)
-                    for (Op* op : list)
-                        if (op->kind == Op::Kind::append && op->result)
-                            op->result = s;
             }
         });
-    parallel(tasks);
-
-    // Directory entries of the new status files (and the renames) become durable together.
-    for (auto& c : phase_b)
-        if (c.result)
-            dirs.insert(c.job.dir);
-    if (sync && !dirs.empty()) {
-        std::vector<fs::path> list(dirs.begin(), dirs.end());
-        std::vector<Status> results(list.size());
-        std::vector<std::function<void()>> dir_tasks;
-        for (std::size_t i = 0; i < list.size(); ++i)
-            dir_tasks.push_back([&, i] { results[i] = sync_dir(list[i], true); });
-        parallel(dir_tasks);
-        syncs += list.size();
-        for (std::size_t i = 0; i < list.size(); ++i) {
-            if (results[i])
-                continue;
-            log_.crit("directory fsync failed: {}", results[i].error().message);
-            for (auto& c : phase_b)
-                if (c.job.dir == list[i] && c.result)
-                    c.result = results[i];
-            for (auto& op : ops)
-                if (op.kind == Op::Kind::rewrite && op.status.parent_path() == list[i] && op.result)
-                    op.result = results[i];
-        }
     }
+    parallel(writes);
 
-    std::uint64_t messages = 0;
-    for (auto& c : phase_b) {
-        if (c.result) {
-            ++messages;
-        } else {
+    // Phase 2: every fdatasync of the round, and the directory fsyncs the last round left,
+    // in parallel so the journal commits them together.
+    std::vector<fs::path> dirs(dirs_to_sync_.begin(), dirs_to_sync_.end());
+    dirs_to_sync_.clear();
+    std::vector<Status> dir_results(dirs.size());
+    std::vector<std::function<void()>> syncs_tasks;
+    if (sync) {
+        for (auto& p : to_sync)
+            syncs_tasks.push_back([&p] {
+                if (::fdatasync(p.fd) == 0) return;
+                auto error = fail(os_error(errno, "fdatasync " + p.path.string()));
+                for (Status* r : p.results)
+                    if (*r) *r = error;
+            });
+        for (std::size_t i = 0; i < dirs.size(); ++i)
+            syncs_tasks.push_back([&dirs, &dir_results, i] { dir_results[i] = sync_dir(dirs[i], true); });
+        syncs += syncs_tasks.size();
+    }
+    parallel(syncs_tasks);
+    for (auto& p : to_sync) ::close(p.fd);
+    for (auto& c : creates) c.status_fd = -1;
+
+    // Completions of the previous round: their directories are synced now.
+    std::map<fs::path, Status> dir_status;
+    for (std::size_t i = 0; i < dirs.size(); ++i) {
+        dir_status[dirs[i]] = dir_results[i];
+        if (!dir_results[i]) log_.crit("directory fsync failed: {}", dir_results[i].error().message);
+    }
+    std::vector<Create> done_creates = std::move(renamed_);
+    std::vector<Op> done_ops = std::move(renamed_ops_);
+    renamed_.clear();
+    renamed_ops_.clear();
+    for (auto& c : done_creates) {
+        auto it = dir_status.find(c.job.dir);
+        if (it != dir_status.end() && !it->second) {
+            c.result = it->second;
             ::unlink(c.job.status_path.c_str());
             ::unlink(c.job.body_path.c_str());
         }
     }
-    std::vector<Create> next_b;
-    for (auto& c : phase_a) {
-        if (c.result) {
-            next_b.push_back(std::move(c));
-        } else {
+    for (auto& op : done_ops) {
+        auto it = dir_status.find(op.status.parent_path());
+        if (it != dir_status.end() && !it->second) op.result = it->second;
+    }
+
+    // This round's new messages: both files durable, so the status takes its name.
+    std::vector<Create> failed_creates;
+    for (std::size_t i = 0; i < creates.size(); ++i) {
+        auto& c = creates[i];
+        if (c.result && !body_results[i]) c.result = body_results[i];
+        auto temp = temp_of(c.job.status_path);
+        if (c.result && ::rename(temp.c_str(), c.job.status_path.c_str()) != 0)
+            c.result = fail(os_error(errno, "rename " + temp.string()));
+        if (!c.result) {
+            ::unlink(temp.c_str());
             ::unlink(c.job.body_path.c_str());
+            failed_creates.push_back(std::move(c));
+            continue;
+        }
+        dirs_to_sync_.insert(c.job.dir);
+        renamed_.push_back(std::move(c));
+    }
+    std::vector<Op> finished_ops;
+    for (auto& op : ops) {
+        if (op.kind == Op::Kind::rewrite && op.result) {
+            dirs_to_sync_.insert(op.status.parent_path());
+            renamed_ops_.push_back(std::move(op));
+        } else {
+            finished_ops.push_back(std::move(op));
         }
     }
+    for (const auto& d : next_dirs) dirs_to_sync_.insert(d);
+    if (!sync) {
+        // Nothing to wait for: complete at once rather than a round later.
+        for (auto& c : renamed_) done_creates.push_back(std::move(c));
+        for (auto& op : renamed_ops_) done_ops.push_back(std::move(op));
+        renamed_.clear();
+        renamed_ops_.clear();
+        dirs_to_sync_.clear();
+    }
+
+    std::uint64_t messages = 0;
+    for (auto& c : done_creates) messages += c.result.has_value();
     {
         std::lock_guard lock(mutex_);
         ++stats_.rounds;
         stats_.messages += messages;
-        stats_.updates += ops.size();
+        stats_.updates += finished_ops.size() + done_ops.size();
         stats_.syncs += syncs.load();
     }
-    for (auto& c : phase_b)
-        if (c.job.done)
-            c.job.done(c.result);
-    for (auto& c : phase_a)
-        if (!c.result && c.job.done)
-            c.job.done(c.result);
-    for (auto& op : ops)
-        if (op.done)
-            op.done(op.result);
-    phase_b = std::move(next_b);
+    for (auto& c : done_creates)
+        if (c.job.done) c.job.done(c.result);
+    for (auto& c : failed_creates)
+        if (c.job.done) c.job.done(c.result);
+    for (auto& op : done_ops)
+        if (op.done) op.done(op.result);
+    for (auto& op : finished_ops)
+        if (op.done) op.done(op.result);
 }
 
 }  // namespace postern::queue

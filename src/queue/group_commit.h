@@ -1,10 +1,11 @@
 // Group commit: the one thread that writes the spool (docs/queue.md "Group commit"). Jobs from
-// many threads are gathered into rounds; each round issues its fdatasyncs in parallel (so the
-// journal commits them together) and fsyncs each touched directory once, then completes every
-// job of the round. A new message takes two rounds: its body is made durable in one; in the
-// next its status file is written under a temporary name, made durable and renamed into
-// place, so a status never names a body that a crash could lose and is never seen half
-// written.
+// many threads are gathered into rounds. A round writes every file of its jobs and starts their
+// writeback, then issues all fdatasyncs in parallel (so the journal commits them together),
+// together with the directory fsyncs the previous round left; only then does it acknowledge.
+// A new message's body and status are written side by side, the status under a temporary name
+// that is renamed into place only once both are durable, and acknowledged after the directory
+// holding the new name is synced in the next round: a status never names a body a crash could
+// lose, and is never seen half written.
 #pragma once
 
 #include <condition_variable>
@@ -13,6 +14,7 @@
 #include <filesystem>
 #include <functional>
 #include <mutex>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -74,12 +76,14 @@ class GroupCommit {
         std::filesystem::path body;
         std::string bytes;
         Done done;
+        std::uint64_t seq = 0;
         Status result;
     };
     struct Create {
         NewMessageJob job;
         std::uint64_t seq = 0;
         Status result;
+        int status_fd = -1;  // the temporary status file while the round runs
     };
     struct Barrier {
         std::uint64_t creates_before;  // creates with a lower sequence number must be done
@@ -88,8 +92,9 @@ class GroupCommit {
     };
 
     void run();
-    void round(std::vector<Create>& phase_a, std::vector<Create>& phase_b, std::vector<Op>& ops);
+    void round(std::vector<Create>& creates, std::vector<Op>& ops);
     void parallel(std::vector<std::function<void()>>& tasks);
+    void fire_barriers(std::vector<Done>& ready);
 
     const bool fsync_;
     const std::uint32_t max_batch_;
@@ -103,7 +108,11 @@ class GroupCommit {
     std::vector<Barrier> barriers_;
     std::uint64_t creates_submitted_ = 0;
     std::uint64_t ops_submitted_ = 0;
-    std::uint64_t ops_taken_ = 0;
+    // Renamed into place; acknowledged once the next round has synced their directories.
+    // Owned by the commit thread (read under mutex_ for barriers).
+    std::vector<Create> renamed_;
+    std::vector<Op> renamed_ops_;
+    std::set<std::filesystem::path> dirs_to_sync_;
     bool stopping_ = false;
     GroupCommitStats stats_;
     std::thread thread_;

@@ -3,16 +3,15 @@
 // fsync (CPU cost alone), a create+fsync+rename+directory-fsync baseline measured at the same
 // moment (the disk is shared), durable status updates, the startup scan of 100,000 queued
 // messages, and index memory per queued message.
-#include <fcntl.h>
-#include <malloc.h>
-#include <unistd.h>
-
 #include <filesystem>
 #include <future>
 #include <mutex>
 #include <thread>
 
 #include <benchmark/benchmark.h>
+#include <fcntl.h>
+#include <malloc.h>
+#include <unistd.h>
 
 #include "base/random.h"
 #include "queue/message_writer.h"
@@ -44,10 +43,16 @@ struct TempDir {
 };
 
 std::string message(std::size_t size, unsigned seed) {
-    std::string m = "Received: from client.example.org ([192.0.2.7]) by mx.example.org\r\n"
-                    "From: Sender " + std::to_string(seed) + " <s@example.org>\r\nTo: <r@example.net>\r\n"
-                    "Subject: benchmark message " + std::to_string(seed) + "\r\n"
-                    "Message-ID: <" + std::to_string(seed) + "@example.org>\r\n\r\n";
+    std::string m =
+        "Received: from client.example.org ([192.0.2.7]) by mx.example.org\r\n"
+        "From: Sender " +
+        std::to_string(seed) +
+        " <s@example.org>\r\nTo: <r@example.net>\r\n"
+        "Subject: benchmark message " +
+        std::to_string(seed) +
+        "\r\n"
+        "Message-ID: <" +
+        std::to_string(seed) + "@example.org>\r\n\r\n";
     std::uint32_t x = seed * 2654435761u + 7;
     while (m.size() + 2 < size) {
         for (int i = 0; i < 72 && m.size() + 2 < size; ++i) {
@@ -66,7 +71,8 @@ Envelope envelope(unsigned seed) {
     e.client.helo = "client.example.org";
     e.client.protocol = "ESMTP";
     e.client.session = "0000001A";
-    e.recipients.push_back(NewRecipient{"user" + std::to_string(seed % 100) + "@bench.test", {}, notify::unspecified});
+    e.recipients.push_back(
+        NewRecipient{"user" + std::to_string(seed % 100) + "@bench.test", {}, notify::unspecified});
     return e;
 }
 
@@ -99,24 +105,33 @@ SharedQueue& shared(bool fsync) {
 void enqueue_loop(benchmark::State& state, bool fsync) {
     auto& q = *shared(fsync).queue;
     std::vector<std::string> bodies;
-    for (unsigned i = 0; i < 16; ++i) bodies.push_back(message(10 * 1024, static_cast<unsigned>(state.thread_index() * 1000 + i)));
+    for (unsigned i = 0; i < 16; ++i)
+        bodies.push_back(
+            message(10 * 1024, static_cast<unsigned>(state.thread_index() * 1000 + i)));
     unsigned n = 0;
     for (auto _ : state) {
         auto w = q.begin_message();
         const auto& body = bodies[n % bodies.size()];
-        for (std::size_t p = 0; p < body.size(); p += 4096) (void)w->append(std::string_view(body).substr(p, 4096));
+        for (std::size_t p = 0; p < body.size(); p += 4096)
+            (void)w->append(std::string_view(body).substr(p, 4096));
         std::promise<Result<QueueId>> done;
         w->commit(envelope(n++), [&done](Result<QueueId> r) { done.set_value(std::move(r)); });
-        if (!done.get_future().get()) state.SkipWithError("commit failed");
+        if (!done.get_future().get())
+            state.SkipWithError("commit failed");
     }
     state.SetItemsProcessed(state.iterations());
-    if (state.thread_index() == 0) state.SetBytesProcessed(state.iterations() * 10 * 1024);
+    if (state.thread_index() == 0)
+        state.SetBytesProcessed(state.iterations() * 10 * 1024);
 }
 
-void BM_EnqueueDurable(benchmark::State& state) { enqueue_loop(state, true); }
+void BM_EnqueueDurable(benchmark::State& state) {
+    enqueue_loop(state, true);
+}
 BENCHMARK(BM_EnqueueDurable)->Threads(1)->Threads(16)->Threads(64)->UseRealTime()->MinTime(5);
 
-void BM_EnqueueNoFsync(benchmark::State& state) { enqueue_loop(state, false); }
+void BM_EnqueueNoFsync(benchmark::State& state) {
+    enqueue_loop(state, false);
+}
 BENCHMARK(BM_EnqueueNoFsync)->Threads(1)->Threads(16)->UseRealTime()->MinTime(3);
 
 // The floor one durable file costs on this disk right now: what fsync_rate.py calls "create".
@@ -129,7 +144,8 @@ void BM_BaselineCreateFsync(benchmark::State& state) {
         auto tmp = dir.path / ("f" + std::to_string(n) + ".tmp");
         auto fin = dir.path / ("f" + std::to_string(n++));
         int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0600);
-        if (::write(fd, data.data(), data.size()) < 0) state.SkipWithError("write");
+        if (::write(fd, data.data(), data.size()) < 0)
+            state.SkipWithError("write");
         ::fsync(fd);
         ::close(fd);
         ::rename(tmp.c_str(), fin.c_str());
@@ -160,12 +176,14 @@ UpdateQueue& update_queue() {
                 auto w = q->begin_message();
                 (void)w->append(message(2048, i));
                 std::promise<Result<QueueId>> done;
-                w->commit(envelope(i), [&done](Result<QueueId> r) { done.set_value(std::move(r)); });
+                w->commit(envelope(i),
+                          [&done](Result<QueueId> r) { done.set_value(std::move(r)); });
                 done.get_future().get();
             }
             for (auto& job : q->take_processing(Clock::now(), 100000)) {
                 ProcessingResult r;
-                for (auto& rc : job.recipients) r.decisions.push_back({rc.index, Disposition::remote, {}, {}, {}, {}});
+                for (auto& rc : job.recipients)
+                    r.decisions.push_back({rc.index, Disposition::remote, {}, {}, {}, {}});
                 (void)q->complete_processing(job.id, std::move(r));
             }
             q->sync();
@@ -181,7 +199,8 @@ void BM_StatusUpdateDurable(benchmark::State& state) {
     auto& q = *update_queue().queue;
     std::vector<DeliveryJob> mine;
     for (auto _ : state) {
-        if (mine.empty()) mine = q.take_deliveries(Lane::remote, Clock::now(), 8);
+        if (mine.empty())
+            mine = q.take_deliveries(Lane::remote, Clock::now(), 8);
         if (mine.empty()) {
             state.SkipWithError("no jobs");
             break;
@@ -189,8 +208,12 @@ void BM_StatusUpdateDurable(benchmark::State& state) {
         auto job = std::move(mine.back());
         mine.pop_back();
         std::promise<Status> durable;
-        DeliveryReport rep{true, {}, {{job.recipients[0].index, Outcome::temporary, "4.2.0", "smtp; 452 busy", "mx.bench.test"}}};
-        (void)q.report_delivery(job.id, std::move(rep), [&durable](Status s) { durable.set_value(std::move(s)); });
+        DeliveryReport rep{true,
+                           {},
+                           {{job.recipients[0].index, Outcome::temporary, "4.2.0", "smtp; 452 busy",
+                             "mx.bench.test"}}};
+        (void)q.report_delivery(job.id, std::move(rep),
+                                [&durable](Status s) { durable.set_value(std::move(s)); });
         durable.get_future().wait();
     }
     state.SetItemsProcessed(state.iterations());
@@ -235,7 +258,8 @@ BigSpool& big_spool() {
             auto bucket = spool->bucket_for(m.id);
             auto write = [](const fs::path& p, std::string_view d) {
                 int fd = ::open(p.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-                if (::write(fd, d.data(), d.size()) < 0) std::abort();
+                if (::write(fd, d.data(), d.size()) < 0)
+                    std::abort();
                 ::close(fd);
             };
             write(spool->body_path(bucket, m.id), body);
@@ -246,7 +270,9 @@ BigSpool& big_spool() {
     return b;
 }
 
-std::size_t heap_in_use() { return mallinfo2().uordblks; }
+std::size_t heap_in_use() {
+    return mallinfo2().uordblks;
+}
 
 void BM_StartupScan100k(benchmark::State& state) {
     auto& b = big_spool();
@@ -259,7 +285,8 @@ void BM_StartupScan100k(benchmark::State& state) {
         }
         auto after = heap_in_use();
         state.counters["messages"] = static_cast<double>((*q)->recovery().messages);
-        state.counters["index_bytes_per_msg"] = static_cast<double>(after - before) / static_cast<double>(b.messages);
+        state.counters["index_bytes_per_msg"] =
+            static_cast<double>(after - before) / static_cast<double>(b.messages);
         state.counters["index_MiB"] = static_cast<double>(after - before) / (1 << 20);
     }
 }

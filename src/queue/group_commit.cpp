@@ -40,7 +40,8 @@ Status write_all(int fd, std::string_view bytes, const fs::path& path) {
 }
 
 Status sync_dir(const fs::path& dir, bool enabled) {
-    if (!enabled) return ok();
+    if (!enabled)
+        return ok();
     return fsync_directory(dir);
 }
 
@@ -74,8 +75,13 @@ void GroupCommit::create(NewMessageJob job) {
 void GroupCommit::append(fs::path status, std::string bytes, Done done) {
     {
         std::lock_guard lock(mutex_);
-        ops_.push_back(Op{Op::Kind::append, std::move(status), {}, std::move(bytes), std::move(done),
-                          ops_submitted_++, ok()});
+        ops_.push_back(Op{Op::Kind::append,
+                          std::move(status),
+                          {},
+                          std::move(bytes),
+                          std::move(done),
+                          ops_submitted_++,
+                          ok()});
     }
     wake_.notify_one();
 }
@@ -83,8 +89,13 @@ void GroupCommit::append(fs::path status, std::string bytes, Done done) {
 void GroupCommit::rewrite(fs::path status, std::string bytes, Done done) {
     {
         std::lock_guard lock(mutex_);
-        ops_.push_back(Op{Op::Kind::rewrite, std::move(status), {}, std::move(bytes), std::move(done),
-                          ops_submitted_++, ok()});
+        ops_.push_back(Op{Op::Kind::rewrite,
+                          std::move(status),
+                          {},
+                          std::move(bytes),
+                          std::move(done),
+                          ops_submitted_++,
+                          ok()});
     }
     wake_.notify_one();
 }
@@ -92,8 +103,13 @@ void GroupCommit::rewrite(fs::path status, std::string bytes, Done done) {
 void GroupCommit::remove(fs::path status, fs::path body, Done done) {
     {
         std::lock_guard lock(mutex_);
-        ops_.push_back(Op{Op::Kind::remove, std::move(status), std::move(body), {}, std::move(done),
-                          ops_submitted_++, ok()});
+        ops_.push_back(Op{Op::Kind::remove,
+                          std::move(status),
+                          std::move(body),
+                          {},
+                          std::move(done),
+                          ops_submitted_++,
+                          ok()});
     }
     wake_.notify_one();
 }
@@ -114,11 +130,14 @@ GroupCommitStats GroupCommit::stats() const {
 // With mutex_ held: moves the barriers whose predecessors are all done to `ready`.
 void GroupCommit::fire_barriers(std::vector<Done>& ready) {
     std::uint64_t oldest_create = creates_.empty() ? UINT64_MAX : creates_.front().seq;
-    for (const auto& c : renamed_) oldest_create = std::min(oldest_create, c.seq);
+    for (const auto& c : renamed_)
+        oldest_create = std::min(oldest_create, c.seq);
     std::uint64_t oldest_op = ops_.empty() ? UINT64_MAX : ops_.front().seq;
-    for (const auto& o : renamed_ops_) oldest_op = std::min(oldest_op, o.seq);
+    for (const auto& o : renamed_ops_)
+        oldest_op = std::min(oldest_op, o.seq);
     std::erase_if(barriers_, [&](Barrier& b) {
-        if (b.creates_before > oldest_create || b.ops_before > oldest_op) return false;
+        if (b.creates_before > oldest_create || b.ops_before > oldest_op)
+            return false;
         ready.push_back(std::move(b.done));
         return true;
     });
@@ -150,14 +169,17 @@ void GroupCommit::run() {
             }
         }
         for (auto& d : ready)
-            if (d) d(ok());
-        if (creates.empty() && ops.empty() && renamed_.empty() && renamed_ops_.empty()) continue;
+            if (d)
+                d(ok());
+        if (creates.empty() && ops.empty() && renamed_.empty() && renamed_ops_.empty())
+            continue;
         round(creates, ops);
     }
 }
 
 void GroupCommit::parallel(std::vector<std::function<void()>>& tasks) {
-    if (tasks.empty()) return;
+    if (tasks.empty())
+        return;
     if (tasks.size() == 1) {
         tasks[0]();
         return;
@@ -176,7 +198,8 @@ namespace {
 // Starts writeback of what was just written, so that by the time the round's fdatasyncs run
 // the data is on its way and one journal commit covers the whole batch.
 void start_writeback(int fd, bool enabled) {
-    if (enabled) ::sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);
+    if (enabled)
+        ::sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);
 }
 
 Status open_new(const fs::path& path, int& fd) {
@@ -186,7 +209,8 @@ Status open_new(const fs::path& path, int& fd) {
         ::unlink(path.c_str());
         fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     }
-    if (fd < 0) return fail(os_error(errno, "create " + path.string()));
+    if (fd < 0)
+        return fail(os_error(errno, "create " + path.string()));
     return ok();
 }
 
@@ -226,7 +250,8 @@ void GroupCommit::round(std::vector<Create>& creates, std::vector<Op>& ops) {
             j.body_fd = -1;
             if (fd < 0) {
                 br = open_new(j.body_path, fd);
-                if (!br) return;
+                if (!br)
+                    return;
             }
             br = write_all(fd, j.body_tail, j.body_path);
             std::string().swap(j.body_tail);
@@ -241,7 +266,8 @@ void GroupCommit::round(std::vector<Create>& creates, std::vector<Op>& ops) {
             auto temp = temp_of(c.job.status_path);
             int fd = -1;
             c.result = open_new(temp, fd);
-            if (!c.result) return;
+            if (!c.result)
+                return;
             c.result = write_all(fd, c.job.status, temp);
             if (!c.result) {
                 ::close(fd);
@@ -254,7 +280,8 @@ void GroupCommit::round(std::vector<Create>& creates, std::vector<Op>& ops) {
     }
     // Updates, one task per status file so that its jobs keep their order.
     std::map<fs::path, std::vector<Op*>> by_file;
-    for (auto& op : ops) by_file[op.status].push_back(&op);
+    for (auto& op : ops)
+        by_file[op.status].push_back(&op);
     std::mutex dirs_mutex;
     for (auto& [path_ref, list_ref] : by_file) {
         auto& path = path_ref;
@@ -264,21 +291,25 @@ void GroupCommit::round(std::vector<Create>& creates, std::vector<Op>& ops) {
             std::vector<Op*> appended;
             auto settle = [&] {
                 // Appends so far reach the disk before anything that replaces the file.
-                if (fd < 0) return;
+                if (fd < 0)
+                    return;
                 Status s = ok();
-                if (sync && ::fdatasync(fd) != 0) s = fail(os_error(errno, "fdatasync " + path.string()));
+                if (sync && ::fdatasync(fd) != 0)
+                    s = fail(os_error(errno, "fdatasync " + path.string()));
                 syncs += sync;
                 ::close(fd);
                 fd = -1;
                 for (Op* a : appended)
-                    if (a->result) a->result = s;
+                    if (a->result)
+                        a->result = s;
                 appended.clear();
             };
             for (Op* op : list) {
                 if (op->kind == Op::Kind::remove) {
                     settle();
                     ::unlink(op->status.c_str());
-                    if (!op->body.empty()) ::unlink(op->body.c_str());
+                    if (!op->body.empty())
+                        ::unlink(op->body.c_str());
                     continue;
                 }
                 if (op->kind == Op::Kind::rewrite) {
@@ -303,12 +334,13 @@ void GroupCommit::round(std::vector<Create>& creates, std::vector<Op>& ops) {
                     next_dirs.insert(path.parent_path());
                     continue;
                 }
-                if (fd < 0) fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
+                if (fd < 0)
+                    fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
                 if (fd < 0) {
                     op->result = fail(os_error(errno, "open " + path.string()));
                     continue;
                 }
-                struct stat st{};
+                struct stat st {};
                 ::fstat(fd, &st);
                 op->result = write_all(fd, op->bytes, path);
                 if (!op->result) {
@@ -324,7 +356,8 @@ void GroupCommit::round(std::vector<Create>& creates, std::vector<Op>& ops) {
                 // The fdatasync joins the round's others below.
                 start_writeback(fd, sync);
                 std::vector<Status*> results;
-                for (Op* a : appended) results.push_back(&a->result);
+                for (Op* a : appended)
+                    results.push_back(&a->result);
                 keep(fd, path, std::move(results));
             } else if (fd >= 0) {
                 ::close(fd);
@@ -342,24 +375,30 @@ void GroupCommit::round(std::vector<Create>& creates, std::vector<Op>& ops) {
     if (sync) {
         for (auto& p : to_sync)
             syncs_tasks.push_back([&p] {
-                if (::fdatasync(p.fd) == 0) return;
+                if (::fdatasync(p.fd) == 0)
+                    return;
                 auto error = fail(os_error(errno, "fdatasync " + p.path.string()));
                 for (Status* r : p.results)
-                    if (*r) *r = error;
+                    if (*r)
+                        *r = error;
             });
         for (std::size_t i = 0; i < dirs.size(); ++i)
-            syncs_tasks.push_back([&dirs, &dir_results, i] { dir_results[i] = sync_dir(dirs[i], true); });
+            syncs_tasks.push_back(
+                [&dirs, &dir_results, i] { dir_results[i] = sync_dir(dirs[i], true); });
         syncs += syncs_tasks.size();
     }
     parallel(syncs_tasks);
-    for (auto& p : to_sync) ::close(p.fd);
-    for (auto& c : creates) c.status_fd = -1;
+    for (auto& p : to_sync)
+        ::close(p.fd);
+    for (auto& c : creates)
+        c.status_fd = -1;
 
     // Completions of the previous round: their directories are synced now.
     std::map<fs::path, Status> dir_status;
     for (std::size_t i = 0; i < dirs.size(); ++i) {
         dir_status[dirs[i]] = dir_results[i];
-        if (!dir_results[i]) log_.crit("directory fsync failed: {}", dir_results[i].error().message);
+        if (!dir_results[i])
+            log_.crit("directory fsync failed: {}", dir_results[i].error().message);
     }
     std::vector<Create> done_creates = std::move(renamed_);
     std::vector<Op> done_ops = std::move(renamed_ops_);
@@ -375,14 +414,16 @@ void GroupCommit::round(std::vector<Create>& creates, std::vector<Op>& ops) {
     }
     for (auto& op : done_ops) {
         auto it = dir_status.find(op.status.parent_path());
-        if (it != dir_status.end() && !it->second) op.result = it->second;
+        if (it != dir_status.end() && !it->second)
+            op.result = it->second;
     }
 
     // This round's new messages: both files durable, so the status takes its name.
     std::vector<Create> failed_creates;
     for (std::size_t i = 0; i < creates.size(); ++i) {
         auto& c = creates[i];
-        if (c.result && !body_results[i]) c.result = body_results[i];
+        if (c.result && !body_results[i])
+            c.result = body_results[i];
         auto temp = temp_of(c.job.status_path);
         if (c.result && ::rename(temp.c_str(), c.job.status_path.c_str()) != 0)
             c.result = fail(os_error(errno, "rename " + temp.string()));
@@ -404,18 +445,22 @@ void GroupCommit::round(std::vector<Create>& creates, std::vector<Op>& ops) {
             finished_ops.push_back(std::move(op));
         }
     }
-    for (const auto& d : next_dirs) dirs_to_sync_.insert(d);
+    for (const auto& d : next_dirs)
+        dirs_to_sync_.insert(d);
     if (!sync) {
         // Nothing to wait for: complete at once rather than a round later.
-        for (auto& c : renamed_) done_creates.push_back(std::move(c));
-        for (auto& op : renamed_ops_) done_ops.push_back(std::move(op));
+        for (auto& c : renamed_)
+            done_creates.push_back(std::move(c));
+        for (auto& op : renamed_ops_)
+            done_ops.push_back(std::move(op));
         renamed_.clear();
         renamed_ops_.clear();
         dirs_to_sync_.clear();
     }
 
     std::uint64_t messages = 0;
-    for (auto& c : done_creates) messages += c.result.has_value();
+    for (auto& c : done_creates)
+        messages += c.result.has_value();
     {
         std::lock_guard lock(mutex_);
         ++stats_.rounds;
@@ -424,13 +469,17 @@ void GroupCommit::round(std::vector<Create>& creates, std::vector<Op>& ops) {
         stats_.syncs += syncs.load();
     }
     for (auto& c : done_creates)
-        if (c.job.done) c.job.done(c.result);
+        if (c.job.done)
+            c.job.done(c.result);
     for (auto& c : failed_creates)
-        if (c.job.done) c.job.done(c.result);
+        if (c.job.done)
+            c.job.done(c.result);
     for (auto& op : done_ops)
-        if (op.done) op.done(op.result);
+        if (op.done)
+            op.done(op.result);
     for (auto& op : finished_ops)
-        if (op.done) op.done(op.result);
+        if (op.done)
+            op.done(op.result);
 }
 
 }  // namespace postern::queue

@@ -68,11 +68,11 @@ struct DsnOptions {
 };
 
 struct QueueOptions {
-    std::filesystem::path directory;          // the spool; created when missing
-    std::uint32_t subdirectories = 64;        // hashed fan-out, 1..256
-    bool fsync = true;                        // false only in tests: no durability
-    std::uint32_t sync_threads = 8;           // threads issuing fdatasync in parallel per round
-    std::uint32_t max_batch = 128;  // new messages (2 open files each) and updates per round
+    std::filesystem::path directory;    // the spool; created when missing
+    std::uint32_t subdirectories = 64;  // hashed fan-out, 1..256
+    bool fsync = true;                  // false only in tests: no durability
+    std::uint32_t sync_threads = 8;     // threads issuing fdatasync in parallel per round
+    std::uint32_t max_batch = 128;      // new messages (2 open files each) and updates per round
     std::uint64_t buffer_bytes = 256 * 1024;  // bodies up to this stay in memory until commit
     std::uint64_t max_message_size = 1ull << 30;
     std::uint32_t compact_after = 32;  // update records before a status file is rewritten

@@ -401,8 +401,22 @@ void Queue::reschedule(QueuedMessage& m, Lane lane) {
         return;
     m.scheduled[l] = due;
     heaps_[l].push(HeapEntry{due, m.rec.id});
+    // Superseded entries stay until their time comes (a finished delivery's lease end, up to
+    // lease_timeout later): rebuild once they outnumber the messages, amortized O(1) a push.
+    if (heaps_[l].size() > 2 * messages_.size() + 1024)
+        rebuild_heap(lane);
     if (due <= to_unix_ms(now()))
         mark_wake(lane);
+}
+
+void Queue::rebuild_heap(Lane lane) {
+    auto l = static_cast<std::size_t>(lane);
+    std::vector<HeapEntry> live;
+    live.reserve(messages_.size());
+    for (const auto& [id, m] : messages_)
+        if (m->scheduled[l] >= 0)
+            live.push_back(HeapEntry{m->scheduled[l], id});
+    heaps_[l] = Heap(std::greater<>(), std::move(live));
 }
 
 void Queue::reschedule_all(QueuedMessage& m) {

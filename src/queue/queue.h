@@ -175,6 +175,7 @@ struct QueueCounts {
     std::uint64_t messages = 0;
     std::uint64_t recipients = 0;  // not finished
     std::uint64_t bytes = 0;
+    std::uint64_t scheduled_entries = 0;  // schedule heap entries, superseded ones included
 };
 
 struct DestinationStatus {
@@ -291,6 +292,7 @@ class Queue {
                  Done durable = {});
     void reschedule(QueuedMessage& m, Lane lane);
     void reschedule_all(QueuedMessage& m);
+    void rebuild_heap(Lane lane);
     UnixMs compute_due(const QueuedMessage& m, Lane lane) const;
     bool held(const QueuedMessage& m, UnixMs now) const;
     MessageState state_of(const QueuedMessage& m, UnixMs now) const;

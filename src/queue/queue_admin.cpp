@@ -150,6 +150,8 @@ QueueCounts Queue::counts() const {
     const UnixMs now = to_unix_ms(this->now());
     QueueCounts c;
     c.by_state[static_cast<std::size_t>(MessageState::incoming)] = incoming_.size();
+    for (const auto& h : heaps_)
+        c.scheduled_entries += h.size();
     for (const auto& [id, m] : messages_) {
         ++c.by_state[static_cast<std::size_t>(state_of(*m, now))];
         ++c.messages;

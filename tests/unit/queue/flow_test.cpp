@@ -440,6 +440,24 @@ TEST_F(QueueTest, ProcessingRetriesThenFails) {
     EXPECT_NE(sent[0].find("processing failed too often: antivirus"), std::string::npos);
 }
 
+TEST_F(QueueTest, ScheduleStaysBoundedUnderChurn) {
+    options_.subdirectories = 1;
+    open();
+    for (unsigned i = 0; i < 1500; ++i) {
+        auto id = enqueue_ok(make_envelope("a@example.org", {"b@example.net"}), make_body(100, i));
+        process(id);
+        auto jobs = queue_->take_deliveries(Lane::remote, now(), 10);
+        ASSERT_EQ(jobs.size(), 1u);
+        // Each finished message leaves superseded lease-end entries behind.
+        ASSERT_TRUE(
+            queue_->report_delivery(id, {true, {}, {{0, Outcome::delivered, "", "250", "mx"}}}));
+    }
+    auto c = queue_->counts();
+    EXPECT_EQ(c.messages, 0u);
+    EXPECT_LE(c.scheduled_entries, 2u * (2 * 1 + 1024));
+    EXPECT_GT(c.scheduled_entries, 0u);
+}
+
 TEST_F(QueueTest, MessageStatesOnlyChangeAlongAllowedTransitions) {
     options_.delivery_retry.first_retry = seconds(10);
     open();

@@ -1,4 +1,5 @@
-// table.insert, table.remove, table.move and table.sort with Lua 5.4 semantics (manual §6.6)
+// table.concat, table.insert, table.remove, table.move and table.sort with Lua 5.4 semantics
+// (manual §6.6)
 // whose loops check the call's deadline (internal).
 //
 // Lua's own versions loop in C, where the instruction hook never runs: with a __len metamethod
@@ -10,7 +11,7 @@
 
 namespace postern::filter::policy::detail {
 
-// Replaces insert, remove, move and sort in the table library at `table_lib`. Runs inside a
+// Replaces concat, insert, remove, move and sort in the table library at `table_lib`. Runs inside a
 // protected call.
 void install_bounded_table_functions(lua_State* L, int table_lib);
 

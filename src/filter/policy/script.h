@@ -54,10 +54,10 @@ class PolicyScript {
 
     // Runs the event. Never fails: a script error, a time or memory limit, or an invalid
     // decision gives a decision with failed = true and the configured failure action, and an
-    // error log line. Blocks at most about 2 × max_time (waiting for a free interpreter, then
-    // running). `vars` is read and, if the call succeeds, updated with the script's ctx.vars
-    // writes; `context.body_chunk` must stay valid during the call. Log lines go to `logger`
-    // (the session's, so they carry its id). Any thread.
+    // error log line. Blocks at most about 3 × max_time (waiting for a free interpreter,
+    // creating one when the pool grows, running). `vars` is read and, if the call succeeds,
+    // updated with the script's ctx.vars writes; `context.body_chunk` must stay valid during
+    // the call. Log lines go to `logger` (the session's, so they carry its id). Any thread.
     PolicyDecision run(Event event, const PolicyContext& context, PolicyVars& vars,
                        const log::Logger& logger) const;
 

@@ -71,6 +71,11 @@ local function body(c)
     table.move(t, c.a, c.b, c.n, c.other and d or nil)
     return dump(d)
   end
+  if c.op == "concat" then
+    local t = { "a", "b", 3, 4.5, "e" }
+    if c.p == "bad" then t[3] = {} end
+    return table.concat(t, c.r, c.a ~= 0 and c.a or nil, c.b ~= 0 and c.b or nil)
+  end
   if c.op == "sort" then
     local t = {}
     for i = 1, #c.s do t[i] = c.s:byte(i) end
@@ -122,7 +127,9 @@ std::string lua_case(const Case& c) {
         t += ",init=" + std::to_string(c.init);
     if (c.plain)
         t += ",plain=true";
-    if (c.op == "insert" || c.op == "move" || (c.op == "remove" && c.a != 0)) {
+    if (c.op == "concat")
+        t += ",r=" + lua_string(c.r);
+    if (c.op == "insert" || c.op == "move" || c.op == "concat" || (c.op == "remove" && c.a != 0)) {
         t += ",a=" + std::to_string(c.a);
         t += ",b=" + std::to_string(c.b);
     }
@@ -403,6 +410,16 @@ TEST(PolicyLibraryDiff, TableFunctions) {
             for (int t = 1; t <= 7; t += 3) {
                 table_case("move", t, f, e);
                 table_case("move", t, f, e, true);
+            }
+        }
+    }
+    for (int a = -1; a <= 6; ++a) {
+        for (int b = -1; b <= 6; b += 2) {
+            for (const char* sep : {"", ", "}) {
+                Case c{"concat", "", a == 2 ? "bad" : "", sep};
+                c.a = a;
+                c.b = b;
+                cases.push_back(c);
             }
         }
     }

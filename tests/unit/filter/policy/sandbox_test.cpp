@@ -148,6 +148,8 @@ TEST(PolicySandbox, CFunctionLoopsInTheTableLibrary) {
         "table.insert(setmetatable({}, {__len = function() return 1 << 40 end}), 1, 'x')");
     expect_time_limit("table.move({}, 1, 1 << 40, 2)");
     expect_time_limit(
+        "table.concat(setmetatable({}, {__len = function() return 1 << 40 end, __index = type}))");
+    expect_time_limit(
         "table.sort(setmetatable({}, {__len = function() return (1 << 31) - 2 end, "
         "__index = tostring}))");
 }

@@ -138,7 +138,7 @@ StoreStatus Account::delete_mailbox(std::string_view name) {
              STORE_TRY(msgs, engine::index_messages(db, row->id, UidSet::all()));
              rows = std::move(msgs);
              for (auto& r : rows)
-                 STORE_CHECK(engine::index_delete_message(db, row->id, r, 0, false));
+                 STORE_CHECK(engine::index_delete_message(db, *row, r, 0, false));
              return engine::index_delete_mailbox_row(db, row->id);
          },
          [&] {
@@ -274,6 +274,11 @@ std::shared_ptr<MailboxView> Account::loaded_view(std::int64_t mailbox_id) {
     return it == views_.end() ? nullptr : it->second.lock();
 }
 
+void Account::expire_views() {
+    std::lock_guard lock(views_mu_);
+    purge_lingering();
+}
+
 void Account::purge_lingering() {
     auto now = std::chrono::steady_clock::now();
     std::erase_if(lingering_, [&](auto& p) { return p.first <= now; });
@@ -332,83 +337,6 @@ StoreResult<std::shared_ptr<MailboxView>> Account::get_view(std::int64_t mailbox
         return v;
     views_[mailbox_id] = *v;
     return v;
-}
-
-void Account::queue_fts(std::int64_t text_id, engine::FtsDoc doc) {
-    // Bounded: past 32 MiB of waiting text, the flush re-reads bodies instead.
-    constexpr std::size_t kMaxPendingBytes = 32u << 20;
-    {
-        std::lock_guard lock(fts_mu_);
-        if (fts_bytes_ + doc.bytes() <= kMaxPendingBytes) {
-            fts_bytes_ += doc.bytes();
-            fts_docs_[text_id] = std::make_unique<engine::FtsDoc>(std::move(doc));
-        }
-    }
-    if (!fts_queued_.exchange(true))
-        store_.schedule_fts(shared_from_this());
-}
-
-StoreStatus Account::flush_fts() {
-    fts_queued_ = false;
-    std::lock_guard flush(fts_flush_mu_);
-    for (;;) {
-        std::vector<std::int64_t> ids;
-        {
-            STORE_TRY(lease, index_->reader());
-            STORE_TRY(pending, engine::index_fts_pending(*lease, 1024));
-            ids = std::move(pending);
-        }
-        if (ids.empty())
-            return {};
-        std::vector<std::pair<std::int64_t, engine::FtsDoc>> docs;
-        std::vector<std::int64_t> missing;
-        {
-            std::lock_guard lock(fts_mu_);
-            for (auto id : ids) {
-                auto it = fts_docs_.find(id);
-                if (it == fts_docs_.end()) {
-                    missing.push_back(id);
-                    continue;
-                }
-                fts_bytes_ -= it->second->bytes();
-                docs.emplace_back(id, std::move(*it->second));
-                fts_docs_.erase(it);
-            }
-        }
-        // Text lost to a restart (or over the memory bound): rebuild it from the body.
-        for (auto id : missing) {
-            engine::FtsDoc doc;
-            std::optional<MessageRow> row;
-            {
-                STORE_TRY(lease, index_->reader());
-                STORE_TRY(r, engine::index_message_by_text(*lease, id));
-                row = std::move(r);
-            }
-            if (row) {
-                auto body = store_.read_body(
-                    row->store_id,
-                    std::string(reinterpret_cast<const char*>(row->hash.data()), row->hash.size()));
-                if (body)
-                    doc = engine::fts_doc_of(store_.analyze(*body));
-            }
-            docs.emplace_back(id, std::move(doc));
-        }
-        STORE_CHECK(index_->write({[&](engine::Db& db) -> StoreStatus {
-                                       for (auto& [id, doc] : docs)
-                                           STORE_CHECK(engine::index_fts_insert(db, id, doc));
-                                       return {};
-                                   },
-                                   {}}));
-        // A commit's text may have arrived while this flush rebuilt it from the body.
-        std::lock_guard lock(fts_mu_);
-        for (auto& [id, doc] : docs) {
-            auto it = fts_docs_.find(id);
-            if (it == fts_docs_.end())
-                continue;
-            fts_bytes_ -= it->second->bytes();
-            fts_docs_.erase(it);
-        }
-    }
 }
 
 StoreStatus Account::recount_mailboxes() {

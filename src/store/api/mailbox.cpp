@@ -1,6 +1,6 @@
-// Mailbox changes: APPEND (RFC 3501 §6.3.11, RFC 4315 APPENDUID), COPY/MOVE (RFC 4315 COPYUID,
-// RFC 6851), STORE with UNCHANGEDSINCE (RFC 7162 §3.1.3), EXPUNGE/UID EXPUNGE, \Recent.
-// Write order everywhere: body durable -> reference -> index commit; deletes run backwards.
+// Mailbox changes: COPY/MOVE (RFC 4315 COPYUID, RFC 6851), STORE with UNCHANGEDSINCE (RFC 7162
+// §3.1.3), EXPUNGE/UID EXPUNGE with the bounded expunge log (RFC 7162 §3.2.5.2), \Recent.
+// Write order everywhere: record durable -> reference -> index commit; deletes run backwards.
 #include <chrono>
 #include <map>
 #include <set>
@@ -37,114 +37,6 @@ std::vector<Uid> uids_of(const std::vector<ViewEntry>& e) {
 
 }  // namespace
 
-StoreResult<AppendResult> Mailbox::commit_append(Account& acc, std::int64_t mailbox_id,
-                                                 MessageRow proto, const MessageAnalysis& analysis,
-                                                 const Flags& flags) {
-    AppendResult res;
-    ViewEntry entry;
-    MailboxRow mb;
-    std::vector<std::string> keywords;
-    engine::FtsDoc fts;
-    std::int64_t text_id = 0;
-    auto status = acc.index_->write(
-        {[&](engine::Db& db) -> StoreStatus {
-             STORE_TRY(row, engine::index_mailbox_by_id(db, mailbox_id));
-             if (!row)
-                 return store_fail(StoreErrc::not_found, "mailbox was deleted");
-             // The authoritative quota check, inside the transaction that adds the message.
-             auto lb = acc.quota_bytes_.load(), lm = acc.quota_messages_.load();
-             if (lb || lm) {
-                 STORE_TRY(usage, engine::index_usage(db));
-                 if ((lb && usage.bytes + proto.size > lb) || (lm && usage.messages + 1 > lm))
-                     return store_fail(StoreErrc::over_quota,
-                                       "account " + acc.id_ + " is over quota");
-             }
-             STORE_TRY(mask, engine::index_keyword_mask(db, mailbox_id, flags.keywords, true));
-             if (!flags.keywords.empty()) {
-                 STORE_TRY(kw, engine::index_keywords(db, mailbox_id));
-                 keywords = std::move(kw);
-             }
-             MessageRow r = proto;
-             r.flags = flags.system & kAllSystemFlags;
-             r.keywords = mask;
-             row->highestmodseq += 1;
-             STORE_CHECK(engine::index_insert_message(db, *row, r, analysis, &fts));
-             text_id = r.text_id;
-             STORE_CHECK(engine::index_save_mailbox(db, *row));
-             res = AppendResult{r.uid, row->uidvalidity, r.modseq, r.guid};
-             entry = ViewEntry{r.uid, r.flags, r.keywords, r.modseq};
-             mb = *row;
-             return {};
-         },
-         [&] {
-             acc.queue_fts(text_id, std::move(fts));
-             if (auto v = acc.loaded_view(mailbox_id)) {
-                 if (!keywords.empty())
-                     v->set_keywords(keywords);
-                 v->apply_append({entry}, state_of(mb));
-             }
-             ChangeEvent ev;
-             ev.kind = ChangeEvent::Kind::appended;
-             ev.account = acc.id_;
-             ev.mailbox_id = mailbox_id;
-             ev.mailbox = mb.name;
-             ev.uids = {entry.uid};
-             ev.modseq = mb.highestmodseq;
-             ev.uidnext = mb.uidnext;
-             ev.messages = mb.messages;
-             acc.store_.changes().publish(std::move(ev));
-         }});
-    if (!status) {
-        // The body is referenced but no index row will point at it: release it now (if this
-        // fails too, check reclaims it later).
-        acc.drop_refs({proto});
-        return store_fail(status.error());
-    }
-    return res;
-}
-
-StoreResult<AppendResult> Mailbox::append(std::string_view raw, const AppendOptions& options) {
-    Store& store = account_->store_;
-    if (raw.empty() || raw.size() > store.options().max_message_size)
-        return store_fail(StoreErrc::too_large,
-                          "message of " + std::to_string(raw.size()) +
-                              " bytes is empty or larger than the store accepts");
-    STORE_CHECK(account_->check_quota(raw.size()));
-    // Only the mailbox guid is needed here (the reference's repair hint): one point query.
-    std::string mailbox_guid;
-    {
-        STORE_TRY(lease, account_->index_->reader());
-        STORE_TRY(row, engine::index_mailbox_by_id(*lease, id_));
-        if (!row)
-            return store_fail(StoreErrc::not_found, "mailbox was deleted");
-        mailbox_guid = row->guid;
-    }
-    MessageAnalysis local;
-    const MessageAnalysis* analysis = options.analysis;
-    if (!analysis) {
-        local = store.analyze(raw);
-        analysis = &local;
-    }
-    // Hashing and compression run here, on the caller's thread, so the single writer only
-    // copies bytes and every core helps.
-    auto body = engine::prepare_body(raw, store.options().compression,
-                                     store.options().compression_threshold,
-                                     store.options().compression_level);
-    MessageRow proto;
-    proto.guid = hex_encode(random_bytes(16));
-    proto.hash = body.hash;
-    proto.size = raw.size();
-    auto now = now_seconds();
-    proto.internal_date = options.internal_date.value_or(now);
-    proto.save_date = now;
-    proto.header_size = analysis->header_size;
-    STORE_TRY(store_id,
-              store.store_body(account_->domain(), body,
-                               {engine::BodyRef{account_->id_, proto.guid, mailbox_guid}}));
-    proto.store_id = store_id;
-    return commit_append(*account_, id_, std::move(proto), *analysis, options.flags);
-}
-
 StoreResult<UidSet> Mailbox::claim_recent() {
     UidSet out;
     STORE_CHECK(account_->index_->write(
@@ -157,7 +49,10 @@ StoreResult<UidSet> Mailbox::claim_recent() {
              row->first_recent_uid = row->uidnext;
              return engine::index_save_mailbox(db, *row);
          },
-         {}}));
+         {},
+         // \Recent is advisory: after a crash a message may be recent once more.
+         engine::Durability::lazy,
+         nullptr}));
     return out;
 }
 
@@ -267,9 +162,11 @@ StoreResult<std::vector<Uid>> Mailbox::expunge_rows(const std::optional<UidSet>&
                  return {};
              const ModSeq modseq = ++row->highestmodseq;
              for (auto& r : gone) {
-                 STORE_CHECK(engine::index_delete_message(db, id_, r, modseq, true));
+                 STORE_CHECK(engine::index_delete_message(db, *row, r, modseq, true));
                  engine::mailbox_count_out(*row, r);
              }
+             STORE_CHECK(engine::index_prune_expunge_log(
+                 db, *row, account_->store_.options().expunge_log_limit));
              mb = *row;
              return engine::index_save_mailbox(db, *row);
          },
@@ -355,7 +252,7 @@ StoreResult<CopyResult> Mailbox::copy_impl(const UidSet& uids, Mailbox& dest, bo
                                          db, dest.id_,
                                          engine::keyword_names(src_keywords, r.keywords), true));
                      Uid new_uid = 0;
-                     STORE_CHECK(engine::index_move_message(db, r, id_, src_modseq, *d, new_uid));
+                     STORE_CHECK(engine::index_move_message(db, r, *s, src_modseq, *d, new_uid));
                      if (mask != r.keywords)
                          STORE_CHECK(
                              engine::index_update_flags(db, r.id, r.flags, mask, dst_modseq));
@@ -364,6 +261,8 @@ StoreResult<CopyResult> Mailbox::copy_impl(const UidSet& uids, Mailbox& dest, bo
                      added.push_back({new_uid, r.flags, mask, dst_modseq});
                      removed.push_back(r.uid);
                  }
+                 STORE_CHECK(engine::index_prune_expunge_log(
+                     db, *s, src_acc.store_.options().expunge_log_limit));
                  STORE_CHECK(engine::index_save_mailbox(db, *s));
                  STORE_CHECK(engine::index_save_mailbox(db, *d));
                  STORE_TRY(kw, engine::index_keywords(db, dest.id_));
@@ -410,46 +309,32 @@ StoreResult<CopyResult> Mailbox::copy_impl(const UidSet& uids, Mailbox& dest, bo
         return result;
     }
 
-    // Copy (or cross-account move): new message instances referencing the same bodies.
+    // Copy (or cross-account move): new message instances referencing the same bodies. Each
+    // gets a reference record in its body's store, written before the index commits, like an
+    // append that carries no bytes.
     std::uint64_t bytes = 0;
     for (auto& r : rows)
         bytes += r.size;
     STORE_CHECK(dst_acc.check_quota(bytes, rows.size()));
-    std::vector<std::string> new_guids;
-    std::map<std::string, std::vector<std::pair<engine::ContentHash, engine::BodyRef>>> by_store;
-    std::map<std::string, std::vector<std::size_t>> positions;
-    for (std::size_t i = 0; i < rows.size(); ++i) {
-        new_guids.push_back(hex_encode(random_bytes(16)));
-        by_store[rows[i].store_id].push_back(
-            {rows[i].hash, {dst_acc.id_, new_guids[i], dst_info.guid}});
-        positions[rows[i].store_id].push_back(i);
-    }
-    std::vector<char> referenced(rows.size(), 0);
-    for (auto& [sid, refs] : by_store) {
-        auto* ms = src_acc.store_.message_store(sid);
-        if (!ms)
-            continue;
-        std::vector<char> found;
-        STORE_CHECK(ms->add_refs(std::move(refs), &found));
-        for (std::size_t k = 0; k < found.size(); ++k)
-            referenced[positions[sid][k]] = found[k];
-    }
+    std::vector<engine::MessageStore*> stores(rows.size(), nullptr);
+    for (std::size_t i = 0; i < rows.size(); ++i)
+        stores[i] = src_acc.store_.message_store(rows[i].store_id);
     // Another account's index needs the text for its own FTS rows: re-analyse the bodies.
     std::vector<MessageAnalysis> analyses(same_account ? 0 : rows.size());
     if (!same_account) {
         for (std::size_t i = 0; i < rows.size(); ++i) {
-            if (!referenced[i])
+            if (!stores[i])
                 continue;
             auto raw = read(rows[i]);
             if (!raw) {
-                referenced[i] = 0;
+                stores[i] = nullptr;
                 continue;
             }
             analyses[i] = src_acc.store_.analyze(*raw);
         }
     }
     std::vector<ViewEntry> added;
-    std::vector<MessageRow> inserted;
+    std::vector<std::shared_ptr<engine::JournalRequest>> records;
     std::vector<std::pair<std::int64_t, engine::FtsDoc>> fts_docs;
     MailboxRow dst_mb;
     std::vector<std::string> dst_keywords;
@@ -457,22 +342,22 @@ StoreResult<CopyResult> Mailbox::copy_impl(const UidSet& uids, Mailbox& dest, bo
         {[&](engine::Db& db) -> StoreStatus {
              result.uids.clear();
              added.clear();
-             inserted.clear();
+             records.clear();
              fts_docs.clear();
              STORE_TRY(d, engine::index_mailbox_by_id(db, dest.id_));
              if (!d)
                  return store_fail(StoreErrc::not_found, "mailbox was deleted");
-             const ModSeq modseq = ++d->highestmodseq;
+             ++d->highestmodseq;
+             const auto now = now_seconds();
              for (std::size_t i = 0; i < rows.size(); ++i) {
-                 if (!referenced[i])
+                 if (!stores[i])
                      continue;
-                 STORE_TRY(mask, engine::index_keyword_mask(
-                                     db, dest.id_,
-                                     engine::keyword_names(src_keywords, rows[i].keywords), true));
+                 auto names = engine::keyword_names(src_keywords, rows[i].keywords);
+                 STORE_TRY(mask, engine::index_keyword_mask(db, dest.id_, names, true));
                  MessageRow r = rows[i];
-                 r.guid = new_guids[i];
+                 r.guid = hex_encode(random_bytes(16));
                  r.keywords = mask;
-                 r.save_date = now_seconds();
+                 r.save_date = now;
                  if (same_account) {
                      auto c = engine::index_copy_message(db, *d, r, rows[i].id);
                      if (!c) {
@@ -485,8 +370,13 @@ StoreResult<CopyResult> Mailbox::copy_impl(const UidSet& uids, Mailbox& dest, bo
                      STORE_CHECK(engine::index_insert_message(db, *d, r, analyses[i], &doc));
                      fts_docs.emplace_back(r.text_id, std::move(doc));
                  }
-                 (void)modseq;
-                 inserted.push_back(r);
+                 auto req = std::make_shared<engine::JournalRequest>();
+                 req->store = stores[i];
+                 req->hash = rows[i].hash;
+                 req->entries.push_back(
+                     engine::RefEntry{dst_acc.id_, r.guid, d->guid, d->uidvalidity, r.uid, r.modseq,
+                                      r.flags, std::move(names), r.internal_date, r.save_date});
+                 records.push_back(std::move(req));
                  result.uids.push_back({rows[i].uid, r.uid});
                  added.push_back({r.uid, r.flags, r.keywords, r.modseq});
              }
@@ -513,23 +403,15 @@ StoreResult<CopyResult> Mailbox::copy_impl(const UidSet& uids, Mailbox& dest, bo
                             dst_mb.uidnext,
                             dst_mb.messages};
              dst_acc.store_.changes().publish(std::move(ap));
-         }});
-    // References taken for rows that did not make it into the index go back.
-    std::set<std::string> used;
-    if (status)
-        for (auto& r : inserted)
-            used.insert(r.guid);
-    std::vector<MessageRow> unused;
-    for (std::size_t i = 0; i < rows.size(); ++i) {
-        if (!referenced[i] || used.count(new_guids[i]))
-            continue;
-        MessageRow u = rows[i];
-        u.guid = new_guids[i];
-        unused.push_back(u);
+         },
+         engine::Durability::journaled, &records});
+    if (!status) {
+        // A body freed meanwhile means its source message was expunged by another session.
+        auto e = status.error();
+        if (e.code == StoreErrc::not_found)
+            e.code = StoreErrc::expunged;
+        return store_fail(std::move(e));
     }
-    dst_acc.drop_refs(unused);
-    if (!status)
-        return store_fail(status.error());
     if (move) {
         UidSet done;
         for (auto& c : result.uids)

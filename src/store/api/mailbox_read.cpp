@@ -172,30 +172,41 @@ StoreResult<std::string> Mailbox::fetch_part(Uid uid, std::string_view section, 
     for (auto& p : table)
         if (p.section == section)
             part = &p;
-    if (!part && section.empty()) {
-        static const MimePart whole{};
+    STORE_TRY(body, read(r));
+    MimePart whole{"", 0, r.header_size, body.size(), r.header_size};
+    if (!part && section.empty())
         part = &whole;
-    }
     if (!part)
         return store_fail(StoreErrc::invalid_argument,
                           "message has no part " + std::string(section));
-    STORE_TRY(body, read(r));
-    std::uint64_t from = 0, to = body.size();
-    if (!section.empty() || !table.empty()) {
-        switch (region) {
-            case PartRegion::header:
-                from = part->header_start;
-                to = part->body_start;
-                break;
-            case PartRegion::body:
-                from = part->body_start;
-                to = part->body_end;
-                break;
-            case PartRegion::whole:
-                from = part->header_start;
-                to = part->body_end;
-                break;
-        }
+    const bool message = section.empty() || part->text_start != 0;
+    std::uint64_t from = 0, to = 0;
+    switch (region) {
+        case PartRegion::header:
+            from = part->header_start;
+            to = part->body_start;
+            break;
+        case PartRegion::body:
+            from = part->body_start;
+            to = part->body_end;
+            break;
+        case PartRegion::whole:
+            from = part->header_start;
+            to = part->body_end;
+            break;
+        case PartRegion::message_header:
+        case PartRegion::message_text:
+            if (!message)
+                return store_fail(StoreErrc::invalid_argument,
+                                  "part " + std::string(section) + " is not a message");
+            if (section.empty()) {
+                from = region == PartRegion::message_header ? 0 : part->body_start;
+                to = region == PartRegion::message_header ? part->body_start : part->body_end;
+            } else {
+                from = region == PartRegion::message_header ? part->body_start : part->text_start;
+                to = region == PartRegion::message_header ? part->text_start : part->body_end;
+            }
+            break;
     }
     // Offsets come from the analyzer; never trust them past the body we hold.
     if (from > to || to > body.size())
@@ -250,13 +261,30 @@ StoreResult<ChangesSince> Mailbox::changes_since(ModSeq modseq) {
             return store_fail(StoreErrc::not_found, "mailbox was deleted");
         ChangesSince out;
         out.highestmodseq = mb->highestmodseq;
+        out.vanished_floor = mb->vanished_floor;
         STORE_TRY(rows, engine::index_changed_since(*lease, id_, modseq));
         STORE_TRY(kw, engine::index_keywords(*lease, id_));
         for (auto& r : rows)
             out.changed.push_back(
                 {r.uid, {r.flags, engine::keyword_names(kw, r.keywords)}, r.modseq});
-        STORE_TRY(gone, engine::index_vanished_since(*lease, id_, modseq));
-        out.vanished = std::move(gone);
+        if (modseq >= mb->vanished_floor) {
+            STORE_TRY(gone, engine::index_vanished_since(*lease, id_, modseq));
+            out.vanished = std::move(gone);
+            return out;
+        }
+        // The log no longer reaches back to `modseq`: all the store can say is which UIDs
+        // below UIDNEXT are not here (RFC 7162 §3.2.5.2 lets IMAP narrow that with the
+        // client's known UIDs and sequence match data).
+        out.vanished_exact = false;
+        STORE_TRY(present, engine::index_uids(*lease, id_));
+        Uid next = 1;
+        for (auto uid : present) {
+            if (uid > next)
+                out.absent.add_range(next, uid - 1);
+            next = uid + 1;
+        }
+        if (mb->uidnext > next)
+            out.absent.add_range(next, mb->uidnext - 1);
         return out;
     }();
     (void)lease->exec("COMMIT");

@@ -5,10 +5,13 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <string>
 #include <vector>
 
 namespace postern::store {
+
+class MessageAnalyzer;
 
 struct MessageStoreOptions {
     std::filesystem::path path;                  // the store directory (a disk of its own, ideally)
@@ -33,6 +36,14 @@ struct StoreOptions {
     std::uint32_t max_batch = 512;           // appends per group commit
     std::uint32_t view_change_log = 20'000;  // changes a view keeps for lagging sessions
     std::uint32_t max_open_accounts = 2000;  // idle account handles kept open
+    // The checkpointer makes account indexes and catalogs durable this often (when anything
+    // changed); appends are durable at once through their container records regardless.
+    std::chrono::milliseconds checkpoint_interval{1000};
+    std::uint64_t journal_region_bytes = 32ull << 20;  // container space reserved at a time
+    std::uint32_t expunge_log_limit = 50'000;          // QRESYNC expunge entries kept per mailbox
+    std::uint64_t max_indexed_text = 1ull << 20;  // decoded text per message for full-text search
+    // The message analyzer; null means the MIME analyzer (store/analysis/mime_analyzer.h).
+    std::shared_ptr<MessageAnalyzer> analyzer;
 };
 
 }  // namespace postern::store

@@ -1,5 +1,6 @@
-// Store: the data root, the set of message stores (expandable at run time), account handles
-// and local delivery with single-instance storage (docs/storage.md "Layout", "Delivery").
+// Store: the data root, the set of message stores (expandable at run time), account handles,
+// the background indexer thread and the analyzer (docs/storage.md "Layout"). Delivery is in
+// append.cpp, recovery in recovery.cpp, checkpoints in checkpoint.cpp.
 #include "store/api/store.h"
 
 #include <chrono>
@@ -12,6 +13,8 @@
 #include "base/fs.h"
 #include "base/random.h"
 #include "base/strings.h"
+#include "store/analysis/mime_analyzer.h"
+#include "store/api/store_journal.h"
 #include "store/engine/account_index.h"
 #include "store/engine/message_store.h"
 #include "store/engine/record.h"
@@ -36,15 +39,14 @@ std::string escape_account(std::string_view id) {
     return out;
 }
 
-std::string domain_of(std::string_view account) {
-    auto at = account.rfind('@');
-    return at == std::string_view::npos ? std::string() : to_lower(account.substr(at + 1));
-}
-
 }  // namespace
 
 Store::Store(StoreOptions options, log::Logger logger)
-    : options_(std::move(options)), log_(std::move(logger)) {}
+    : options_(std::move(options)), log_(std::move(logger)) {
+    analyzer_ = options_.analyzer ? options_.analyzer
+                                  : std::make_shared<MimeAnalyzer>(options_.max_indexed_text);
+    journal_ = std::make_unique<StoreJournal>(*this);
+}
 
 StoreResult<std::unique_ptr<Store>> Store::open(StoreOptions options, log::Logger logger) {
     if (options.data_root.empty())
@@ -85,6 +87,10 @@ void Store::indexer_loop() {
                 if (auto s = acc->flush_fts(); !s)
                     log_.warn("full-text indexing of {} failed, retried on next search: {}",
                               acc->id(), s.error().to_string());
+                else if (acc->fts_rebuild_due())
+                    if (auto r = acc->rebuild_fts(); !r)
+                        log_.warn("full-text rebuild of {} failed: {}", acc->id(),
+                                  r.error().to_string());
             }
         }
         lock.lock();
@@ -113,7 +119,12 @@ StoreStatus Store::start() {
                     "message store " + ms.path.string() + " is configured twice (same store id)");
         stores_.push_back(std::move(opened));
     }
+    // Nothing is served before the journal of an unclean stop is replayed.
+    STORE_CHECK(recover());
+    for (auto& ms : stores_)
+        ms->on_checkpoint_wanted([this] { want_checkpoint(); });
     indexer_ = std::thread([this] { indexer_loop(); });
+    housekeeper_ = std::thread([this] { checkpoint_loop(); });
     return {};
 }
 
@@ -125,7 +136,19 @@ Store::~Store() {
     indexer_cv_.notify_all();
     if (indexer_.joinable())
         indexer_.join();
+    {
+        std::lock_guard lock(housekeeping_mu_);
+        housekeeping_stop_ = true;
+    }
+    housekeeping_cv_.notify_all();
+    if (housekeeper_.joinable())
+        housekeeper_.join();
     bus_.drain();
+    // A clean stop leaves nothing to replay.
+    if (!stores_.empty())
+        if (auto s = checkpoint_all(true); !s)
+            log_.warn("final checkpoint failed, the next start replays the journal: {}",
+                      s.error().to_string());
     {
         std::lock_guard lock(accounts_mu_);
         accounts_.clear();
@@ -146,20 +169,7 @@ MessageAnalysis Store::analyze(std::string_view raw) const {
         std::lock_guard lock(analyzer_mu_);
         a = analyzer_;
     }
-    if (a)
-        return a->analyze(raw);
-    // No analyzer: the header/body split is all the store can know without parsing MIME.
-    MessageAnalysis m;
-    auto crlf = raw.find("\r\n\r\n");
-    auto lf = raw.find("\n\n");
-    std::size_t end = raw.size();
-    if (crlf != std::string_view::npos)
-        end = crlf + 4;
-    if (lf != std::string_view::npos && lf + 2 < end)
-        end = lf + 2;
-    m.header_size = end;
-    m.parts.push_back({"", 0, end, raw.size()});
-    return m;
+    return a->analyze(raw);
 }
 
 StoreStatus Store::add_message_store(const MessageStoreOptions& options) {
@@ -169,6 +179,7 @@ StoreStatus Store::add_message_store(const MessageStoreOptions& options) {
         if (other->id() == opened->id() || other->path() == opened->path())
             return store_fail(StoreErrc::exists,
                               "message store " + options.path.string() + " is already open");
+    opened->on_checkpoint_wanted([this] { want_checkpoint(); });
     stores_.push_back(std::move(opened));
     log_.info("message store {} added at {}", stores_.back()->id(), options.path.string());
     return {};
@@ -204,33 +215,6 @@ StoreResult<engine::MessageStore*> Store::pick_store(std::string_view domain) co
         return store_fail(StoreErrc::store_full,
                           "no message store serves domain '" + std::string(domain) + "'");
     return best;
-}
-
-StoreResult<std::string> Store::store_body(std::string_view domain,
-                                           const engine::PreparedBody& body,
-                                           std::vector<engine::BodyRef> refs) {
-    std::vector<engine::MessageStore*> candidates;
-    for (auto* s : message_stores())
-        if (s->serves(domain))
-            candidates.push_back(s);
-    if (candidates.empty())
-        return store_fail(StoreErrc::store_full,
-                          "no message store serves domain '" + std::string(domain) + "'");
-    // Most free space first spreads writes over the stores as they fill; a full store
-    // passes the body on to the next one.
-    std::stable_sort(candidates.begin(), candidates.end(),
-                     [](auto* a, auto* b) { return a->free_bytes() > b->free_bytes(); });
-    StoreError last;
-    for (auto* ms : candidates) {
-        auto put = ms->put(body, refs);
-        if (put)
-            return ms->id();
-        last = put.error();
-        if (last.code != StoreErrc::store_full)
-            break;
-    }
-    log_.warn("cannot store a body of {} bytes: {}", body.raw_size, last.to_string());
-    return store_fail(std::move(last));
 }
 
 StoreResult<std::string> Store::read_body(const std::string& store_id,
@@ -309,6 +293,8 @@ StoreResult<std::shared_ptr<Account>> Store::account(const std::string& account_
     const bool is_new = !std::filesystem::exists(index_path(account_id), ec);
     STORE_TRY(index,
               engine::AccountIndex::open(index_path(account_id), account_id, true, options_.fsync));
+    index->set_journal(journal_.get(),
+                       [this](const std::filesystem::path& p) { note_unsynced(p); });
     if (is_new) {
         // Repair places messages by these hints when the index itself is lost.
         STORE_TRY(lease, index->reader());
@@ -371,76 +357,6 @@ StoreStatus Store::delete_account(const std::string& account_id) {
         if (auto* ms = message_store(sid))
             STORE_CHECK(ms->drop_refs(account_id, std::move(guids)));
     return {};
-}
-
-StoreResult<std::vector<StoreResult<AppendResult>>> Store::deliver(
-    std::string_view raw, const std::vector<DeliveryTarget>& targets,
-    std::optional<Timestamp> internal_date, const MessageAnalysis* analysis) {
-    if (targets.empty())
-        return store_fail(StoreErrc::invalid_argument, "no delivery targets");
-    if (raw.empty() || raw.size() > options_.max_message_size)
-        return store_fail(StoreErrc::too_large,
-                          "message of " + std::to_string(raw.size()) +
-                              " bytes is empty or larger than the store accepts");
-    MessageAnalysis local;
-    if (!analysis) {
-        local = analyze(raw);
-        analysis = &local;
-    }
-    auto body = engine::prepare_body(raw, options_.compression, options_.compression_threshold,
-                                     options_.compression_level);
-    auto now = std::chrono::duration_cast<std::chrono::seconds>(
-                   std::chrono::system_clock::now().time_since_epoch())
-                   .count();
-
-    struct Slot {
-        std::shared_ptr<Account> account;
-        engine::MailboxRow* unused = nullptr;
-        std::int64_t mailbox_id = 0;
-        std::string mailbox_guid;
-        std::string guid;
-    };
-    std::vector<StoreResult<AppendResult>> results(
-        targets.size(), store_fail(StoreErrc::internal, "not attempted"));
-    std::vector<Slot> slots(targets.size());
-    std::vector<engine::BodyRef> refs;
-    for (std::size_t i = 0; i < targets.size(); ++i) {
-        auto acc = account(targets[i].account);
-        if (!acc) {
-            results[i] = store_fail(acc.error());
-            continue;
-        }
-        auto row = (*acc)->find_row(targets[i].mailbox);
-        if (!row) {
-            results[i] = store_fail(row.error());
-            continue;
-        }
-        if (auto q = (*acc)->check_quota(raw.size()); !q) {
-            results[i] = store_fail(q.error());
-            continue;
-        }
-        slots[i] = Slot{*acc, nullptr, row->id, row->guid, hex_encode(random_bytes(16))};
-        refs.push_back({targets[i].account, slots[i].guid, row->guid});
-    }
-    if (refs.empty())
-        return results;
-    // One body for every recipient: single instance.
-    STORE_TRY(store_id, store_body(domain_of(targets.front().account), body, std::move(refs)));
-    for (std::size_t i = 0; i < targets.size(); ++i) {
-        if (!slots[i].account)
-            continue;
-        engine::MessageRow proto;
-        proto.guid = slots[i].guid;
-        proto.store_id = store_id;
-        proto.hash = body.hash;
-        proto.size = raw.size();
-        proto.internal_date = internal_date.value_or(now);
-        proto.save_date = now;
-        proto.header_size = analysis->header_size;
-        results[i] = Mailbox::commit_append(*slots[i].account, slots[i].mailbox_id,
-                                            std::move(proto), *analysis, targets[i].flags);
-    }
-    return results;
 }
 
 }  // namespace postern::store

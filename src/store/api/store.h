@@ -12,6 +12,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <shared_mutex>
 #include <string>
 #include <string_view>
@@ -31,6 +32,7 @@ namespace postern::store {
 namespace engine {
 class MessageStore;
 class AccountIndex;
+class Journal;
 struct PreparedBody;
 struct BodyRef;
 struct FtsDoc;
@@ -40,6 +42,7 @@ struct MessageRow;
 
 class Account;
 class Mailbox;
+struct AppendJob;
 
 struct AppendOptions {
     Flags flags;
@@ -54,8 +57,11 @@ struct DeliveryTarget {
     Flags flags;
 };
 
-// Which bytes of a MIME part to return (the IMAP layer composes BODY[section.X] from these).
-enum class PartRegion { header, body, whole };
+// Which bytes of a MIME part to return (the IMAP layer composes BODY[section.X] from these;
+// offsets as described at MimePart): header = BODY[s.MIME] (for "" BODY[HEADER]), body =
+// BODY[s], whole = both; message_header/message_text = BODY[s.HEADER]/BODY[s.TEXT] of ""
+// or of a message/rfc822 part (invalid_argument for other parts).
+enum class PartRegion { header, body, whole, message_header, message_text };
 
 // Lifetime: the Store must outlive every Account, Mailbox and ViewSession obtained from it
 // (the daemon destroys sessions before the Store at shutdown).
@@ -64,14 +70,24 @@ enum class PartRegion { header, body, whole };
 // pool): everything except Store::changes(), the view accessors and trivial getters.
 class Store {
   public:
+    // Opens the data root and every message store. After an unclean stop (crash, kill, power
+    // loss) it first replays the container records written since the last checkpoint into the
+    // catalogs and account indexes (docs/storage.md "Journal and recovery"), so what it returns
+    // already holds every append that was ever reported committed.
     static StoreResult<std::unique_ptr<Store>> open(StoreOptions options, log::Logger logger = {});
+    // Waits for background work, then checkpoints: the next open has nothing to replay.
     ~Store();
     Store(const Store&) = delete;
     Store& operator=(const Store&) = delete;
 
-    // The production analyzer (src/mime) is registered here; without one, appends need a
-    // precomputed analysis or get a minimal header/body split.
+    // Replaces the analyzer (StoreOptions::analyzer, by default the MIME analyzer).
     void set_analyzer(std::shared_ptr<MessageAnalyzer> analyzer);
+
+    // Makes every committed change durable in the catalogs and indexes now (the checkpointer
+    // does this every checkpoint_interval). Appends need no checkpoint to be durable. With
+    // `retire_regions`, the journal regions being written are closed and released too, so
+    // compaction may move the records in them (new ones reserve fresh regions).
+    StoreStatus checkpoint(bool retire_regions = false);
 
     // Adds a message store while running (no restart): new writes may go there at once.
     StoreStatus add_message_store(const MessageStoreOptions& options);
@@ -85,6 +101,8 @@ class Store {
 
     // Local delivery: stores the body once and appends it to every target's mailbox. One
     // result per target; a target can fail (over_quota, not_found) while others succeed.
+    // A success is durable (even across power loss) when this returns: one container record
+    // describes the message for every target.
     StoreResult<std::vector<StoreResult<AppendResult>>> deliver(
         std::string_view raw, const std::vector<DeliveryTarget>& targets,
         std::optional<Timestamp> internal_date = std::nullopt,
@@ -103,22 +121,26 @@ class Store {
     bool evict_account(const std::string& account_id);
 
     MessageAnalysis analyze(std::string_view raw) const;
-    // Picks the message store for a new body of `size` bytes for `domain`.
+    // The message store with the most free space that serves `domain` (new bodies go there).
     StoreResult<engine::MessageStore*> pick_store(std::string_view domain) const;
-    // Writes a prepared body (or finds it: single instance) with its references in the
-    // emptiest eligible message store; returns that store's id.
-    StoreResult<std::string> store_body(std::string_view domain, const engine::PreparedBody& body,
-                                        std::vector<engine::BodyRef> refs);
     StoreResult<std::string> read_body(const std::string& store_id,
                                        const std::string& hash_bin) const;
 
     // Queues an account for the background full-text indexer.
     void schedule_fts(const std::shared_ptr<Account>& account);
+    engine::Journal& journal() { return *journal_; }
+    // An account index committed without syncing; the checkpointer syncs it.
+    void note_unsynced(const std::filesystem::path& index);
 
   private:
     Store(StoreOptions options, log::Logger logger);
     StoreStatus start();
+    StoreStatus recover();
     void indexer_loop();
+    void checkpoint_loop();
+    void want_checkpoint();
+    StoreStatus checkpoint_all(bool closing);
+    void expire_views();
 
     StoreOptions options_;
     log::Logger log_;
@@ -135,6 +157,15 @@ class Store {
     std::deque<std::weak_ptr<Account>> indexer_queue_;
     bool indexer_stop_ = false;
     std::thread indexer_;
+    std::unique_ptr<engine::Journal> journal_;
+    std::mutex checkpoint_mu_;  // one checkpoint at a time
+    std::mutex dirty_mu_;
+    std::set<std::filesystem::path> dirty_indexes_;
+    std::mutex housekeeping_mu_;
+    std::condition_variable housekeeping_cv_;
+    bool housekeeping_stop_ = false;
+    bool checkpoint_wanted_ = false;
+    std::thread housekeeper_;
 };
 
 class Account : public std::enable_shared_from_this<Account> {
@@ -169,6 +200,16 @@ class Account : public std::enable_shared_from_this<Account> {
     // Writes the pending full-text rows now. SEARCH BODY/TEXT calls it first, so results
     // never miss a message; otherwise the Store's indexer thread does it in batches.
     StoreStatus flush_fts();
+    // Rebuilds the account's full-text index from the bodies, leaving out the rows of
+    // messages that are gone. The indexer runs it when such rows outnumber the live ones;
+    // searches keep working meanwhile.
+    StoreStatus rebuild_fts();
+    // Full-text rows of messages still present / of messages gone (awaiting a rebuild).
+    struct FtsCounts {
+        std::uint64_t live = 0;
+        std::uint64_t dead = 0;
+    };
+    StoreResult<FtsCounts> fts_counts();
 
     // For check --fix: recomputes every mailbox's counters from its message rows.
     StoreStatus recount_mailboxes();
@@ -179,7 +220,11 @@ class Account : public std::enable_shared_from_this<Account> {
   private:
     friend class Store;
     friend class Mailbox;
+    friend struct AppendJob;
     Account(Store& store, std::string id, std::unique_ptr<engine::AccountIndex> index);
+    // Drops views whose grace period is over (the Store's housekeeper calls it).
+    void expire_views();
+    bool fts_rebuild_due();
     std::shared_ptr<MailboxView> loaded_view(std::int64_t mailbox_id);
     StoreResult<std::shared_ptr<MailboxView>> get_view(std::int64_t mailbox_id);
     void linger(std::shared_ptr<MailboxView> view);
@@ -204,7 +249,7 @@ class Account : public std::enable_shared_from_this<Account> {
     std::map<std::int64_t, std::unique_ptr<engine::FtsDoc>> fts_docs_;
     std::size_t fts_bytes_ = 0;
     std::atomic<bool> fts_queued_{false};
-    std::mutex fts_flush_mu_;  // one flush at a time per account
+    std::mutex fts_flush_mu_;  // one flush (or rebuild step) at a time per account
 };
 
 // A handle on one mailbox of an account. Cheap; many may exist for one mailbox. Survives
@@ -248,16 +293,15 @@ class Mailbox {
     StoreResult<std::vector<Uid>> search(const SearchKey& key);
     StoreResult<std::vector<Uid>> sort(const std::vector<SortCriterion>& criteria,
                                        const SearchKey& key);
+    // CONDSTORE/QRESYNC: flag changes and expunges after `modseq`. When `modseq` is older than
+    // the (bounded) expunge log reaches back, `vanished_exact` is false and `absent` lists
+    // every UID below UIDNEXT the mailbox does not hold: a superset of what vanished, for
+    // VANISHED (EARLIER) after RFC 7162 §3.2.5.2 narrowing by the client's known UIDs.
     StoreResult<ChangesSince> changes_since(ModSeq modseq);
 
   private:
     friend class Store;
-    // Inserts a message whose body is already durable and referenced under proto.guid;
-    // on failure drops that reference again.
-    static StoreResult<AppendResult> commit_append(Account& account, std::int64_t mailbox_id,
-                                                   engine::MessageRow proto,
-                                                   const MessageAnalysis& analysis,
-                                                   const Flags& flags);
+    friend struct AppendJob;
     StoreResult<engine::MessageRow> row(Uid uid);
     StoreResult<std::string> read(const engine::MessageRow& row);
     StoreResult<CopyResult> copy_impl(const UidSet& uids, Mailbox& dest, bool move);

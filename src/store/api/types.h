@@ -96,12 +96,18 @@ struct MailboxStatus {
     std::uint32_t deleted = 0;  // messages with \Deleted (STATUS DELETED, RFC 9051)
 };
 
-// One part of a message as the analyzer found it; offsets into the raw message.
+// One part of a message in IMAP section numbering (RFC 3501 §6.4.5), as the analyzer found
+// it; offsets into the raw message. [header_start, body_start) is the part's MIME header
+// (BODY[s.MIME]; for "" the message header), [body_start, body_end) its body (BODY[s]).
+// For "" and for message/rfc822 parts, text_start is where the enclosed message's text
+// begins: BODY[s.HEADER] is [body_start, text_start) and BODY[s.TEXT] [text_start, body_end)
+// (for "" the header is [0, body_start)). 0 for other parts.
 struct MimePart {
     std::string section;  // "" for the whole message, "1", "1.2", ...
     std::uint64_t header_start = 0;
     std::uint64_t body_start = 0;
     std::uint64_t body_end = 0;
+    std::uint64_t text_start = 0;
     bool operator==(const MimePart&) const = default;
 };
 
@@ -152,7 +158,13 @@ struct FlagChange {
 struct ChangesSince {
     ModSeq highestmodseq = 0;
     std::vector<FlagChange> changed;  // messages (still present) with modseq > since
-    std::vector<Uid> vanished;        // expunged with modseq > since, ascending
+    // True when the expunge log still reaches back to `since`: `vanished` is then exactly
+    // what was expunged after it. False when older entries were pruned (`since` <
+    // vanished_floor): `vanished` is empty and `absent` must be used instead.
+    bool vanished_exact = true;
+    std::vector<Uid> vanished;  // expunged with modseq > since, ascending
+    ModSeq vanished_floor = 0;  // expunges up to this MODSEQ are no longer remembered
+    UidSet absent;              // when !vanished_exact: 1:UIDNEXT-1 minus the present UIDs
 };
 
 struct QuotaInfo {

@@ -1,4 +1,4 @@
-// Account index: schema v1, the group committer, mailboxes (RFC 3501 §6.3 CREATE/DELETE/
+// Account index: schema v2 (and the upgrade from v1), mailboxes (RFC 3501 §6.3 CREATE/DELETE/
 // RENAME/SUBSCRIBE, RFC 6154 special-use) and keywords (RFC 3501 §2.3.2).
 #include "store/engine/account_index.h"
 
@@ -20,7 +20,8 @@ CREATE TABLE IF NOT EXISTS mailboxes(id INTEGER PRIMARY KEY, name TEXT NOT NULL 
   highestmodseq INTEGER NOT NULL, special_use INTEGER NOT NULL DEFAULT 0,
   subscribed INTEGER NOT NULL DEFAULT 0, first_recent_uid INTEGER NOT NULL DEFAULT 1,
   messages INTEGER NOT NULL DEFAULT 0, unseen INTEGER NOT NULL DEFAULT 0,
-  deleted INTEGER NOT NULL DEFAULT 0, size INTEGER NOT NULL DEFAULT 0);
+  deleted INTEGER NOT NULL DEFAULT 0, size INTEGER NOT NULL DEFAULT 0,
+  expunge_log INTEGER NOT NULL DEFAULT 0, vanished_floor INTEGER NOT NULL DEFAULT 0);
 CREATE TABLE IF NOT EXISTS keywords(mailbox_id INTEGER NOT NULL, bit INTEGER NOT NULL,
   name TEXT NOT NULL, PRIMARY KEY(mailbox_id, bit)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS messages(id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -41,6 +42,7 @@ CREATE TABLE IF NOT EXISTS message_data(id INTEGER PRIMARY KEY, envelope BLOB NO
   bodystructure BLOB NOT NULL, parts BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS expunged(mailbox_id INTEGER NOT NULL, uid INTEGER NOT NULL,
   modseq INTEGER NOT NULL, PRIMARY KEY(mailbox_id, uid)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS expunged_modseq ON expunged(mailbox_id, modseq);
 CREATE TABLE IF NOT EXISTS fts_pending(text_id INTEGER PRIMARY KEY);
 CREATE VIRTUAL TABLE IF NOT EXISTS fts_body USING fts5(body, content='', detail=none,
   columnsize=0, tokenize='unicode61 remove_diacritics 2');
@@ -48,9 +50,20 @@ CREATE VIRTUAL TABLE IF NOT EXISTS fts_hdr USING fts5(headers, content='', detai
   columnsize=0, tokenize='unicode61 remove_diacritics 2');
 )sql";
 
+// v1 -> v2: the expunge log gets a per-mailbox size and pruning floor (RFC 7162 §3.2.5.2).
+constexpr std::string_view kUpgradeV1 = R"sql(
+ALTER TABLE mailboxes ADD COLUMN expunge_log INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE mailboxes ADD COLUMN vanished_floor INTEGER NOT NULL DEFAULT 0;
+UPDATE mailboxes SET expunge_log = (SELECT count(*) FROM expunged e WHERE e.mailbox_id = mailboxes.id);
+CREATE INDEX IF NOT EXISTS expunged_modseq ON expunged(mailbox_id, modseq);
+INSERT OR REPLACE INTO meta(key, value) SELECT 'fts_live', count(DISTINCT text_id) FROM messages
+  WHERE text_id NOT IN (SELECT text_id FROM fts_pending);
+INSERT OR REPLACE INTO meta(key, value) SELECT 'fts_dead', count(*) FROM expunged;
+)sql";
+
 constexpr std::string_view kMailboxCols =
     "id, name, guid, uidvalidity, uidnext, highestmodseq, special_use, subscribed, "
-    "first_recent_uid, messages, unseen, deleted, size";
+    "first_recent_uid, messages, unseen, deleted, size, expunge_log, vanished_floor";
 
 MailboxRow mailbox_from(Stmt& s) {
     MailboxRow m;
@@ -67,6 +80,8 @@ MailboxRow mailbox_from(Stmt& s) {
     m.unseen = static_cast<std::uint32_t>(s.i64(10));
     m.deleted = static_cast<std::uint32_t>(s.i64(11));
     m.size = static_cast<std::uint64_t>(s.i64(12));
+    m.expunge_log = static_cast<std::uint64_t>(s.i64(13));
+    m.vanished_floor = static_cast<ModSeq>(s.i64(14));
     return m;
 }
 
@@ -190,6 +205,23 @@ StoreResult<std::unique_ptr<AccountIndex>> AccountIndex::open(const std::filesys
     {
         Transaction txn(d);
         STORE_CHECK(txn.begin());
+        // An existing v1 index is upgraded before the v2 schema statements run (they name
+        // columns v1 lacks).
+        bool has_meta = false;
+        {
+            STORE_TRY(t, d.prepare("SELECT 1 FROM sqlite_master WHERE name='meta'"));
+            STORE_TRY(r, t->step());
+            has_meta = r;
+            t->reset();
+        }
+        if (has_meta) {
+            STORE_TRY(v, index_meta(d, "schema_version"));
+            if (v == "1") {
+                STORE_CHECK(d.exec(kUpgradeV1));
+                STORE_CHECK(
+                    index_set_meta(d, "schema_version", std::to_string(kIndexSchemaVersion)));
+            }
+        }
         STORE_CHECK(d.exec(kSchema));
         auto version = index_meta(d, "schema_version");
         if (!version)
@@ -211,59 +243,10 @@ StoreResult<std::unique_ptr<AccountIndex>> AccountIndex::open(const std::filesys
         if (!inbox)
             STORE_CHECK(index_create_mailbox(d, "INBOX", 0));
         STORE_CHECK(txn.commit());
+        STORE_CHECK(d.sync());
     }
     idx->readers_ = std::make_unique<ReadPool>(path, fsync);
     return idx;
-}
-
-StoreStatus AccountIndex::write(Job job) {
-    Pending mine{std::move(job), {}, false};
-    std::unique_lock lock(mu_);
-    queue_.push_back(&mine);
-    if (leader_) {
-        cv_.wait(lock, [&] { return mine.done; });
-        return std::move(mine.result);
-    }
-    leader_ = true;
-    // Leader: commit everything queued, in rounds, until the queue is empty. Followers that
-    // arrive during a commit ride in the next round: one fsync for many writers.
-    while (!queue_.empty()) {
-        std::vector<Pending*> round(queue_.begin(), queue_.end());
-        queue_.clear();
-        lock.unlock();
-        Transaction txn(*db_);
-        StoreStatus overall = txn.begin();
-        if (overall) {
-            for (auto* p : round) {
-                if (auto s = db_->exec("SAVEPOINT job"); !s) {
-                    p->result = store_fail(s.error());
-                    continue;
-                }
-                p->result = p->job.run(*db_);
-                if (p->result) {
-                    (void)db_->exec("RELEASE job");
-                } else {
-                    (void)db_->exec("ROLLBACK TO job");
-                    (void)db_->exec("RELEASE job");
-                }
-            }
-            overall = txn.commit();
-        }
-        for (auto* p : round) {
-            if (!overall) {
-                if (p->result)
-                    p->result = store_fail(overall.error());
-            } else if (p->result && p->job.after_commit) {
-                p->job.after_commit();
-            }
-        }
-        lock.lock();
-        for (auto* p : round)
-            p->done = true;
-        cv_.notify_all();
-    }
-    leader_ = false;
-    return std::move(mine.result);
 }
 
 StoreResult<std::string> index_meta(Db& db, const std::string& key) {
@@ -316,6 +299,23 @@ StoreResult<std::optional<MailboxRow>> index_mailbox_by_id(Db& db, std::int64_t 
     return std::optional<MailboxRow>(std::move(m));
 }
 
+StoreResult<std::optional<MailboxRow>> index_mailbox_by_guid(Db& db, const std::string& guid) {
+    STORE_TRY(s,
+              db.prepare("SELECT " + std::string(kMailboxCols) + " FROM mailboxes WHERE guid=?"));
+    s->bind(1, guid);
+    STORE_TRY(row, s->step());
+    if (!row)
+        return std::optional<MailboxRow>();
+    auto m = mailbox_from(*s);
+    s->reset();
+    return std::optional<MailboxRow>(std::move(m));
+}
+
+StoreStatus index_burn_uid(Db& db, const std::string& mailbox_guid, Uid uid) {
+    STORE_TRY(s, db.prepare("UPDATE mailboxes SET uidnext = max(uidnext, ?) WHERE guid=?"));
+    return s->bind(1, static_cast<std::int64_t>(uid) + 1).bind(2, mailbox_guid).run();
+}
+
 StoreResult<std::uint32_t> index_next_uidvalidity(Db& db) {
     // Time-based like most servers, but strictly increasing within the account so a deleted
     // and re-created mailbox never reuses a UIDVALIDITY (RFC 3501 §2.3.1.1).
@@ -363,8 +363,8 @@ StoreResult<std::vector<MailboxRow>> index_create_mailbox(Db& db, const std::str
 StoreStatus index_save_mailbox(Db& db, const MailboxRow& m) {
     STORE_TRY(
         s, db.prepare("UPDATE mailboxes SET name=?, uidnext=?, highestmodseq=?, special_use=?, "
-                      "subscribed=?, first_recent_uid=?, messages=?, unseen=?, deleted=?, size=? "
-                      "WHERE id=?"));
+                      "subscribed=?, first_recent_uid=?, messages=?, unseen=?, deleted=?, size=?, "
+                      "expunge_log=?, vanished_floor=? WHERE id=?"));
     return s->bind(1, m.name)
         .bind(2, m.uidnext)
         .bind(3, static_cast<std::int64_t>(m.highestmodseq))
@@ -375,7 +375,9 @@ StoreStatus index_save_mailbox(Db& db, const MailboxRow& m) {
         .bind(8, m.unseen)
         .bind(9, m.deleted)
         .bind(10, static_cast<std::int64_t>(m.size))
-        .bind(11, m.id)
+        .bind(11, static_cast<std::int64_t>(m.expunge_log))
+        .bind(12, static_cast<std::int64_t>(m.vanished_floor))
+        .bind(13, m.id)
         .run();
 }
 

@@ -1,6 +1,7 @@
-// The per-account index (index.db, SQLite WAL, schema v1): mailboxes, messages with flags,
-// keywords, MODSEQ and cached analysis, the expunge log (RFC 7162 QRESYNC), quota counters
-// and the FTS5 full-text index. Writes go through a group committer; reads use a pool.
+// The per-account index (index.db, SQLite WAL, schema v2): mailboxes, messages with flags,
+// keywords, MODSEQ and cached analysis, the bounded expunge log (RFC 7162 QRESYNC), quota
+// counters and the FTS5 full-text index. Writes go through a group committer whose rounds wait
+// for the container records they depend on (journal.h); reads use a pool.
 #pragma once
 
 #include <condition_variable>
@@ -16,12 +17,13 @@
 #include "store/api/analysis.h"
 #include "store/api/store_error.h"
 #include "store/api/types.h"
+#include "store/engine/journal.h"
 #include "store/engine/record.h"
 #include "store/engine/sqlite.h"
 
 namespace postern::store::engine {
 
-inline constexpr int kIndexSchemaVersion = 1;
+inline constexpr int kIndexSchemaVersion = 2;
 inline constexpr std::size_t kMaxKeywords = 64;  // per mailbox: keywords are a 64-bit mask
 
 struct MailboxRow {
@@ -38,11 +40,14 @@ struct MailboxRow {
     std::uint32_t unseen = 0;
     std::uint32_t deleted = 0;
     std::uint64_t size = 0;
+    std::uint64_t expunge_log = 0;  // entries in the expunge log
+    ModSeq vanished_floor = 0;      // expunges up to this MODSEQ were pruned from the log
 };
 
 // A message row as stored (analysis fields only when inserting or copying).
 struct MessageRow {
     std::int64_t id = 0;
+    std::int64_t mailbox_id = 0;
     Uid uid = 0;
     std::string guid;
     std::string store_id;
@@ -60,10 +65,30 @@ struct MessageRow {
 // Validates and normalises a mailbox name ("inbox/x" -> "INBOX/x"); invalid_name on failure.
 StoreResult<std::string> normalize_mailbox_name(std::string_view name);
 
-// Thread-safety: write() and reader() may be called from any thread. A Job's `run` executes
-// on whichever caller thread leads the group commit, inside a shared transaction (each job
-// in its own savepoint, so one job's failure does not undo the others); `after_commit` runs
-// after the commit, in commit order, before write() returns to the job's caller.
+// How a job's commit is made durable.
+enum class Durability {
+    synced,     // fsynced before write() returns: mailbox changes, flags, expunges, moves
+    journaled,  // its new rows are described by container records that are durable before the
+                // commit; the index is synced by a later checkpoint, or replayed from them
+    lazy,       // derived data that rebuilds itself when lost (full-text rows, \Recent)
+};
+
+struct Job {
+    std::function<StoreStatus(Db&)> run;
+    std::function<void()> after_commit;
+    Durability durability = Durability::synced;
+    // Journaled jobs: run() adds the records their rows depend on. Every entry of a record
+    // whose account is this index's must name a row run() inserted (by msg_guid).
+    std::vector<std::shared_ptr<JournalRequest>>* records = nullptr;
+};
+
+// Thread-safety: write(), exclusive() and reader() may be called from any thread. A Job's
+// `run` executes on whichever caller thread leads the group commit, inside a shared
+// transaction (each job in its own savepoint, so one job's failure does not undo the others);
+// the round then writes the records of its journaled jobs (one batch per message store) and
+// commits; `after_commit` runs after the commit, in commit order, before write() returns to
+// the job's caller. A job whose record cannot be written fails, and its rows are taken out
+// again before the commit (its UIDs stay used).
 class AccountIndex {
   public:
     static StoreResult<std::unique_ptr<AccountIndex>> open(const std::filesystem::path& path,
@@ -72,24 +97,58 @@ class AccountIndex {
     const std::string& account() const { return account_; }
     const std::filesystem::path& path() const { return path_; }
 
-    struct Job {
-        std::function<StoreStatus(Db&)> run;
-        std::function<void()> after_commit;
-    };
+    // Where rounds write their records, and who hears of commits left unsynced (the
+    // checkpointer syncs those files later). Set once, before the first write.
+    void set_journal(Journal* journal, std::function<void(const std::filesystem::path&)> unsynced);
+
     StoreStatus write(Job job);
     StoreResult<ReadPool::Lease> reader() { return readers_->acquire(); }
+
+    // Leadership of the committer with an open transaction, for an operation that must hold
+    // several accounts' transactions at once (a delivery to many recipients writes one record
+    // for all of them). Take several only in ascending account order. The caller runs jobs,
+    // writes their records itself, then finish() settles and commits like a round.
+    class Exclusive {
+      public:
+        ~Exclusive();
+        Exclusive(const Exclusive&) = delete;
+        Exclusive& operator=(const Exclusive&) = delete;
+        // Runs a job in the open transaction; its result (and the round's) via result().
+        StoreStatus run(Job job);
+        StoreStatus result(std::size_t job) const;
+        // Settles the records (written by the caller), commits, syncs as needed, runs the
+        // after_commit of the jobs that succeeded.
+        void finish();
+
+      private:
+        friend class AccountIndex;
+        struct State;
+        explicit Exclusive(AccountIndex& index);
+        AccountIndex& index_;
+        std::unique_ptr<State> state_;
+    };
+    StoreResult<std::unique_ptr<Exclusive>> exclusive();
 
   private:
     AccountIndex() = default;
     struct Pending {
         Job job;
         StoreStatus result;
+        bool ran = false;        // run() succeeded (its rows are in the transaction)
+        bool committed = false;  // its rows are committed (even if a sync then failed)
         bool done = false;
     };
+    void run_round(std::vector<Pending*>& round);
+    void run_job(Pending& p);
+    // Compensation, commit, sync, after_commit and abandonment for a round whose jobs ran.
+    void settle(std::vector<Pending*>& round, Transaction& txn);
+
     std::string account_;
     std::filesystem::path path_;
     std::unique_ptr<Db> db_;
     std::unique_ptr<ReadPool> readers_;
+    Journal* journal_ = nullptr;
+    std::function<void(const std::filesystem::path&)> unsynced_;
     std::mutex mu_;
     std::condition_variable cv_;
     std::deque<Pending*> queue_;
@@ -100,6 +159,9 @@ class AccountIndex {
 StoreResult<std::vector<MailboxRow>> index_list_mailboxes(Db& db);
 StoreResult<std::optional<MailboxRow>> index_find_mailbox(Db& db, const std::string& name);
 StoreResult<std::optional<MailboxRow>> index_mailbox_by_id(Db& db, std::int64_t id);
+StoreResult<std::optional<MailboxRow>> index_mailbox_by_guid(Db& db, const std::string& guid);
+// Keeps `uid` used in the mailbox even though no row holds it (a failed append's UID).
+StoreStatus index_burn_uid(Db& db, const std::string& mailbox_guid, Uid uid);
 // Creates `name` and any missing parents; `exists` if `name` is there already.
 StoreResult<std::vector<MailboxRow>> index_create_mailbox(Db& db, const std::string& name,
                                                           std::uint32_t special_use);
@@ -132,9 +194,49 @@ FtsDoc fts_doc_of(const MessageAnalysis& analysis);
 // text handed back for a later batched flush (index_fts_insert); else it is indexed at once.
 StoreStatus index_insert_message(Db& db, MailboxRow& mb, MessageRow& row,
                                  const MessageAnalysis& analysis, FtsDoc* deferred = nullptr);
-// Full-text rows written in batches (FTS5 costs a third per message that way).
+// Recovery: inserts a message with the UID and MODSEQ its container record gives (uidnext and
+// highestmodseq of `mb` move past them); its full-text row is left pending.
+StoreStatus index_insert_replayed(Db& db, MailboxRow& mb, MessageRow& row,
+                                  const MessageAnalysis& analysis, Uid uid, ModSeq modseq);
+// Takes out a row inserted in the current transaction whose record could not be written:
+// counters go back, the UID stays used. Nothing happens when no row has that guid.
+StoreStatus index_unwind_message(Db& db, const std::string& msg_guid);
+// The message store of a row (its record went to another store than first chosen).
+StoreStatus index_set_store(Db& db, const std::string& msg_guid, const std::string& store_id);
+StoreResult<std::optional<MessageRow>> index_message_by_guid(Db& db, const std::string& msg_guid);
+// Full-text rows written in batches (FTS5 costs a third per message that way). With
+// `pending_only`, nothing is written unless the text is still marked pending (a flush racing
+// an expunge, or a second flush of the same text, writes nothing).
 StoreResult<std::vector<std::int64_t>> index_fts_pending(Db& db, std::size_t limit);
-StoreStatus index_fts_insert(Db& db, std::int64_t text_id, const FtsDoc& doc);
+StoreStatus index_fts_insert(Db& db, std::int64_t text_id, const FtsDoc& doc,
+                             bool pending_only = false);
+// meta counter: value += delta.
+StoreStatus index_add_counter(Db& db, std::string_view key, std::int64_t delta);
+
+// Full-text upkeep: rows of present texts, rows of texts no message uses any more (they stay
+// in the contentless tables until a rebuild), and the progress of a rebuild.
+struct FtsCounters {
+    std::uint64_t live = 0;
+    std::uint64_t dead = 0;
+    bool rebuilding = false;
+    std::uint64_t cursor = 0;
+};
+StoreResult<FtsCounters> index_fts_counters(Db& db);
+// A rebuild writes new tables beside the old ones, text by text in ascending order; inserts
+// of texts at or below its cursor go to both (index_fts_insert), so at the end the new tables
+// hold every indexed text and the switch replaces the old ones in one transaction.
+struct FtsSource {
+    std::int64_t text_id = 0;
+    std::string store_id;
+    std::string hash;  // binary SHA-256
+};
+StoreStatus index_fts_rebuild_begin(Db& db);
+StoreResult<std::vector<FtsSource>> index_fts_rebuild_next(Db& db, std::int64_t after,
+                                                           std::size_t limit);
+StoreStatus index_fts_rebuild_add(Db& db, const std::vector<std::pair<std::int64_t, FtsDoc>>& docs,
+                                  std::int64_t cursor);
+StoreStatus index_fts_rebuild_finish(Db& db);
+StoreStatus index_fts_rebuild_abandon(Db& db);
 // Any message row still using `text_id` (to re-read its body when the text was not kept).
 StoreResult<std::optional<MessageRow>> index_message_by_text(Db& db, std::int64_t text_id);
 // Copies the cached analysis of message `src_id` into a new row in `mb`.
@@ -144,14 +246,23 @@ StoreResult<std::vector<MessageRow>> index_messages(Db& db, std::int64_t mailbox
 StoreResult<std::optional<MessageRow>> index_message(Db& db, std::int64_t mailbox_id, Uid uid);
 StoreStatus index_update_flags(Db& db, std::int64_t id, std::uint32_t flags, std::uint64_t keywords,
                                ModSeq modseq);
-StoreStatus index_delete_message(Db& db, std::int64_t mailbox_id, const MessageRow& row,
-                                 ModSeq modseq, bool log_expunge);
+// Deletes a row; with `log_expunge`, its UID enters the expunge log of `mb` (counted in
+// mb.expunge_log; the caller saves mb and prunes the log).
+StoreStatus index_delete_message(Db& db, MailboxRow& mb, const MessageRow& row, ModSeq modseq,
+                                 bool log_expunge);
+// Keeps the expunge log of `mb` at most `limit` entries, forgetting the oldest (by MODSEQ) and
+// raising mb.vanished_floor to the highest MODSEQ forgotten (RFC 7162 §3.2.5.2, §5).
+StoreStatus index_prune_expunge_log(Db& db, MailboxRow& mb, std::uint64_t limit);
+// Whether a message's full-text row is still needed: true while any row uses `text_id`.
+StoreResult<bool> index_text_in_use(Db& db, std::int64_t text_id);
 // Moves within the account: the row keeps id, guid and text; the source logs an expunge.
-StoreStatus index_move_message(Db& db, const MessageRow& row, std::int64_t src_mailbox,
-                               ModSeq src_modseq, MailboxRow& dest, Uid& new_uid);
+StoreStatus index_move_message(Db& db, const MessageRow& row, MailboxRow& src, ModSeq src_modseq,
+                               MailboxRow& dest, Uid& new_uid);
 StoreResult<std::string> index_envelope(Db& db, std::int64_t id, std::string* bodystructure,
                                         std::vector<MimePart>* parts);
 StoreResult<std::vector<Uid>> index_vanished_since(Db& db, std::int64_t mailbox_id, ModSeq since);
+// Every UID of the mailbox, ascending (the complement below UIDNEXT is what has vanished).
+StoreResult<std::vector<Uid>> index_uids(Db& db, std::int64_t mailbox_id);
 StoreResult<std::vector<MessageRow>> index_changed_since(Db& db, std::int64_t mailbox_id,
                                                          ModSeq since);
 

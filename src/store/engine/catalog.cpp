@@ -1,4 +1,4 @@
-// SQL of the per-store catalog, schema v1 (docs/storage.md "Catalog").
+// SQL of the per-store catalog, schema v2 (docs/storage.md "Catalog").
 #include "store/engine/catalog.h"
 
 #include <chrono>
@@ -22,6 +22,8 @@ CREATE TABLE IF NOT EXISTS refs(account TEXT NOT NULL, msg_guid TEXT NOT NULL,
 CREATE INDEX IF NOT EXISTS refs_body ON refs(body_id);
 CREATE TABLE IF NOT EXISTS mailbox_hints(account TEXT NOT NULL, mailbox_guid TEXT NOT NULL,
   name TEXT NOT NULL, PRIMARY KEY(account, mailbox_guid)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS journal(container INTEGER NOT NULL, offset INTEGER NOT NULL,
+  length INTEGER NOT NULL, PRIMARY KEY(container, offset)) WITHOUT ROWID;
 )sql";
 
 std::string_view hash_view(const ContentHash& h) {
@@ -56,25 +58,93 @@ std::int64_t now_seconds() {
 
 }  // namespace
 
-StoreStatus catalog_init(Db& db, const std::string& store_id) {
-    STORE_CHECK(db.exec(kSchema));
-    STORE_TRY(get, db.prepare("SELECT value FROM meta WHERE key='schema_version'"));
+StoreResult<std::string> catalog_meta(Db& db, const std::string& key) {
+    STORE_TRY(get, db.prepare("SELECT value FROM meta WHERE key=?"));
+    get->bind(1, key);
     STORE_TRY(row, get->step());
-    if (row) {
-        if (get->text(0) != std::to_string(kCatalogSchemaVersion))
-            return store_fail(StoreErrc::corrupt, "catalog schema version " + get->text(0) +
-                                                      " is not supported (want " +
-                                                      std::to_string(kCatalogSchemaVersion) + ")");
-        get->reset();
-        return {};
-    }
+    std::string v = row ? get->text(0) : std::string();
     get->reset();
+    return v;
+}
+
+StoreStatus catalog_set_meta(Db& db, const std::string& key, const std::string& value) {
     STORE_TRY(put, db.prepare("INSERT OR REPLACE INTO meta(key, value) VALUES(?, ?)"));
-    STORE_CHECK(
-        put->bind(1, "schema_version").bind(2, std::to_string(kCatalogSchemaVersion)).run());
-    STORE_TRY(put2, db.prepare("INSERT OR REPLACE INTO meta(key, value) VALUES(?, ?)"));
-    STORE_CHECK(put2->bind(1, "store_id").bind(2, store_id).run());
+    return put->bind(1, key).bind(2, value).run();
+}
+
+StoreStatus catalog_init(Db& db, const std::string& store_id) {
+    // The schema statements only add what is missing, so they upgrade v1 in place too.
+    STORE_CHECK(db.exec(kSchema));
+    STORE_TRY(version, catalog_meta(db, "schema_version"));
+    if (version.empty()) {
+        STORE_CHECK(catalog_set_meta(db, "schema_version", std::to_string(kCatalogSchemaVersion)));
+        return catalog_set_meta(db, "store_id", store_id);
+    }
+    if (version == "1")
+        return catalog_set_meta(db, "schema_version", std::to_string(kCatalogSchemaVersion));
+    if (version != std::to_string(kCatalogSchemaVersion))
+        return store_fail(StoreErrc::corrupt, "catalog schema version " + version +
+                                                  " is not supported (want " +
+                                                  std::to_string(kCatalogSchemaVersion) + ")");
     return {};
+}
+
+StoreResult<std::vector<Extent>> catalog_journal_regions(Db& db) {
+    STORE_TRY(s, db.prepare("SELECT container, offset, length FROM journal ORDER BY container, "
+                            "offset"));
+    std::vector<Extent> out;
+    for (;;) {
+        STORE_TRY(row, s->step());
+        if (!row)
+            break;
+        out.push_back({static_cast<std::uint32_t>(s->i64(0)), static_cast<std::uint64_t>(s->i64(1)),
+                       static_cast<std::uint64_t>(s->i64(2))});
+    }
+    return out;
+}
+
+StoreStatus catalog_add_region(Db& db, const Extent& e) {
+    STORE_TRY(s, db.prepare("INSERT OR REPLACE INTO journal(container, offset, length) "
+                            "VALUES(?, ?, ?)"));
+    return s->bind(1, e.container)
+        .bind(2, static_cast<std::int64_t>(e.offset))
+        .bind(3, static_cast<std::int64_t>(e.length))
+        .run();
+}
+
+StoreStatus catalog_remove_region(Db& db, const Extent& e) {
+    STORE_TRY(s, db.prepare("DELETE FROM journal WHERE container=? AND offset=?"));
+    return s->bind(1, e.container).bind(2, static_cast<std::int64_t>(e.offset)).run();
+}
+
+StoreStatus catalog_rebuild_space(Db& db, SpaceAllocator& space, std::uint32_t container) {
+    STORE_TRY(b, db.prepare("SELECT offset, extent FROM bodies WHERE container=? ORDER BY offset"));
+    b->bind(1, container);
+    std::vector<Extent> holes;
+    std::uint64_t pos = space.first_offset();
+    for (;;) {
+        STORE_TRY(row, b->step());
+        if (!row)
+            break;
+        auto off = static_cast<std::uint64_t>(b->i64(0));
+        auto len = static_cast<std::uint64_t>(b->i64(1));
+        if (off > pos)
+            holes.push_back({container, pos, off - pos});
+        pos = std::max(pos, off + len);
+    }
+    // Whatever lies past the last body is free tail, not a hole.
+    STORE_TRY(d, db.prepare("DELETE FROM holes WHERE container=?"));
+    STORE_CHECK(d->bind(1, container).run());
+    space.reset_container(container, pos, holes);
+    for (auto& h : holes) {
+        STORE_TRY(s, db.prepare("INSERT OR REPLACE INTO holes VALUES(?, ?, ?)"));
+        STORE_CHECK(s->bind(1, container)
+                        .bind(2, static_cast<std::int64_t>(h.offset))
+                        .bind(3, static_cast<std::int64_t>(h.length))
+                        .run());
+    }
+    STORE_TRY(e, db.prepare("INSERT OR REPLACE INTO containers(no, end_offset) VALUES(?, ?)"));
+    return e->bind(1, container).bind(2, static_cast<std::int64_t>(pos)).run();
 }
 
 StoreStatus catalog_load_space(Db& db, SpaceAllocator& space) {

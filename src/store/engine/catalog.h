@@ -1,6 +1,7 @@
-// The per-store catalog (catalog.db, schema v1): where each body lives, who references it
-// (one row per message instance: account + message guid), free space, and mailbox name hints
-// that let repair rebuild folders. Functions take the connection; the caller serialises.
+// The per-store catalog (catalog.db, schema v2): where each body lives, who references it
+// (one row per message instance: account + message guid), free space, the journal regions
+// that may hold records newer than the last checkpoint, and mailbox name hints that let repair
+// rebuild folders. Functions take the connection; the caller serialises.
 #pragma once
 
 #include <cstdint>
@@ -15,7 +16,7 @@
 
 namespace postern::store::engine {
 
-inline constexpr int kCatalogSchemaVersion = 1;
+inline constexpr int kCatalogSchemaVersion = 2;
 
 struct BodyRow {
     std::int64_t id = 0;
@@ -38,7 +39,19 @@ struct RefRow {
     std::int64_t created = 0;
 };
 
+// Creates the schema, or checks and upgrades an existing one (v1 -> v2 adds the journal).
 StoreStatus catalog_init(Db& db, const std::string& store_id);
+StoreResult<std::string> catalog_meta(Db& db, const std::string& key);
+StoreStatus catalog_set_meta(Db& db, const std::string& key, const std::string& value);
+
+// Journal regions: extents reserved (durably) for records written after the checkpoint whose
+// sequence number is the meta key "durable_lsn". Recovery scans exactly these.
+StoreResult<std::vector<Extent>> catalog_journal_regions(Db& db);
+StoreStatus catalog_add_region(Db& db, const Extent& e);
+StoreStatus catalog_remove_region(Db& db, const Extent& e);
+// Recomputes a container's holes and logical end from its body rows (recovery: whatever no
+// body occupies is free). Updates both the catalog and `space`.
+StoreStatus catalog_rebuild_space(Db& db, SpaceAllocator& space, std::uint32_t container);
 StoreStatus catalog_load_space(Db& db, SpaceAllocator& space);
 StoreStatus catalog_save_space(Db& db, const std::vector<SpaceChange>& changes);
 

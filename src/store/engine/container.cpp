@@ -1,5 +1,6 @@
 // Container file I/O (format v1, docs/storage.md "Container files"): header, positional
-// record reads/writes with checksum verification, and a resynchronising scan for check/repair.
+// record reads/writes with checksum verification, and a resynchronising scan for check and
+// journal recovery.
 #include "store/engine/container.h"
 
 #include <cerrno>
@@ -10,6 +11,8 @@
 #include <unistd.h>
 
 #include "base/fs.h"
+#include "store/engine/file_sync.h"
+#include "store/engine/sqlite.h"
 
 namespace postern::store::engine {
 namespace {
@@ -93,6 +96,8 @@ StoreResult<std::uint64_t> Container::file_size() const {
 }
 
 StoreStatus Container::write_raw(std::uint64_t offset, std::string_view bytes) {
+    if (auto* o = durability_observer())
+        o->before_write(path_, offset, bytes.size());
     std::size_t done = 0;
     while (done < bytes.size()) {
         auto n = ::pwrite(fd_, bytes.data() + done, bytes.size() - done,
@@ -107,22 +112,28 @@ StoreStatus Container::write_raw(std::uint64_t offset, std::string_view bytes) {
     return {};
 }
 
-StoreStatus Container::write_record(std::uint64_t offset, const RecordHeader& h,
+StoreStatus Container::write_record(std::uint64_t offset, RecordHeader h, std::string_view meta,
                                     std::string_view payload) {
-    // One buffer, one pwrite: header, payload and padding land together.
+    h.version = kRecordVersion;
+    h.meta_size = static_cast<std::uint32_t>(meta.size());
+    h.meta_crc = crc32_of(meta);
+    h.stored_size = payload.size();
+    h.payload_crc = crc32_of(payload);
+    // One buffer, one pwrite: header, metadata, payload and padding land together.
     std::string buf = encode_record_header(h);
+    buf.append(meta);
     buf.append(payload);
-    buf.resize(record_extent(payload.size()), '\0');
+    buf.resize(h.extent(), '\0');
     return write_raw(offset, buf);
 }
 
 StoreStatus Container::sync() {
-    if (::fdatasync(fd_) != 0)
-        return store_fail(io_error("fdatasync", path_, errno));
-    return {};
+    return sync_fd(fd_, path_);
 }
 
 StoreStatus Container::truncate(std::uint64_t size) {
+    if (auto* o = durability_observer())
+        o->before_resize(path_, size);
     if (::ftruncate(fd_, static_cast<off_t>(size)) != 0)
         return store_fail(io_error("truncate", path_, errno));
     return {};
@@ -157,36 +168,65 @@ StoreResult<Container::Record> Container::read_record(std::uint64_t offset,
         return store_fail(StoreErrc::corrupt, "bad record header at " + where());
     if (expected && h->hash != *expected)
         return store_fail(StoreErrc::corrupt, "record at " + where() + " holds another body");
-    auto payload = pread(offset + kRecordHeaderSize, h->stored_size);
-    if (!payload)
-        return store_fail(payload.error());
-    if (payload->size() != h->stored_size)
+    if (!h->has_body())
+        return store_fail(StoreErrc::corrupt, "record at " + where() + " holds no body");
+    auto rest = pread(offset + h->header_size(), std::uint64_t{h->meta_size} + h->stored_size);
+    if (!rest)
+        return store_fail(rest.error());
+    if (rest->size() != std::uint64_t{h->meta_size} + h->stored_size)
         return store_fail(StoreErrc::corrupt, "record at " + where() + " is truncated");
-    if (crc32_of(*payload) != h->payload_crc)
+    Record r{*h, rest->substr(0, h->meta_size), rest->substr(h->meta_size)};
+    if (h->version >= 2 && crc32_of(r.meta) != h->meta_crc)
+        return store_fail(StoreErrc::corrupt, "metadata checksum mismatch at " + where());
+    if (crc32_of(r.payload) != h->payload_crc)
         return store_fail(StoreErrc::corrupt, "payload checksum mismatch at " + where());
-    return Record{*h, std::move(*payload)};
+    return r;
 }
 
-StoreStatus Container::scan(std::uint64_t end,
+StoreStatus Container::scan(std::uint64_t begin, std::uint64_t end,
                             const std::function<bool(const ScanItem&)>& visit) const {
-    std::uint64_t off = kContainerHeaderSize;
-    while (off + kRecordHeaderSize <= end) {
-        auto head = pread(off, kRecordHeaderSize);
-        if (!head)
-            return store_fail(head.error());
-        auto h = decode_record_header(*head);
-        if (!h || off + record_extent(h->stored_size) > end) {
+    // Regions are read in large chunks: a scan is mostly skipping records and zeros.
+    constexpr std::uint64_t kChunk = 4u << 20;
+    // Past the end of the file there is nothing (a region may reach beyond what was written).
+    STORE_TRY(size, file_size());
+    end = std::min(end, size);
+    std::string chunk;
+    std::uint64_t chunk_at = 0;
+    auto bytes_at = [&](std::uint64_t off, std::uint64_t len) -> StoreResult<std::string_view> {
+        if (off < chunk_at || off + len > chunk_at + chunk.size()) {
+            chunk_at = off;
+            STORE_TRY(data, pread(off, std::max(len, std::min(kChunk, end - off))));
+            chunk = std::move(data);
+            if (chunk.size() < len)
+                return std::string_view(chunk);
+        }
+        auto in = off - chunk_at;
+        if (in >= chunk.size())
+            return std::string_view();
+        return std::string_view(chunk).substr(in, len);
+    };
+    std::uint64_t off = std::max<std::uint64_t>(begin, kContainerHeaderSize);
+    off = (off + kRecordAlign - 1) / kRecordAlign * kRecordAlign;
+    while (off + kRecordHeaderSizeV1 <= end) {
+        STORE_TRY(head, bytes_at(off, std::min<std::uint64_t>(kRecordHeaderSize, end - off)));
+        auto h = decode_record_header(head);
+        if (!h || off + h->extent() > end) {
             off += kRecordAlign;
             continue;
         }
-        bool ok = false;
-        if (auto payload = pread(off + kRecordHeaderSize, h->stored_size); payload)
-            ok = payload->size() == h->stored_size && crc32_of(*payload) == h->payload_crc;
-        if (!visit(ScanItem{off, *h, ok}))
+        STORE_TRY(body,
+                  bytes_at(off + h->header_size(), std::uint64_t{h->meta_size} + h->stored_size));
+        bool intact = body.size() == std::uint64_t{h->meta_size} + h->stored_size;
+        std::string_view meta = intact ? body.substr(0, h->meta_size) : std::string_view();
+        if (intact && h->version >= 2)
+            intact = crc32_of(meta) == h->meta_crc;
+        if (intact)
+            intact = crc32_of(body.substr(h->meta_size)) == h->payload_crc;
+        if (!visit(ScanItem{off, *h, intact, meta}))
             return {};
-        // A record whose payload is damaged still has a trustworthy length (its header CRC
-        // matched), so skipping it whole is right; garbage is skipped 64 bytes at a time.
-        off += record_extent(h->stored_size);
+        // An intact record's bytes are all its own; a damaged one may be an older record that
+        // newer, smaller ones have partly overwritten, so look inside it.
+        off += intact ? h->extent() : kRecordAlign;
     }
     return {};
 }

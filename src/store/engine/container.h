@@ -1,5 +1,6 @@
-// One container file (NNNN.pcf) of a message store: a 64-byte file header, then records at
-// 64-byte aligned offsets. Positional I/O only, so readers never disturb the writer.
+// One container file (NNNN.pcf) of a message store: a 64-byte file header, then records (v1 or
+// v2, record.h) at 64-byte aligned offsets. Positional I/O only, so readers never disturb the
+// writer.
 #pragma once
 
 #include <cstdint>
@@ -40,31 +41,39 @@ class Container {
     const std::filesystem::path& path() const { return path_; }
     StoreResult<std::uint64_t> file_size() const;
 
-    // Writes header + payload at `offset` (which the caller allocated).
-    StoreStatus write_record(std::uint64_t offset, const RecordHeader& h, std::string_view payload);
+    // Writes a v2 record (header, metadata, payload, padding) at `offset`, which the caller
+    // allocated; fills in the header's sizes and CRCs of `meta` and `payload`.
+    StoreStatus write_record(std::uint64_t offset, RecordHeader h, std::string_view meta,
+                             std::string_view payload);
     StoreStatus write_raw(std::uint64_t offset, std::string_view bytes);
     StoreStatus sync();  // fdatasync
     StoreStatus truncate(std::uint64_t size);
 
     StoreResult<std::string> pread(std::uint64_t offset, std::uint64_t length) const;
-    // Reads and verifies the record at `offset`: header, payload CRC, and (when given) that it
-    // holds the expected content hash. Returns header and payload (still compressed).
+    // Reads and verifies the record at `offset`: header, metadata and payload CRCs, and (when
+    // given) that it holds the expected content hash. Returns header, metadata and payload
+    // (still compressed).
     struct Record {
         RecordHeader header;
+        std::string meta;
         std::string payload;
     };
     StoreResult<Record> read_record(std::uint64_t offset,
                                     const ContentHash* expected = nullptr) const;
 
-    // Walks the file from the first record offset to `end`, calling `visit` for each valid
-    // record and resynchronising on 64-byte boundaries after garbage (freed space).
-    // `visit` returns false to stop.
+    // Walks [begin, end) (begin 64-byte aligned), calling `visit` for each record whose header
+    // is valid and resynchronising on 64-byte boundaries after garbage (freed space). A record
+    // whose metadata or payload fails its CRC is reported with intact = false and skipped 64
+    // bytes at a time (its bytes may hide newer records); an intact one is skipped whole.
+    // `meta` is valid during the call only. `visit` returns false to stop.
     struct ScanItem {
         std::uint64_t offset;
         RecordHeader header;
-        bool payload_ok;
+        bool intact;
+        std::string_view meta;
     };
-    StoreStatus scan(std::uint64_t end, const std::function<bool(const ScanItem&)>& visit) const;
+    StoreStatus scan(std::uint64_t begin, std::uint64_t end,
+                     const std::function<bool(const ScanItem&)>& visit) const;
 
   private:
     Container(std::filesystem::path path, int fd, std::uint32_t number)

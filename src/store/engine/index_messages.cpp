@@ -14,7 +14,7 @@ namespace {
 
 constexpr std::string_view kRowCols =
     "id, uid, guid, store_id, body_hash, size, internal_date, save_date, flags, keywords, "
-    "modseq, text_id, header_size";
+    "modseq, text_id, header_size, mailbox_id";
 
 MessageRow row_from(Stmt& s) {
     MessageRow r;
@@ -33,30 +33,8 @@ MessageRow row_from(Stmt& s) {
     r.modseq = static_cast<ModSeq>(s.i64(10));
     r.text_id = s.i64(11);
     r.header_size = static_cast<std::uint64_t>(s.i64(12));
+    r.mailbox_id = s.i64(13);
     return r;
-}
-
-std::string header_values(const MessageAnalysis& a, std::string_view name) {
-    std::string out;
-    for (auto& [n, v] : a.headers) {
-        if (!iequals(n, name))
-            continue;
-        if (!out.empty())
-            out += ' ';
-        out += v;
-    }
-    return out;
-}
-
-std::string other_headers(const MessageAnalysis& a) {
-    std::string out;
-    for (auto& [n, v] : a.headers) {
-        if (iequals(n, "from") || iequals(n, "to") || iequals(n, "cc") || iequals(n, "subject"))
-            continue;
-        out += v;
-        out += '\n';
-    }
-    return out;
 }
 
 std::string_view hash_view(const ContentHash& h) {
@@ -129,12 +107,14 @@ void mailbox_count_out(MailboxRow& mb, const MessageRow& r) {
         mb.deleted--;
 }
 
+// Part table blob: one line per part, "section header_start body_start body_end text_start"
+// ("-" for the empty section). Version 1 lines had no text_start; they still decode.
 std::string encode_parts(const std::vector<MimePart>& parts) {
     std::string out;
     for (auto& p : parts) {
         out += p.section.empty() ? std::string("-") : p.section;
         out += ' ' + std::to_string(p.header_start) + ' ' + std::to_string(p.body_start) + ' ' +
-               std::to_string(p.body_end) + '\n';
+               std::to_string(p.body_end) + ' ' + std::to_string(p.text_start) + '\n';
     }
     return out;
 }
@@ -143,46 +123,15 @@ std::vector<MimePart> decode_parts(std::string_view blob) {
     std::vector<MimePart> out;
     for (auto line : split(blob, '\n')) {
         auto f = split(line, ' ');
-        if (f.size() != 4)
+        if (f.size() != 4 && f.size() != 5)
             continue;
         MimePart p;
         p.section = f[0] == "-" ? std::string() : std::string(f[0]);
         p.header_start = parse_uint(f[1]).value_or(0);
         p.body_start = parse_uint(f[2]).value_or(0);
         p.body_end = parse_uint(f[3]).value_or(0);
+        p.text_start = f.size() == 5 ? parse_uint(f[4]).value_or(0) : 0;
         out.push_back(std::move(p));
-    }
-    return out;
-}
-
-FtsDoc fts_doc_of(const MessageAnalysis& a) {
-    return FtsDoc{header_values(a, "from"),    header_values(a, "to"), header_values(a, "cc"),
-                  header_values(a, "subject"), other_headers(a),       a.body_text};
-}
-
-StoreStatus index_fts_insert(Db& db, std::int64_t text_id, const FtsDoc& d) {
-    // Two tables so BODY and TEXT differ without column filters, which detail=none lacks;
-    // detail=none keeps only which messages hold a word: about a fifth of full detail.
-    STORE_TRY(b, db.prepare("INSERT INTO fts_body(rowid, body) VALUES(?, ?)"));
-    STORE_CHECK(b->bind(1, text_id).bind(2, d.body).run());
-    STORE_TRY(h, db.prepare("INSERT INTO fts_hdr(rowid, headers) VALUES(?, ?)"));
-    STORE_CHECK(
-        h->bind(1, text_id)
-            .bind(2, d.from + "\n" + d.to + "\n" + d.cc + "\n" + d.subject + "\n" + d.headers)
-            .run());
-    STORE_TRY(p, db.prepare("DELETE FROM fts_pending WHERE text_id=?"));
-    return p->bind(1, text_id).run();
-}
-
-StoreResult<std::vector<std::int64_t>> index_fts_pending(Db& db, std::size_t limit) {
-    STORE_TRY(s, db.prepare("SELECT text_id FROM fts_pending ORDER BY text_id LIMIT ?"));
-    s->bind(1, static_cast<std::int64_t>(limit));
-    std::vector<std::int64_t> out;
-    for (;;) {
-        STORE_TRY(row, s->step());
-        if (!row)
-            break;
-        out.push_back(s->i64(0));
     }
     return out;
 }
@@ -223,6 +172,19 @@ StoreStatus index_insert_message(Db& db, MailboxRow& mb, MessageRow& row, const 
     STORE_TRY(p, db.prepare("INSERT OR IGNORE INTO fts_pending(text_id) VALUES(?)"));
     STORE_CHECK(p->bind(1, row.id).run());
     *deferred = std::move(doc);
+    return {};
+}
+
+StoreStatus index_insert_replayed(Db& db, MailboxRow& mb, MessageRow& row,
+                                  const MessageAnalysis& analysis, Uid uid, ModSeq modseq) {
+    const Uid uidnext = mb.uidnext;
+    const ModSeq highest = mb.highestmodseq;
+    mb.uidnext = uid;
+    mb.highestmodseq = modseq;
+    FtsDoc unused;
+    STORE_CHECK(index_insert_message(db, mb, row, analysis, &unused));
+    mb.uidnext = std::max<Uid>(uidnext, uid + 1);
+    mb.highestmodseq = std::max(highest, modseq);
     return {};
 }
 
@@ -294,21 +256,70 @@ StoreStatus index_update_flags(Db& db, std::int64_t id, std::uint32_t flags, std
         .run();
 }
 
-StoreStatus index_delete_message(Db& db, std::int64_t mailbox_id, const MessageRow& row,
-                                 ModSeq modseq, bool log_expunge) {
+namespace {
+
+// A row left: its full-text row becomes garbage once no other row shares the text (copies
+// within the account do). Text never indexed just loses its pending marker.
+StoreStatus release_text(Db& db, std::int64_t text_id) {
+    STORE_TRY(used, index_text_in_use(db, text_id));
+    if (used)
+        return {};
+    STORE_TRY(p, db.prepare("DELETE FROM fts_pending WHERE text_id=?"));
+    STORE_CHECK(p->bind(1, text_id).run());
+    if (db.changes() > 0)
+        return {};
+    STORE_CHECK(index_add_counter(db, "fts_live", -1));
+    return index_add_counter(db, "fts_dead", 1);
+}
+
+StoreStatus log_expunge(Db& db, MailboxRow& mb, Uid uid, ModSeq modseq) {
+    STORE_TRY(
+        e, db.prepare("INSERT OR REPLACE INTO expunged(mailbox_id, uid, modseq) VALUES(?, ?, ?)"));
+    STORE_CHECK(e->bind(1, mb.id).bind(2, uid).bind(3, static_cast<std::int64_t>(modseq)).run());
+    mb.expunge_log++;
+    return {};
+}
+
+}  // namespace
+
+StoreStatus index_delete_message(Db& db, MailboxRow& mb, const MessageRow& row, ModSeq modseq,
+                                 bool log_expunge_entry) {
     STORE_TRY(s, db.prepare("DELETE FROM messages WHERE id=?"));
     STORE_CHECK(s->bind(1, row.id).run());
     STORE_TRY(d, db.prepare("DELETE FROM message_data WHERE id=?"));
     STORE_CHECK(d->bind(1, row.id).run());
-    if (!log_expunge)
+    STORE_CHECK(release_text(db, row.text_id));
+    if (!log_expunge_entry)
         return {};
-    STORE_TRY(
-        e, db.prepare("INSERT OR REPLACE INTO expunged(mailbox_id, uid, modseq) VALUES(?, ?, ?)"));
-    return e->bind(1, mailbox_id).bind(2, row.uid).bind(3, static_cast<std::int64_t>(modseq)).run();
+    return log_expunge(db, mb, row.uid, modseq);
 }
 
-StoreStatus index_move_message(Db& db, const MessageRow& row, std::int64_t src_mailbox,
-                               ModSeq src_modseq, MailboxRow& dest, Uid& new_uid) {
+StoreStatus index_prune_expunge_log(Db& db, MailboxRow& mb, std::uint64_t limit) {
+    // Pruned in chunks well past the limit, so a busy mailbox prunes now and then, not on
+    // every expunge.
+    const std::uint64_t slack = std::max<std::uint64_t>(limit / 8, 16);
+    if (limit == 0 || mb.expunge_log <= limit + slack)
+        return {};
+    const std::uint64_t drop = mb.expunge_log - limit;
+    STORE_TRY(m, db.prepare("SELECT modseq FROM expunged WHERE mailbox_id=? ORDER BY modseq "
+                            "LIMIT 1 OFFSET ?"));
+    m->bind(1, mb.id).bind(2, static_cast<std::int64_t>(drop - 1));
+    STORE_TRY(row, m->step());
+    if (!row)
+        return {};
+    // Whole MODSEQs only: a client asking from inside a half-pruned MODSEQ would be misled.
+    const auto floor = static_cast<ModSeq>(m->i64(0));
+    m->reset();
+    STORE_TRY(d, db.prepare("DELETE FROM expunged WHERE mailbox_id=? AND modseq<=?"));
+    STORE_CHECK(d->bind(1, mb.id).bind(2, static_cast<std::int64_t>(floor)).run());
+    mb.expunge_log -=
+        std::min<std::uint64_t>(mb.expunge_log, static_cast<std::uint64_t>(db.changes()));
+    mb.vanished_floor = std::max(mb.vanished_floor, floor);
+    return {};
+}
+
+StoreStatus index_move_message(Db& db, const MessageRow& row, MailboxRow& src, ModSeq src_modseq,
+                               MailboxRow& dest, Uid& new_uid) {
     ModSeq modseq = dest.highestmodseq;
     if (dest.uidnext == 0 || dest.uidnext == kUidStar)
         return store_fail(StoreErrc::limit, "mailbox " + dest.name + " has run out of UIDs");
@@ -321,12 +332,51 @@ StoreStatus index_move_message(Db& db, const MessageRow& row, std::int64_t src_m
                     .bind(4, row.id)
                     .run());
     mailbox_count_in(dest, row);
-    STORE_TRY(
-        e, db.prepare("INSERT OR REPLACE INTO expunged(mailbox_id, uid, modseq) VALUES(?, ?, ?)"));
-    return e->bind(1, src_mailbox)
-        .bind(2, row.uid)
-        .bind(3, static_cast<std::int64_t>(src_modseq))
-        .run();
+    return log_expunge(db, src, row.uid, src_modseq);
+}
+
+StoreStatus index_unwind_message(Db& db, const std::string& msg_guid) {
+    STORE_TRY(row, index_message_by_guid(db, msg_guid));
+    if (!row)
+        return {};
+    STORE_TRY(mb, index_mailbox_by_id(db, row->mailbox_id));
+    MailboxRow gone;
+    STORE_CHECK(index_delete_message(db, mb ? *mb : gone, *row, 0, false));
+    if (mb) {
+        mailbox_count_out(*mb, *row);
+        STORE_CHECK(index_save_mailbox(db, *mb));
+    }
+    return {};
+}
+
+StoreStatus index_set_store(Db& db, const std::string& msg_guid, const std::string& store_id) {
+    STORE_TRY(s, db.prepare("UPDATE messages SET store_id=? WHERE guid=?"));
+    return s->bind(1, store_id).bind(2, msg_guid).run();
+}
+
+StoreResult<std::optional<MessageRow>> index_message_by_guid(Db& db, const std::string& msg_guid) {
+    STORE_TRY(s, db.prepare("SELECT " + std::string(kRowCols) + " FROM messages WHERE guid=?"));
+    s->bind(1, msg_guid);
+    STORE_TRY(row, s->step());
+    if (!row)
+        return std::optional<MessageRow>();
+    auto r = row_from(*s);
+    s->reset();
+    return std::optional<MessageRow>(std::move(r));
+}
+
+StoreResult<std::vector<Uid>> index_uids(Db& db, std::int64_t mailbox_id) {
+    STORE_TRY(s, db.prepare("SELECT uid FROM messages INDEXED BY messages_view WHERE mailbox_id=? "
+                            "ORDER BY uid"));
+    s->bind(1, mailbox_id);
+    std::vector<Uid> out;
+    for (;;) {
+        STORE_TRY(row, s->step());
+        if (!row)
+            break;
+        out.push_back(static_cast<Uid>(s->i64(0)));
+    }
+    return out;
 }
 
 StoreResult<std::string> index_envelope(Db& db, std::int64_t id, std::string* bodystructure,

@@ -1,10 +1,9 @@
-// Message store: store.meta, container files, catalog, and the single writer thread that
-// group-commits bodies and references (write order: body fdatasync -> catalog commit).
+// Message store: store.meta, container files, catalog, the public operations that queue work
+// for the single writer, body reads, sequence-number pins and checkpoints (docs/storage.md
+// "Commit path"). The writer's batch logic is in store_writer.cpp.
 #include "store/engine/message_store.h"
 
 #include <chrono>
-#include <set>
-#include <unordered_map>
 
 #include <fcntl.h>
 #include <sys/file.h>
@@ -14,6 +13,7 @@
 #include "base/fs.h"
 #include "base/random.h"
 #include "base/strings.h"
+#include "store/engine/message_store_op.h"
 
 namespace postern::store::engine {
 namespace {
@@ -24,36 +24,23 @@ std::int64_t now_seconds() {
         .count();
 }
 
-struct HashKey {
-    std::size_t operator()(const ContentHash& h) const {
-        std::size_t v = 0;
-        std::memcpy(&v, h.data(), sizeof v);
-        return v;
-    }
-};
-
 }  // namespace
 
-struct MessageStore::Op {
-    enum class Kind { put, add_refs, drop_refs, move_refs, hint, exclusive } kind;
-    const PreparedBody* body = nullptr;
-    ContentHash hash{};
-    std::vector<BodyRef> refs;
-    std::vector<std::pair<ContentHash, BodyRef>> hashed_refs;
-    std::vector<char>* found = nullptr;
-    std::string account;
-    std::vector<std::string> guids;
-    std::string mailbox_guid;
-    std::string name;
-    std::function<StoreStatus(WriterAccess&)> fn;
-    std::promise<StoreStatus> done;
-    // Scratch of the batch that runs this op.
-    StoreStatus result;
-    std::int64_t body_id = 0;
-    bool wrote = false;
-    Extent extent;
-    Op* same_as = nullptr;  // an earlier put of the same body in this batch
-};
+LsnPin& LsnPin::operator=(LsnPin&& o) noexcept {
+    if (this != &o) {
+        reset();
+        store_ = o.store_;
+        lsn_ = o.lsn_;
+        o.store_ = nullptr;
+    }
+    return *this;
+}
+
+void LsnPin::reset() {
+    if (store_)
+        store_->unpin(lsn_);
+    store_ = nullptr;
+}
 
 StoreResult<std::string> load_or_create_store_meta(const std::filesystem::path& dir, bool fsync) {
     auto meta = dir / "store.meta";
@@ -74,12 +61,10 @@ StoreResult<std::string> load_or_create_store_meta(const std::filesystem::path& 
     std::string id = hex_encode(random_bytes(16));
     std::string text =
         "postern-message-store 1\nid " + id + "\ncreated " + std::to_string(now_seconds()) + "\n";
-    if (fsync) {
-        if (auto s = write_file_atomic(meta, text, 0640); !s)
-            return store_fail(StoreErrc::io, s.error().message);
-    } else if (auto s = write_file_atomic(meta, text, 0640); !s) {
+    // write_file_atomic syncs the file and its directory; with fsync off that costs little.
+    (void)fsync;
+    if (auto s = write_file_atomic(meta, text, 0640); !s)
         return store_fail(StoreErrc::io, s.error().message);
-    }
     return id;
 }
 
@@ -88,6 +73,7 @@ MessageStore::MessageStore(MessageStoreOptions options, const StoreOptions& comm
     : options_(std::move(options)),
       fsync_(common.fsync),
       max_batch_(std::max<std::uint32_t>(1, common.max_batch)),
+      region_bytes_(std::max<std::uint64_t>(common.journal_region_bytes, 64u << 10)),
       log_(std::move(logger)) {}
 
 StoreResult<std::unique_ptr<MessageStore>> MessageStore::open(const MessageStoreOptions& options,
@@ -123,6 +109,14 @@ StoreStatus MessageStore::start() {
     space_ = std::make_unique<SpaceAllocator>(options_.max_file_size, options_.max_files,
                                               kContainerHeaderSize);
     STORE_CHECK(catalog_load_space(*db_, *space_));
+    // Regions left by the last run are only to be scanned by recovery, never written again.
+    STORE_TRY(regions, catalog_journal_regions(*db_));
+    for (auto& r : regions)
+        regions_.push_back(Region{r, r.length, 0, true});
+    STORE_TRY(durable, catalog_meta(*db_, "durable_lsn"));
+    durable_lsn_ = parse_uint(durable).value_or(0);
+    next_lsn_ = durable_lsn_ + 1;
+    completed_lsn_ = checked_lsn_ = durable_lsn_;
     for (auto no : space_->containers()) {
         auto path = options_.path / "containers" / container_file_name(no);
         auto c = Container::open(path, id_, no);
@@ -206,25 +200,41 @@ StoreResult<Container*> MessageStore::container_for_write(std::uint32_t no, bool
     return raw;
 }
 
-StoreStatus MessageStore::submit(std::unique_ptr<Op> op) {
-    auto fut = op->done.get_future();
+void MessageStore::submit(std::unique_ptr<Op> op) {
     {
         std::lock_guard lock(queue_mu_);
-        if (stopping_)
-            return store_fail(StoreErrc::busy, "message store is shutting down");
-        queue_.push_back(std::move(op));
+        if (!stopping_) {
+            queue_.push_back(std::move(op));
+            op = nullptr;
+        }
+    }
+    if (op) {
+        op->finish(store_fail(StoreErrc::busy, "message store is shutting down"));
+        return;
     }
     queue_cv_.notify_one();
+}
+
+StoreStatus MessageStore::submit_and_wait(std::unique_ptr<Op> op) {
+    auto fut = op->done.get_future();
+    submit(std::move(op));
     return fut.get();
 }
 
-StoreStatus MessageStore::put(const PreparedBody& body, std::vector<BodyRef> refs) {
+std::future<StoreStatus> MessageStore::submit_record(JournalRequest& request) {
     auto op = std::make_unique<Op>();
-    op->kind = Op::Kind::put;
-    op->body = &body;
-    op->hash = body.hash;
-    op->refs = std::move(refs);
-    return submit(std::move(op));
+    op->kind = Op::Kind::record;
+    op->request = &request;
+    request.status = store_fail(StoreErrc::internal, "record not written");
+    request.attempted = false;
+    request.written_to = nullptr;
+    auto fut = op->done.get_future();
+    submit(std::move(op));
+    return fut;
+}
+
+StoreStatus MessageStore::write_record(JournalRequest& request) {
+    return submit_record(request).get();
 }
 
 StoreStatus MessageStore::add_refs(std::vector<std::pair<ContentHash, BodyRef>> refs,
@@ -237,7 +247,7 @@ StoreStatus MessageStore::add_refs(std::vector<std::pair<ContentHash, BodyRef>> 
     op->kind = Op::Kind::add_refs;
     op->hashed_refs = std::move(refs);
     op->found = found;
-    return submit(std::move(op));
+    return submit_and_wait(std::move(op));
 }
 
 StoreStatus MessageStore::drop_refs(const std::string& account, std::vector<std::string> guids) {
@@ -247,7 +257,7 @@ StoreStatus MessageStore::drop_refs(const std::string& account, std::vector<std:
     op->kind = Op::Kind::drop_refs;
     op->account = account;
     op->guids = std::move(guids);
-    return submit(std::move(op));
+    return submit_and_wait(std::move(op));
 }
 
 StoreStatus MessageStore::move_refs(const std::string& account, std::vector<std::string> guids,
@@ -259,7 +269,7 @@ StoreStatus MessageStore::move_refs(const std::string& account, std::vector<std:
     op->account = account;
     op->guids = std::move(guids);
     op->mailbox_guid = mailbox_guid;
-    return submit(std::move(op));
+    return submit_and_wait(std::move(op));
 }
 
 StoreStatus MessageStore::set_hint(const std::string& account, const std::string& mailbox_guid,
@@ -269,232 +279,40 @@ StoreStatus MessageStore::set_hint(const std::string& account, const std::string
     op->account = account;
     op->mailbox_guid = mailbox_guid;
     op->name = name;
-    return submit(std::move(op));
+    return submit_and_wait(std::move(op));
 }
 
 StoreStatus MessageStore::exclusive(std::function<StoreStatus(WriterAccess&)> fn) {
     auto op = std::make_unique<Op>();
     op->kind = Op::Kind::exclusive;
     op->fn = std::move(fn);
-    return submit(std::move(op));
+    return submit_and_wait(std::move(op));
 }
 
-StoreStatus MessageStore::preallocate(Container& c, std::uint64_t needed) {
-    // Records written inside already-allocated, already-written blocks make fdatasync a pure
-    // data flush; growing the file on every record would also journal its size each time
-    // (measured: ~2x the durable write rate). So the file grows in zero-filled steps.
-    constexpr std::uint64_t kStep = 2u << 20;
-    auto it = prealloc_.find(c.number());
-    if (it == prealloc_.end()) {
-        STORE_TRY(size, c.file_size());
-        it = prealloc_.emplace(c.number(), size).first;
-    }
-    if (needed <= it->second)
-        return {};
-    std::uint64_t target =
-        std::min<std::uint64_t>((needed + kStep - 1) / kStep * kStep, options_.max_file_size);
-    target = std::max(target, needed);
-    static const std::string zeros(256u << 10, '\0');
-    for (std::uint64_t off = it->second; off < target;) {
-        auto n = std::min<std::uint64_t>(zeros.size(), target - off);
-        STORE_CHECK(c.write_raw(off, std::string_view(zeros).substr(0, n)));
-        off += n;
-    }
-    it->second = target;
-    return {};
+void MessageStore::unpin(std::uint64_t lsn) {
+    std::lock_guard lock(pins_mu_);
+    if (auto it = pins_.find(lsn); it != pins_.end())
+        pins_.erase(it);
 }
 
-void MessageStore::forget_preallocation(std::uint32_t no) {
-    prealloc_.erase(no);
+std::uint64_t MessageStore::applied_horizon() const {
+    std::lock_guard lock(pins_mu_);
+    if (pins_.empty())
+        return completed_lsn_;
+    return std::min(completed_lsn_, *pins_.begin() - 1);
 }
 
-void MessageStore::writer_loop() {
-    for (;;) {
-        std::vector<std::unique_ptr<Op>> batch;
-        {
-            std::unique_lock lock(queue_mu_);
-            queue_cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
-            if (queue_.empty())
-                return;
-            if (queue_.front()->kind == Op::Kind::exclusive) {
-                batch.push_back(std::move(queue_.front()));
-                queue_.pop_front();
-            } else {
-                while (!queue_.empty() && batch.size() < max_batch_ &&
-                       queue_.front()->kind != Op::Kind::exclusive) {
-                    batch.push_back(std::move(queue_.front()));
-                    queue_.pop_front();
-                }
-            }
-        }
-        run_batch(batch);
-        for (auto& op : batch)
-            op->done.set_value(std::move(op->result));
-    }
+std::uint64_t MessageStore::unchecked_records() const {
+    std::lock_guard lock(pins_mu_);
+    return completed_lsn_ > checked_lsn_ ? completed_lsn_ - checked_lsn_ : 0;
 }
 
-void MessageStore::run_batch(std::vector<std::unique_ptr<Op>>& batch) {
-    if (batch.size() == 1 && batch[0]->kind == Op::Kind::exclusive) {
-        WriterAccess access{*db_, *space_, *this};
-        batch[0]->result = batch[0]->fn(access);
-        refresh_free_bytes();
-        return;
-    }
-    // Phase 1: place and write new bodies, outside any transaction.
-    std::unordered_map<ContentHash, Op*, HashKey> in_batch;
-    std::set<std::uint32_t> dirty;
-    for (auto& op : batch) {
-        if (op->kind != Op::Kind::put)
-            continue;
-        if (auto it = in_batch.find(op->hash); it != in_batch.end()) {
-            op->same_as = it->second;
-            continue;
-        }
-        auto found = catalog_find_body(*db_, op->hash);
-        if (!found) {
-            op->result = store_fail(found.error());
-            continue;
-        }
-        if (*found) {
-            op->body_id = (*found)->id;
-            in_batch[op->hash] = op.get();
-            continue;
-        }
-        const auto& body = *op->body;
-        auto place = space_->allocate(record_extent(body.payload.size()));
-        if (!place) {
-            op->result =
-                store_fail(StoreErrc::store_full,
-                           "message store " + id_ + " at " + options_.path.string() + " is full (" +
-                               std::to_string(options_.max_files) + " containers of " +
-                               std::to_string(options_.max_file_size) + " bytes)");
-            continue;
-        }
-        op->extent = place->extent;
-        auto c = container_for_write(place->extent.container, true);
-        StoreStatus w = c ? StoreStatus{} : store_fail(c.error());
-        if (w) {
-            RecordHeader h;
-            h.flags = body.flags;
-            h.stored_size = body.payload.size();
-            h.raw_size = body.raw_size;
-            h.written_at = now_seconds();
-            h.hash = body.hash;
-            h.payload_crc = body.payload_crc;
-            w = preallocate(**c, place->extent.offset + place->extent.length);
-            if (w)
-                w = (*c)->write_record(place->extent.offset, h, body.payload);
-        }
-        if (!w) {
-            space_->release(place->extent);
-            op->result = store_fail(w.error());
-            continue;
-        }
-        op->wrote = true;
-        dirty.insert(place->extent.container);
-        in_batch[op->hash] = op.get();
-    }
-    // The bodies must be durable before anything refers to them.
-    if (fsync_) {
-        for (auto no : dirty) {
-            auto c = container_for_write(no, false);
-            StoreStatus s = c ? (*c)->sync() : store_fail(c.error());
-            if (!s) {
-                for (auto& op : batch) {
-                    if (op->wrote && op->extent.container == no) {
-                        space_->release(op->extent);
-                        op->wrote = false;
-                        op->result = store_fail(s.error());
-                    }
-                }
-            }
-        }
-    }
-    // Phase 2: one catalog transaction for every op of the batch.
-    auto fail_all = [&](const StoreError& e) {
-        for (auto& op : batch) {
-            if (op->result)
-                op->result = store_fail(e);
-            if (op->found)
-                std::fill(op->found->begin(), op->found->end(), 0);
-        }
-        // The in-memory allocator ran ahead of the rolled-back catalog: reload it.
-        space_ = std::make_unique<SpaceAllocator>(options_.max_file_size, options_.max_files,
-                                                  kContainerHeaderSize);
-        if (auto s = catalog_load_space(*db_, *space_); !s)
-            log_.crit("store {}: cannot reload free space map: {}", id_, s.error().to_string());
-        refresh_free_bytes();
-    };
-    Transaction txn(*db_);
-    if (auto s = txn.begin(); !s)
-        return fail_all(s.error());
-    auto phase2 = [&]() -> StoreStatus {
-        // References are added before any are dropped, so a body re-used and released in the
-        // same batch never touches zero in between.
-        for (auto& op : batch) {
-            if (!op->result)
-                continue;
-            if (op->kind == Op::Kind::put) {
-                Op* owner = op->same_as ? op->same_as : op.get();
-                if (!owner->result) {
-                    op->result = store_fail(owner->result.error());
-                    continue;
-                }
-                if (owner->wrote && owner->body_id == 0) {
-                    BodyRow row;
-                    row.hash = owner->hash;
-                    row.container = owner->extent.container;
-                    row.offset = owner->extent.offset;
-                    row.extent = owner->extent.length;
-                    row.raw_size = owner->body->raw_size;
-                    row.stored_size = owner->body->payload.size();
-                    row.flags = owner->body->flags;
-                    STORE_TRY(id, catalog_insert_body(*db_, row));
-                    owner->body_id = id;
-                }
-                for (auto& r : op->refs) {
-                    STORE_CHECK(catalog_add_ref(
-                        *db_, owner->body_id, RefRow{r.account, r.msg_guid, r.mailbox_guid, 0, 0}));
-                }
-            } else if (op->kind == Op::Kind::add_refs) {
-                for (std::size_t i = 0; i < op->hashed_refs.size(); ++i) {
-                    auto& [hash, r] = op->hashed_refs[i];
-                    STORE_TRY(found, catalog_find_body(*db_, hash));
-                    if (!found)
-                        continue;
-                    STORE_CHECK(catalog_add_ref(
-                        *db_, found->id, RefRow{r.account, r.msg_guid, r.mailbox_guid, 0, 0}));
-                    if (op->found)
-                        (*op->found)[i] = 1;
-                }
-            } else if (op->kind == Op::Kind::move_refs) {
-                for (auto& g : op->guids)
-                    STORE_CHECK(catalog_move_ref(*db_, op->account, g, op->mailbox_guid));
-            } else if (op->kind == Op::Kind::hint) {
-                STORE_CHECK(catalog_set_hint(*db_, op->account, op->mailbox_guid, op->name));
-            }
-        }
-        for (auto& op : batch) {
-            if (!op->result || op->kind != Op::Kind::drop_refs)
-                continue;
-            for (auto& g : op->guids) {
-                STORE_TRY(dropped, catalog_drop_ref(*db_, op->account, g));
-                if (!dropped || dropped->refcount > 0)
-                    continue;
-                STORE_TRY(row, catalog_body_by_id(*db_, dropped->body_id));
-                if (!row)
-                    continue;
-                STORE_CHECK(catalog_delete_body(*db_, row->id));
-                space_->release({row->container, row->offset, row->extent});
-            }
-        }
-        return catalog_save_space(*db_, space_->take_changes());
-    };
-    if (auto s = phase2(); !s)
-        return fail_all(s.error());
-    if (auto s = txn.commit(); !s)
-        return fail_all(s.error());
-    refresh_free_bytes();
+void MessageStore::set_compacting(std::optional<std::uint32_t> container) {
+    compacting_ = container;
+    if (container)
+        for (auto& r : regions_)
+            if (r.extent.container == *container)
+                r.closed = true;
 }
 
 StoreResult<std::string> MessageStore::read(const ContentHash& hash) const {

@@ -1,5 +1,5 @@
-// Encoding of container records (format v1, docs/storage.md "Container files"), hashing,
-// checksums and zstd compression of bodies.
+// Encoding of container record headers (formats v1 and v2, docs/storage.md "Records"),
+// hashing, checksums and zstd compression of bodies.
 #include "store/engine/record.h"
 
 #include <cstring>
@@ -32,10 +32,12 @@ std::uint64_t get(std::string_view s, std::size_t at, int bytes) {
     return v;
 }
 
-// Header layout (little-endian): 0 magic u32, 4 version u16, 6 flags u16, 8 stored u64,
-// 16 raw u64, 24 written_at i64, 32 sha256[32], 64 payload crc u32, 68 reserved u32,
-// 72 header crc u32 (over bytes 0..71), 76 reserved u32.
-constexpr std::size_t kHeaderCrcAt = 72;
+// v1 (little-endian): 0 magic u32, 4 version u16, 6 flags u16, 8 stored u64, 16 raw u64,
+// 24 written_at i64, 32 sha256[32], 64 payload crc u32, 68 reserved, 72 header crc (0..71).
+// v2: as v1 up to 64, then 64 payload crc u32, 68 meta size u32, 72 lsn u64, 80 meta crc u32,
+// 84 reserved, 88 header crc u32 (over bytes 0..87), 92 reserved.
+constexpr std::size_t kHeaderCrcAtV1 = 72;
+constexpr std::size_t kHeaderCrcAtV2 = 88;
 
 }  // namespace
 
@@ -50,37 +52,57 @@ std::uint32_t crc32_of(std::string_view bytes) {
     return static_cast<std::uint32_t>(crc);
 }
 
+std::uint64_t RecordHeader::extent() const {
+    std::uint64_t bytes = header_size() + meta_size + stored_size;
+    return (bytes + kRecordAlign - 1) / kRecordAlign * kRecordAlign;
+}
+
 std::string encode_record_header(const RecordHeader& h) {
     std::string s(kRecordHeaderSize, '\0');
-    put32(s, 0, kRecordMagic);
-    put16(s, 4, h.version);
+    put32(s, 0, kRecordMagicV2);
+    put16(s, 4, kRecordVersion);
     put16(s, 6, h.flags);
     put64(s, 8, h.stored_size);
     put64(s, 16, h.raw_size);
     put64(s, 24, static_cast<std::uint64_t>(h.written_at));
     std::memcpy(s.data() + 32, h.hash.data(), h.hash.size());
     put32(s, 64, h.payload_crc);
-    put32(s, kHeaderCrcAt, crc32_of(std::string_view(s).substr(0, kHeaderCrcAt)));
+    put32(s, 68, h.meta_size);
+    put64(s, 72, h.lsn);
+    put32(s, 80, h.meta_crc);
+    put32(s, kHeaderCrcAtV2, crc32_of(std::string_view(s).substr(0, kHeaderCrcAtV2)));
     return s;
 }
 
 std::optional<RecordHeader> decode_record_header(std::string_view s) {
-    if (s.size() < kRecordHeaderSize)
-        return std::nullopt;
-    if (get(s, 0, 4) != kRecordMagic)
-        return std::nullopt;
-    if (get(s, kHeaderCrcAt, 4) != crc32_of(s.substr(0, kHeaderCrcAt)))
+    if (s.size() < kRecordHeaderSizeV1)
         return std::nullopt;
     RecordHeader h;
-    h.version = static_cast<std::uint16_t>(get(s, 4, 2));
-    if (h.version != kRecordVersion)
+    auto magic = get(s, 0, 4);
+    if (magic == kRecordMagicV1) {
+        if (get(s, kHeaderCrcAtV1, 4) != crc32_of(s.substr(0, kHeaderCrcAtV1)) || get(s, 4, 2) != 1)
+            return std::nullopt;
+        h.version = 1;
+    } else if (magic == kRecordMagicV2) {
+        if (s.size() < kRecordHeaderSize ||
+            get(s, kHeaderCrcAtV2, 4) != crc32_of(s.substr(0, kHeaderCrcAtV2)) || get(s, 4, 2) != 2)
+            return std::nullopt;
+        h.version = 2;
+        h.meta_size = static_cast<std::uint32_t>(get(s, 68, 4));
+        h.lsn = get(s, 72, 8);
+        h.meta_crc = static_cast<std::uint32_t>(get(s, 80, 4));
+    } else {
         return std::nullopt;
+    }
     h.flags = static_cast<std::uint16_t>(get(s, 6, 2));
     h.stored_size = get(s, 8, 8);
     h.raw_size = get(s, 16, 8);
     h.written_at = static_cast<std::int64_t>(get(s, 24, 8));
     std::memcpy(h.hash.data(), s.data() + 32, h.hash.size());
     h.payload_crc = static_cast<std::uint32_t>(get(s, 64, 4));
+    // A reference-only v2 record carries no payload; a lying size is damage, not a body.
+    if (h.version == 2 && !(h.flags & kRecordHasBody) && h.stored_size != 0)
+        return std::nullopt;
     return h;
 }
 

@@ -73,6 +73,61 @@ std::optional<SpaceAllocator::Placement> SpaceAllocator::allocate(std::uint64_t 
     return Placement{{no, first_offset_, length}, true};
 }
 
+std::optional<SpaceAllocator::Placement> SpaceAllocator::reserve(
+    std::uint64_t min_len, std::uint64_t want_len, std::optional<std::uint32_t> avoid) {
+    if (min_len == 0 || min_len > max_file_size_ - first_offset_)
+        return std::nullopt;
+    want_len = std::max(want_len, min_len);
+    std::vector<std::pair<std::uint64_t, std::uint32_t>> order;
+    for (auto& [no, b] : boxes_)
+        order.emplace_back(free_of(b), no);
+    std::sort(order.begin(), order.end(), [](auto& a, auto& b) {
+        return a.first != b.first ? a.first > b.first : a.second < b.second;
+    });
+    for (auto& [free, no] : order) {
+        if (free < min_len)
+            break;
+        if (avoid && no == *avoid)
+            continue;
+        auto& b = boxes_[no];
+        std::uint64_t tail = max_file_size_ - b.end;
+        std::uint64_t hole = b.by_size.empty() ? 0 : b.by_size.rbegin()->first;
+        // The bigger piece makes the longer region: fewer reservations, each a catalog fsync.
+        if (hole >= min_len && hole > tail) {
+            auto [hlen, hoff] = *b.by_size.rbegin();
+            std::uint64_t take = std::min(hlen, want_len);
+            remove_hole(no, b, hoff, true);
+            if (hlen > take)
+                add_hole(no, b, hoff + take, hlen - take, true);
+            return Placement{{no, hoff, take}, false};
+        }
+        if (tail >= min_len) {
+            std::uint64_t take = std::min(tail, want_len);
+            Extent e{no, b.end, take};
+            b.end += take;
+            changes_.push_back({SpaceChange::Kind::set_end, no, b.end, 0});
+            return Placement{e, false};
+        }
+    }
+    if (boxes_.size() >= max_files_)
+        return std::nullopt;
+    std::uint32_t no = boxes_.empty() ? 0 : boxes_.rbegin()->first + 1;
+    std::uint64_t take = std::min(want_len, max_file_size_ - first_offset_);
+    auto& b = boxes_[no];
+    b.end = first_offset_ + take;
+    changes_.push_back({SpaceChange::Kind::set_end, no, b.end, 0});
+    return Placement{{no, first_offset_, take}, true};
+}
+
+void SpaceAllocator::reset_container(std::uint32_t no, std::uint64_t end,
+                                     const std::vector<Extent>& holes) {
+    Box fresh;
+    fresh.end = std::max(end, first_offset_);
+    boxes_[no] = std::move(fresh);
+    for (auto& h : holes)
+        add_hole(no, boxes_[no], h.offset, h.length, false);
+}
+
 std::optional<Extent> SpaceAllocator::allocate_below(std::uint32_t container, std::uint64_t length,
                                                      std::uint64_t limit) {
     auto it = boxes_.find(container);

@@ -43,6 +43,12 @@ class SpaceAllocator {
         bool new_container = false;
     };
     std::optional<Placement> allocate(std::uint64_t length);
+    // Takes a journal region of between `min_len` and `want_len` bytes: in the container with
+    // the most free space that has room (never `avoid`), the larger of its biggest hole and
+    // its free tail. nullopt when no container (existing or new) has `min_len` contiguous
+    // free bytes.
+    std::optional<Placement> reserve(std::uint64_t min_len, std::uint64_t want_len,
+                                     std::optional<std::uint32_t> avoid = std::nullopt);
     // For compaction: the best-fitting hole of `container` that ends at or before `limit`.
     std::optional<Extent> allocate_below(std::uint32_t container, std::uint64_t length,
                                          std::uint64_t limit);
@@ -55,6 +61,9 @@ class SpaceAllocator {
     std::vector<std::uint32_t> containers() const;
     std::vector<Extent> holes(std::uint32_t no) const;
     std::uint64_t max_file_size() const { return max_file_size_; }
+    std::uint64_t first_offset() const { return first_offset_; }
+    // Recovery: replaces what is known of a container (no changes are logged).
+    void reset_container(std::uint32_t no, std::uint64_t end, const std::vector<Extent>& holes);
 
     // Changes since the last take, in order; the writer persists them with the batch.
     std::vector<SpaceChange> take_changes();

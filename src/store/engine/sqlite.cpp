@@ -1,6 +1,8 @@
 // SQLite connection, statement and transaction helpers for the catalog and account indexes.
 #include "store/engine/sqlite.h"
 
+#include "store/engine/file_sync.h"
+
 namespace postern::store::engine {
 
 StoreResult<std::unique_ptr<Db>> Db::open(const std::filesystem::path& path, bool create,
@@ -16,18 +18,30 @@ StoreResult<std::unique_ptr<Db>> Db::open(const std::filesystem::path& path, boo
         return store_fail(rc == SQLITE_CANTOPEN ? StoreErrc::not_found : StoreErrc::io,
                           "open " + path.string() + ": " + msg);
     }
-    std::unique_ptr<Db> db(new Db(raw, path));
+    std::unique_ptr<Db> db(new Db(raw, path, fsync));
     sqlite3_busy_timeout(raw, 30'000);
     sqlite3_extended_result_codes(raw, 1);
     if (!read_only) {
         if (auto s = db->exec("PRAGMA journal_mode=WAL"); !s)
             return store_fail(s.error());
     }
-    // FULL in WAL mode: every commit is fsynced, which group commit amortises.
-    auto s = db->exec(fsync ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=OFF");
+    // NORMAL in WAL mode keeps the database consistent across power loss but lets a commit
+    // return before its fsync; durability comes from sync() or from the container journal.
+    auto s = db->exec(fsync ? "PRAGMA synchronous=NORMAL" : "PRAGMA synchronous=OFF");
     if (!s)
         return store_fail(s.error());
     return db;
+}
+
+StoreStatus Db::sync() const {
+    return fsync_ ? sync_files(path_) : StoreStatus{};
+}
+
+StoreStatus Db::sync_files(const std::filesystem::path& path) {
+    // Committed frames live in the WAL until a checkpoint copies them into the database, which
+    // SQLite syncs (synchronous=NORMAL) before it reuses the WAL: syncing both covers all.
+    STORE_CHECK(sync_path(path.string() + "-wal"));
+    return sync_path(path);
 }
 
 Db::~Db() {

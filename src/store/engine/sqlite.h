@@ -34,7 +34,9 @@ namespace postern::store::engine {
 // One connection; not thread-safe: one thread at a time (the owner serialises).
 class Db {
   public:
-    // Opens (creating if asked) with WAL, busy timeout, synchronous FULL or OFF (fsync flag).
+    // Opens (creating if asked) with WAL and a busy timeout. Commits never wait for a sync
+    // (synchronous=NORMAL: a crash may lose the last commits, never consistency); the owner
+    // calls sync() when a commit must be durable. fsync=false (tests) makes sync() a no-op.
     static StoreResult<std::unique_ptr<Db>> open(const std::filesystem::path& path, bool create,
                                                  bool fsync, bool read_only = false);
     ~Db();
@@ -47,15 +49,22 @@ class Db {
     std::int64_t last_rowid() const { return sqlite3_last_insert_rowid(db_); }
     int changes() const { return sqlite3_changes(db_); }
     const std::filesystem::path& path() const { return path_; }
+    // Makes every transaction committed so far on this database durable (fdatasync of its
+    // WAL and database files).
+    StoreStatus sync() const;
+    // The same for a database by path, from any thread (the checkpointer).
+    static StoreStatus sync_files(const std::filesystem::path& path);
 
     // Statements are cached per SQL text: preparing the hot ones once matters at 5k/s.
     // Fails (not crashes) when the schema is damaged.
     StoreResult<class Stmt*> prepare(std::string_view sql);
 
   private:
-    Db(sqlite3* db, std::filesystem::path path) : db_(db), path_(std::move(path)) {}
+    Db(sqlite3* db, std::filesystem::path path, bool fsync)
+        : db_(db), path_(std::move(path)), fsync_(fsync) {}
     sqlite3* db_ = nullptr;
     std::filesystem::path path_;
+    bool fsync_ = true;
     std::vector<std::pair<std::string, std::unique_ptr<class Stmt>>> cache_;
 };
 

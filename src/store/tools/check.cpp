@@ -290,7 +290,7 @@ StoreResult<CheckReport> check(Store& store, const CheckOptions& options) {
                 auto size = c->file_size();
                 if (!size)
                     continue;
-                (void)c->scan(*size, [&](const engine::Container::ScanItem& it) {
+                (void)c->scan(0, *size, [&](const engine::Container::ScanItem& it) {
                     if (!live.count({no, it.offset}))
                         ++rep.stray_records;
                     return true;

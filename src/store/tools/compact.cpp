@@ -1,6 +1,7 @@
 // compact: online reclamation of freed container space. Records at the end of a container
 // move into holes nearer its start (read, verify, write, fdatasync, then repoint the catalog),
-// and the freed tail is truncated. Each step is one short writer turn, paced to the I/O rate.
+// and the freed tail is truncated once the catalog is synced. Records still in the replayed
+// part of the journal stay put. Each step is one short writer turn, paced to the I/O rate.
 #include <chrono>
 #include <thread>
 
@@ -27,13 +28,14 @@ StoreStatus step(engine::MessageStore::WriterAccess& w, std::uint32_t no, StepRe
     std::uint64_t bytes = 0;
     std::vector<engine::Extent> taken;
     bool stuck = false;
+    std::int64_t visited = 0;  // bodies looked at, from the top: moved ones still count
     while (bytes < kStepBytes) {
         STORE_TRY(s,
                   w.db.prepare(
                       "SELECT id, hash, container, offset, extent, raw_size, stored_size, flags, "
                       "refcount, created FROM bodies WHERE container=? ORDER BY offset DESC LIMIT "
                       "1 OFFSET ?"));
-        s->bind(1, no).bind(2, static_cast<std::int64_t>(moved.size()));
+        s->bind(1, no).bind(2, visited++);
         STORE_TRY(row, s->step());
         if (!row) {
             stuck = true;
@@ -47,20 +49,28 @@ StoreStatus step(engine::MessageStore::WriterAccess& w, std::uint32_t no, StepRe
         b.offset = static_cast<std::uint64_t>(s->i64(3));
         b.extent = static_cast<std::uint64_t>(s->i64(4));
         s->reset();
+        auto rec = c->read_record(b.offset, &b.hash);
+        if (!rec) {
+            // Never move damaged bytes over good ones; check reports the damage.
+            stuck = true;
+            break;
+        }
+        // Recovery finds a record newer than the last checkpoint only where it was written, so
+        // it stays (appends running beside compaction write such records); older ones move.
+        if (rec->header.lsn > w.store.durable_lsn())
+            continue;
+        auto copy = c->pread(b.offset, b.extent);
+        if (!copy || copy->size() != b.extent) {
+            stuck = true;
+            break;
+        }
         auto dest = w.space.allocate_below(no, b.extent, b.offset);
         if (!dest) {
             stuck = true;
             break;
         }
         taken.push_back(*dest);
-        auto rec = c->read_record(b.offset, &b.hash);
-        if (!rec) {
-            // Never move damaged bytes over good ones; check reports the damage.
-            w.space.release(*dest);
-            stuck = true;
-            break;
-        }
-        STORE_CHECK(c->write_record(dest->offset, rec->header, rec->payload));
+        STORE_CHECK(c->write_raw(dest->offset, *copy));
         moved.push_back({b, *dest});
         bytes += b.extent;
     }
@@ -91,6 +101,8 @@ StoreStatus step(engine::MessageStore::WriterAccess& w, std::uint32_t no, StepRe
     std::uint64_t end = w.space.end_of(no);
     STORE_TRY(size, c->file_size());
     if (size > end) {
+        // The catalog must not come back (power loss) pointing into the cut-off bytes.
+        STORE_CHECK(w.db.sync());
         STORE_CHECK(c->truncate(end));
         w.store.forget_preallocation(no);
         out.released += size - end;
@@ -107,6 +119,14 @@ StoreResult<CompactReport> compact(Store& store, const CompactOptions& options) 
     auto start = std::chrono::steady_clock::now();
     for (auto* ms : store.message_stores()) {
         for (auto no : ms->container_numbers()) {
+            // New records go to other containers while this one is compacted, and the records
+            // already journaled are checkpointed so that they may move.
+            STORE_CHECK(ms->exclusive([no](engine::MessageStore::WriterAccess& w) {
+                w.store.set_compacting(no);
+                return StoreStatus{};
+            }));
+            STORE_CHECK(store.checkpoint(true));
+            bool settled = false;
             for (;;) {
                 StepResult r;
                 STORE_CHECK(ms->exclusive(
@@ -114,8 +134,15 @@ StoreResult<CompactReport> compact(Store& store, const CompactOptions& options) 
                 rep.records_moved += r.records;
                 rep.bytes_moved += r.bytes;
                 rep.bytes_released += r.released;
-                if (r.done)
-                    break;
+                if (r.done) {
+                    // Records written just before this container was set aside are settled by
+                    // now: one more checkpoint frees their region, then a last pass.
+                    if (settled)
+                        break;
+                    settled = true;
+                    STORE_CHECK(store.checkpoint(true));
+                    continue;
+                }
                 if (options.max_bytes && rep.bytes_moved >= options.max_bytes)
                     break;
                 // Pace: bytes read + written should not exceed the configured rate.
@@ -127,6 +154,10 @@ StoreResult<CompactReport> compact(Store& store, const CompactOptions& options) 
                         std::this_thread::sleep_for(should - spent);
                 }
             }
+            STORE_CHECK(ms->exclusive([](engine::MessageStore::WriterAccess& w) {
+                w.store.set_compacting(std::nullopt);
+                return StoreStatus{};
+            }));
             if (options.max_bytes && rep.bytes_moved >= options.max_bytes)
                 break;
         }

@@ -1,5 +1,6 @@
 // Low layers of the store: record format, container files, free-space allocation, UID sets,
 // text folding and mailbox name validation.
+#include <cstring>
 #include <filesystem>
 #include <random>
 #include <set>
@@ -12,6 +13,7 @@
 #include "store/engine/container.h"
 #include "store/engine/index_search.h"
 #include "store/engine/record.h"
+#include "store/engine/record_meta.h"
 #include "store/engine/space_allocator.h"
 #include "store/engine/text_fold.h"
 
@@ -20,28 +22,111 @@ namespace {
 
 TEST(Record, HeaderRoundTripAndRejectsDamage) {
     RecordHeader h;
-    h.flags = kRecordZstd;
+    h.flags = kRecordZstd | kRecordHasBody;
     h.stored_size = 1234;
     h.raw_size = 5678;
     h.written_at = 1700000000;
     h.hash = content_hash("hello");
     h.payload_crc = 0xDEADBEEF;
+    h.meta_size = 77;
+    h.meta_crc = 0x01020304;
+    h.lsn = 0x0102030405060708ull;
     auto bytes = encode_record_header(h);
     ASSERT_EQ(bytes.size(), kRecordHeaderSize);
     auto back = decode_record_header(bytes);
     ASSERT_TRUE(back);
+    EXPECT_EQ(back->version, 2);
     EXPECT_EQ(back->stored_size, 1234u);
     EXPECT_EQ(back->raw_size, 5678u);
     EXPECT_EQ(back->written_at, 1700000000);
     EXPECT_EQ(back->hash, h.hash);
-    EXPECT_EQ(back->flags, kRecordZstd);
+    EXPECT_EQ(back->flags, kRecordZstd | kRecordHasBody);
+    EXPECT_EQ(back->meta_size, 77u);
+    EXPECT_EQ(back->meta_crc, 0x01020304u);
+    EXPECT_EQ(back->lsn, h.lsn);
+    EXPECT_EQ(back->extent(), record_extent(77, 1234));
+    EXPECT_EQ(back->payload_offset(), kRecordHeaderSize + 77);
     // Every single-byte flip in the checksummed part must be caught.
-    for (std::size_t i = 0; i < 76; ++i) {
+    for (std::size_t i = 0; i < 92; ++i) {
         auto bad = bytes;
         bad[i] = static_cast<char>(bad[i] ^ 0x01);
         EXPECT_FALSE(decode_record_header(bad)) << "flip at " << i;
     }
     EXPECT_FALSE(decode_record_header(bytes.substr(0, 40)));
+    EXPECT_FALSE(decode_record_header(bytes.substr(0, 90)));
+    // A reference record claiming a payload is damage, not a body.
+    RecordHeader ref;
+    ref.stored_size = 10;
+    EXPECT_FALSE(decode_record_header(encode_record_header(ref)));
+}
+
+TEST(Record, Version1HeadersStillDecode) {
+    // Laid out by hand as the v1 writer did (docs/storage.md "Record v1").
+    std::string v1(kRecordHeaderSizeV1, '\0');
+    auto put = [&](std::size_t at, std::uint64_t v, int n) {
+        for (int i = 0; i < n; ++i)
+            v1[at + i] = static_cast<char>((v >> (8 * i)) & 0xFF);
+    };
+    put(0, kRecordMagicV1, 4);
+    put(4, 1, 2);
+    put(6, kRecordZstd, 2);
+    put(8, 300, 8);
+    put(16, 900, 8);
+    put(24, 1600000000, 8);
+    auto hash = content_hash("old body");
+    std::memcpy(v1.data() + 32, hash.data(), hash.size());
+    put(64, 0xCAFEBABE, 4);
+    put(72, crc32_of(std::string_view(v1).substr(0, 72)), 4);
+    auto h = decode_record_header(v1);
+    ASSERT_TRUE(h);
+    EXPECT_EQ(h->version, 1);
+    EXPECT_TRUE(h->has_body());
+    EXPECT_EQ(h->header_size(), kRecordHeaderSizeV1);
+    EXPECT_EQ(h->stored_size, 300u);
+    EXPECT_EQ(h->payload_crc, 0xCAFEBABEu);
+    EXPECT_EQ(h->lsn, 0u);
+    EXPECT_EQ(h->extent(), 384u);  // 80 + 300 rounded up to 64
+    v1[10] ^= 1;
+    EXPECT_FALSE(decode_record_header(v1));
+}
+
+TEST(RecordMeta, RoundTripAndRejectsDamage) {
+    std::vector<RefEntry> entries = {
+        {"alice@x.org",
+         std::string(32, 'a'),
+         std::string(32, 'b'),
+         1700000000,
+         42,
+         99,
+         kSeen,
+         {"$Label1", "Work"},
+         -5,
+         1700000001},
+        {"bob@x.org",
+         std::string(32, 'c'),
+         std::string(32, 'd'),
+         7,
+         4000000000u,
+         0xFFFFFFFFFFFFull,
+         0,
+         {},
+         1800000000,
+         1800000000},
+    };
+    auto blob = encode_record_meta(entries);
+    auto back = decode_record_meta(blob);
+    ASSERT_TRUE(back);
+    EXPECT_EQ(*back, entries);
+    EXPECT_TRUE(decode_record_meta(encode_record_meta({})));
+    EXPECT_FALSE(decode_record_meta(""));
+    EXPECT_FALSE(decode_record_meta(blob.substr(0, blob.size() - 1)));
+    EXPECT_FALSE(decode_record_meta(blob + "x"));
+    auto other_version = blob;
+    other_version[3] = 9;
+    EXPECT_FALSE(decode_record_meta(other_version));
+    // A forged count or length never allocates or reads past the end.
+    std::string forged = blob.substr(0, 4) + std::string("\xff\xff\xff\xff\x0f", 5);
+    EXPECT_FALSE(decode_record_meta(forged));
 }
 
 TEST(Record, CompressionOnlyWhenItPays) {
@@ -88,46 +173,69 @@ TEST_F(ContainerTest, WriteReadScanAndDetectCorruption) {
     ASSERT_TRUE(c);
     std::uint64_t off = kContainerHeaderSize;
     std::vector<std::pair<std::uint64_t, PreparedBody>> written;
+    std::vector<std::size_t> meta_sizes;
     for (int i = 0; i < 5; ++i) {
         auto body = prepare_body("body number " + std::to_string(i) + std::string(100 * i, 'x'),
                                  true, 64, 3);
         RecordHeader h;
-        h.flags = body.flags;
-        h.stored_size = body.payload.size();
+        h.flags = body.flags | kRecordHasBody;
         h.raw_size = body.raw_size;
         h.hash = body.hash;
-        h.payload_crc = body.payload_crc;
-        ASSERT_TRUE((*c)->write_record(off, h, body.payload));
+        h.lsn = static_cast<std::uint64_t>(i + 1);
+        std::string meta = encode_record_meta(
+            {{"a@x.org", std::to_string(i), "m", 1, static_cast<Uid>(i + 1), 1, 0, {}, 0, 0}});
+        ASSERT_TRUE((*c)->write_record(off, h, meta, body.payload));
         written.emplace_back(off, body);
-        off += record_extent(body.payload.size());
+        meta_sizes.push_back(meta.size());
+        off += record_extent(meta.size(), body.payload.size());
     }
+    // A reference record (no body) between them: scanned, never read as a body.
+    RecordHeader ref;
+    ref.hash = written[0].second.hash;
+    ref.lsn = 6;
+    std::string ref_meta = encode_record_meta({});
+    ASSERT_TRUE((*c)->write_record(off, ref, ref_meta, ""));
+    EXPECT_EQ((*c)->read_record(off).error().code, StoreErrc::corrupt);
+    off += record_extent(ref_meta.size(), 0);
     for (auto& [o, b] : written) {
         auto r = (*c)->read_record(o, &b.hash);
         ASSERT_TRUE(r) << r.error().to_string();
         EXPECT_EQ(r->payload, b.payload);
+        EXPECT_TRUE(decode_record_meta(r->meta));
     }
     // Asking for the wrong content at a valid record is caught (freed and reused space).
     EXPECT_EQ((*c)->read_record(written[1].first, &written[0].second.hash).error().code,
               StoreErrc::corrupt);
-    // Garbage between records does not stop the scan.
+    // Garbage between records does not stop the scan; ranges are honoured.
     int seen = 0;
-    ASSERT_TRUE((*c)->scan(off, [&](const Container::ScanItem& it) {
-        EXPECT_TRUE(it.payload_ok);
+    std::uint64_t lsns = 0;
+    ASSERT_TRUE((*c)->scan(0, off, [&](const Container::ScanItem& it) {
+        EXPECT_TRUE(it.intact);
+        EXPECT_TRUE(decode_record_meta(it.meta));
+        lsns += it.header.lsn;
         ++seen;
         return true;
     }));
-    EXPECT_EQ(seen, 5);
+    EXPECT_EQ(seen, 6);
+    EXPECT_EQ(lsns, 21u);
+    int tail = 0;
+    ASSERT_TRUE((*c)->scan(written[3].first, off, [&](const Container::ScanItem&) {
+        ++tail;
+        return true;
+    }));
+    EXPECT_EQ(tail, 3);
     // Flip a payload byte: read fails with corrupt, scan reports the record as damaged.
-    ASSERT_TRUE((*c)->write_raw(written[2].first + kRecordHeaderSize + 3, "\x7f"));
+    ASSERT_TRUE((*c)->write_raw(written[2].first + kRecordHeaderSize + meta_sizes[2] + 3, "\x7f"));
     auto bad = (*c)->read_record(written[2].first, &written[2].second.hash);
     ASSERT_FALSE(bad);
     EXPECT_EQ(bad.error().code, StoreErrc::corrupt);
-    int damaged = 0;
-    ASSERT_TRUE((*c)->scan(off, [&](const Container::ScanItem& it) {
-        damaged += it.payload_ok ? 0 : 1;
+    int damaged = 0, intact = 0;
+    ASSERT_TRUE((*c)->scan(0, off, [&](const Container::ScanItem& it) {
+        (it.intact ? intact : damaged)++;
         return true;
     }));
     EXPECT_EQ(damaged, 1);
+    EXPECT_EQ(intact, 5);
     // Reading past the end is a clean error.
     EXPECT_FALSE((*c)->read_record(off + 4096));
     // Reopen checks the header and the owning store.
@@ -136,6 +244,28 @@ TEST_F(ContainerTest, WriteReadScanAndDetectCorruption) {
     EXPECT_EQ(Container::open(dir_ / "0000.pcf", std::string(32, 'b'), 0).error().code,
               StoreErrc::corrupt);
     EXPECT_EQ(Container::open(dir_ / "0001.pcf", store_id_, 1).error().code, StoreErrc::not_found);
+}
+
+TEST(SpaceAllocator, JournalRegionsTakeTheBiggerPieceOfTheEmptiestContainer) {
+    SpaceAllocator a(1 << 20, 2, 64);
+    a.load_container(0, 900'000);
+    a.load_hole({0, 1000, 50'000});
+    // Container 0: tail 148,576 + hole 50,000. The tail is bigger, so the region is there.
+    auto r = a.reserve(10'000, 100'000);
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->extent, (Extent{0, 900'000, 100'000}));
+    // Now the hole (50,000) beats the tail (48,576); a region never exceeds what is asked.
+    r = a.reserve(10'000, 30'000);
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->extent, (Extent{0, 1000, 30'000}));
+    // Nothing of 1 MiB anywhere but in a new container.
+    r = a.reserve(500'000, 2'000'000);
+    ASSERT_TRUE(r);
+    EXPECT_TRUE(r->new_container);
+    EXPECT_EQ(r->extent, (Extent{1, 64, (1 << 20) - 64}));
+    EXPECT_FALSE(a.reserve(500'000, 500'000));  // max_files reached
+    auto changes = a.take_changes();
+    EXPECT_FALSE(changes.empty());
 }
 
 TEST(SpaceAllocator, MostFreeContainerBestFitAndCoalescing) {

@@ -1,5 +1,5 @@
 // Shared fixture for store tests: a fresh data root per test, fsync off (tests measure
-// behaviour, not durability; the crash test turns it on), the naive analyzer registered.
+// behaviour, not durability; the crash tests turn it on), the naive analyzer injected.
 #pragma once
 
 #include <filesystem>
@@ -21,6 +21,7 @@ class StoreTest : public ::testing::Test {
         options_.data_root = root_;
         options_.fsync = false;
         options_.orphan_grace = std::chrono::seconds(0);
+        options_.analyzer = std::make_shared<NaiveAnalyzer>();
     }
     void TearDown() override {
         store_.reset();
@@ -32,7 +33,6 @@ class StoreTest : public ::testing::Test {
         auto s = Store::open(options_);
         EXPECT_TRUE(s) << (s ? "" : s.error().to_string());
         store_ = std::move(*s);
-        store_->set_analyzer(std::make_shared<NaiveAnalyzer>());
         return *store_;
     }
     std::shared_ptr<Account> account(const std::string& id) {

@@ -271,7 +271,14 @@ TEST_F(StoreTest, OrphansFromInterruptedWritesAreReclaimed) {
     auto* ms = store_->message_stores()[0];
     auto raw = make_message(4000, 2);
     auto body = engine::prepare_body(raw, true, 1024, 3);
-    ASSERT_TRUE(ms->put(body, {{"a@x.org", "deadbeefdeadbeefdeadbeefdeadbeef", ""}}));
+    engine::JournalRequest req;
+    req.store = ms;
+    req.body = &body;
+    req.hash = body.hash;
+    req.entries.push_back(
+        {"a@x.org", "deadbeefdeadbeefdeadbeefdeadbeef", "", 1, 99, 1, 0, {}, 0, 0});
+    ASSERT_TRUE(ms->write_record(req));
+    req.pin.reset();
     // And a refcount that is too high (crash during a release).
     {
         auto lease = ms->reader();

@@ -1,0 +1,187 @@
+// Full-text rows of the account index (docs/storage.md "Search"): the text of a message, the
+// batched insertion of pending rows, the live/dead counters, and the rebuild that leaves out
+// rows of messages that are gone (contentless FTS5 tables cannot delete a row without its
+// exact original text, so dead rows are dropped by rebuilding instead).
+#include "base/strings.h"
+#include "store/engine/account_index.h"
+
+namespace postern::store::engine {
+namespace {
+
+std::string header_values(const MessageAnalysis& a, std::string_view name) {
+    std::string out;
+    for (auto& [n, v] : a.headers) {
+        if (!iequals(n, name))
+            continue;
+        if (!out.empty())
+            out += ' ';
+        out += v;
+    }
+    return out;
+}
+
+std::string other_headers(const MessageAnalysis& a) {
+    std::string out;
+    for (auto& [n, v] : a.headers) {
+        if (iequals(n, "from") || iequals(n, "to") || iequals(n, "cc") || iequals(n, "subject"))
+            continue;
+        out += v;
+        out += '\n';
+    }
+    return out;
+}
+
+std::string header_text(const FtsDoc& d) {
+    return d.from + "\n" + d.to + "\n" + d.cc + "\n" + d.subject + "\n" + d.headers;
+}
+
+constexpr std::string_view kRebuildTables = R"sql(
+DROP TABLE IF EXISTS fts_body_new;
+DROP TABLE IF EXISTS fts_hdr_new;
+CREATE VIRTUAL TABLE fts_body_new USING fts5(body, content='', detail=none,
+  columnsize=0, tokenize='unicode61 remove_diacritics 2');
+CREATE VIRTUAL TABLE fts_hdr_new USING fts5(headers, content='', detail=none,
+  columnsize=0, tokenize='unicode61 remove_diacritics 2');
+)sql";
+
+constexpr std::string_view kRebuildSwitch = R"sql(
+DROP TABLE fts_body;
+DROP TABLE fts_hdr;
+ALTER TABLE fts_body_new RENAME TO fts_body;
+ALTER TABLE fts_hdr_new RENAME TO fts_hdr;
+)sql";
+
+StoreStatus insert_into(Db& db, std::string_view body_table, std::string_view hdr_table,
+                        std::int64_t text_id, const FtsDoc& d) {
+    // Two tables so BODY and TEXT differ without column filters, which detail=none lacks;
+    // detail=none keeps only which messages hold a word: about a fifth of full detail.
+    STORE_TRY(b,
+              db.prepare("INSERT INTO " + std::string(body_table) + "(rowid, body) VALUES(?, ?)"));
+    STORE_CHECK(b->bind(1, text_id).bind(2, d.body).run());
+    STORE_TRY(
+        h, db.prepare("INSERT INTO " + std::string(hdr_table) + "(rowid, headers) VALUES(?, ?)"));
+    return h->bind(1, text_id).bind(2, header_text(d)).run();
+}
+
+}  // namespace
+
+FtsDoc fts_doc_of(const MessageAnalysis& a) {
+    return FtsDoc{header_values(a, "from"),    header_values(a, "to"), header_values(a, "cc"),
+                  header_values(a, "subject"), other_headers(a),       a.body_text};
+}
+
+StoreStatus index_add_counter(Db& db, std::string_view key, std::int64_t delta) {
+    STORE_TRY(s, db.prepare("INSERT INTO meta(key, value) VALUES(?, ?) ON CONFLICT(key) DO UPDATE "
+                            "SET value = CAST(value AS INTEGER) + excluded.value"));
+    return s->bind(1, key).bind(2, std::to_string(delta)).run();
+}
+
+StoreStatus index_fts_insert(Db& db, std::int64_t text_id, const FtsDoc& d, bool pending_only) {
+    STORE_TRY(p, db.prepare("DELETE FROM fts_pending WHERE text_id=?"));
+    STORE_CHECK(p->bind(1, text_id).run());
+    // Exactly once: a message expunged before its text was indexed lost its marker, and a
+    // second flush of the same text finds none either.
+    if (pending_only && db.changes() == 0)
+        return {};
+    STORE_CHECK(insert_into(db, "fts_body", "fts_hdr", text_id, d));
+    // A rebuild in progress has passed this text already: it goes into the new tables too.
+    STORE_TRY(cursor, index_meta(db, "fts_rebuild"));
+    if (!cursor.empty() && static_cast<std::uint64_t>(text_id) <= parse_uint(cursor).value_or(0))
+        STORE_CHECK(insert_into(db, "fts_body_new", "fts_hdr_new", text_id, d));
+    return index_add_counter(db, "fts_live", 1);
+}
+
+StoreResult<bool> index_text_in_use(Db& db, std::int64_t text_id) {
+    STORE_TRY(s, db.prepare("SELECT 1 FROM messages WHERE text_id=? LIMIT 1"));
+    s->bind(1, text_id);
+    STORE_TRY(row, s->step());
+    s->reset();
+    return row;
+}
+
+StoreResult<std::vector<std::int64_t>> index_fts_pending(Db& db, std::size_t limit) {
+    STORE_TRY(s, db.prepare("SELECT text_id FROM fts_pending ORDER BY text_id LIMIT ?"));
+    s->bind(1, static_cast<std::int64_t>(limit));
+    std::vector<std::int64_t> out;
+    for (;;) {
+        STORE_TRY(row, s->step());
+        if (!row)
+            break;
+        out.push_back(s->i64(0));
+    }
+    return out;
+}
+
+StoreResult<FtsCounters> index_fts_counters(Db& db) {
+    FtsCounters c;
+    STORE_TRY(live, index_meta(db, "fts_live"));
+    STORE_TRY(dead, index_meta(db, "fts_dead"));
+    STORE_TRY(cursor, index_meta(db, "fts_rebuild"));
+    // Counters may dip below zero for texts indexed before they were kept (a v1 index).
+    auto num = [](const std::string& v) {
+        return v.starts_with('-') ? std::uint64_t{0} : parse_uint(v).value_or(0);
+    };
+    c.live = num(live);
+    c.dead = num(dead);
+    c.rebuilding = !cursor.empty();
+    c.cursor = num(cursor);
+    return c;
+}
+
+StoreStatus index_fts_rebuild_begin(Db& db) {
+    STORE_CHECK(db.exec(kRebuildTables));
+    return index_set_meta(db, "fts_rebuild", "0");
+}
+
+StoreResult<std::vector<FtsSource>> index_fts_rebuild_next(Db& db, std::int64_t after,
+                                                           std::size_t limit) {
+    // Texts indexed so far (pending ones reach the new tables through their flush), one row
+    // per text: copies within the account share theirs.
+    STORE_TRY(s, db.prepare("SELECT text_id, min(store_id), min(body_hash) FROM messages WHERE "
+                            "text_id > ? AND text_id NOT IN (SELECT text_id FROM fts_pending) "
+                            "GROUP BY text_id ORDER BY text_id LIMIT ?"));
+    s->bind(1, after).bind(2, static_cast<std::int64_t>(limit));
+    std::vector<FtsSource> out;
+    for (;;) {
+        STORE_TRY(row, s->step());
+        if (!row)
+            break;
+        FtsSource src;
+        src.text_id = s->i64(0);
+        src.store_id = s->text(1);
+        src.hash = s->blob(2);
+        out.push_back(std::move(src));
+    }
+    return out;
+}
+
+StoreStatus index_fts_rebuild_add(Db& db, const std::vector<std::pair<std::int64_t, FtsDoc>>& docs,
+                                  std::int64_t cursor) {
+    for (auto& [id, doc] : docs) {
+        STORE_TRY(used, index_text_in_use(db, id));
+        if (used)
+            STORE_CHECK(insert_into(db, "fts_body_new", "fts_hdr_new", id, doc));
+    }
+    return index_set_meta(db, "fts_rebuild", std::to_string(cursor));
+}
+
+StoreStatus index_fts_rebuild_finish(Db& db) {
+    STORE_CHECK(db.exec(kRebuildSwitch));
+    STORE_TRY(s, db.prepare("SELECT count(DISTINCT text_id) FROM messages WHERE text_id NOT IN "
+                            "(SELECT text_id FROM fts_pending)"));
+    STORE_TRY(row, s->step());
+    std::int64_t live = row ? s->i64(0) : 0;
+    s->reset();
+    STORE_CHECK(index_set_meta(db, "fts_live", std::to_string(live)));
+    STORE_CHECK(index_set_meta(db, "fts_dead", "0"));
+    STORE_TRY(d, db.prepare("DELETE FROM meta WHERE key='fts_rebuild'"));
+    return d->run();
+}
+
+StoreStatus index_fts_rebuild_abandon(Db& db) {
+    STORE_CHECK(db.exec("DROP TABLE IF EXISTS fts_body_new; DROP TABLE IF EXISTS fts_hdr_new;"));
+    STORE_TRY(d, db.prepare("DELETE FROM meta WHERE key='fts_rebuild'"));
+    return d->run();
+}
+
+}  // namespace postern::store::engine

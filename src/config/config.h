@@ -200,6 +200,56 @@ struct ServerConfig {
     Millis restart_backoff_max{std::chrono::seconds(30)};
 };
 
+// The DNS resolver (docs/dns.md).
+struct DnsConfig {
+    std::vector<std::string> nameservers;  // "IP", "IP:port", "[v6]:port"; empty = /etc/resolv.conf
+    Millis timeout{std::chrono::seconds(3)};
+    unsigned tries = 2;
+    bool rotate = false;
+    std::string tcp = "fallback";  // fallback | always | never
+    bool edns = true;
+    std::uint64_t cache_size = 16ull << 20;
+    Millis max_ttl{std::chrono::hours(24)};
+    Millis negative_ttl_max{std::chrono::minutes(15)};
+    Millis failure_ttl{std::chrono::seconds(5)};
+};
+
+enum class OutboundTls {
+    none,           // never STARTTLS
+    opportunistic,  // STARTTLS when offered; plain otherwise (the default for MX delivery)
+    required,       // TLS or no delivery (certificate not verified)
+    verify,         // TLS with a certificate valid for the host name
+    implicit,       // TLS from the first byte (smarthosts on port 465), verified
+};
+
+// One routing rule for SMTP-OUT: mail for `domains` goes through a smarthost and/or with a
+// TLS policy and source address. The first rule whose domains match applies.
+struct DeliveryRoute {
+    std::vector<std::string> domains = {"*"};  // globs on the recipient domain
+    std::optional<HostPort> smarthost;         // none: MX lookup
+    OutboundTls tls = OutboundTls::opportunistic;
+    std::string auth_user;                     // SMTP AUTH at the smarthost
+    std::string auth_password;
+    std::optional<IpAddress> source_ip;        // bind outgoing connections to this address
+};
+
+// SMTP-OUT.
+struct DeliveryConfig {
+    bool enabled = true;
+    unsigned max_connections = 100;          // concurrent outgoing sessions
+    unsigned max_per_destination = 10;       // concurrent sessions to one domain/smarthost
+    Millis connect_timeout{std::chrono::seconds(30)};
+    Millis command_timeout{std::chrono::minutes(5)};  // RFC 5321 §4.5.3.2
+    Millis data_timeout{std::chrono::minutes(10)};    // the reply to the final dot
+    std::string helo_name;                   // default: [server] hostname
+    std::uint16_t port = 25;                 // MX port (change only for tests)
+    bool ipv6 = true;
+    Millis reuse_idle{std::chrono::seconds(30)};  // keep a finished connection for the next message
+    unsigned reuse_messages = 100;           // messages per connection before a new one
+    std::filesystem::path ca_file;           // CAs for tls = "verify"/"implicit" (system store when empty)
+    std::vector<DeliveryRoute> routes;
+};
+
 // PROCESSING: recipient expansion, filters, local delivery.
 struct ProcessingConfig {
     bool enabled = true;
@@ -222,6 +272,8 @@ struct Config {
     SmtpConfig smtp;   // SMTP-IN: MX, submission and implicit-TLS submission
     SmtpConfig lmtp;   // LMTP (RFC 2033) for deliveries from a front-end proxy
     ProcessingConfig processing;
+    DeliveryConfig delivery;
+    DnsConfig dns;
 
     // Every TCP service by its config name, for code that treats them alike.
     std::vector<std::pair<std::string, const TcpServiceConfig*>> tcp_services() const {

@@ -354,6 +354,86 @@ void read_processing(Reader& root, Config& cfg) {
     r->finish();
 }
 
+void read_dns(Reader& root, Config& cfg) {
+    auto r = root.table("dns");
+    if (!r) return;
+    auto& d = cfg.dns;
+    d.nameservers = r->get_string_list("nameservers", {});
+    for (auto& ns : d.nameservers) {
+        bool ok = IpAddress::parse(ns).has_value();
+        if (!ok) {
+            auto hp = HostPort::parse(ns);
+            ok = hp && IpAddress::parse(hp->host).has_value();
+        }
+        if (!ok) r->error("nameservers", "expected \"IP\", \"IP:port\" or \"[IPv6]:port\": " + ns);
+    }
+    d.timeout = r->get_duration("timeout", d.timeout);
+    if (d.timeout < std::chrono::milliseconds(10) || d.timeout > std::chrono::seconds(60)) {
+        r->error("timeout", "must be between 10ms and 60s");
+    }
+    d.tries = static_cast<unsigned>(r->get_int("tries", d.tries, 1, 10));
+    d.rotate = r->get_bool("rotate", d.rotate);
+    static constexpr std::string_view kTcp[] = {"fallback", "always", "never"};
+    d.tcp = std::string(kTcp[r->get_choice("tcp", 0, {"fallback", "always", "never"})]);
+    d.edns = r->get_bool("edns", d.edns);
+    d.cache_size = r->get_size("cache_size", d.cache_size);
+    d.max_ttl = r->get_duration("max_ttl", d.max_ttl);
+    d.negative_ttl_max = r->get_duration("negative_ttl_max", d.negative_ttl_max);
+    d.failure_ttl = r->get_duration("failure_ttl", d.failure_ttl);
+    r->finish();
+}
+
+void read_delivery(Reader& root, Config& cfg, const fs::path& base) {
+    auto& d = cfg.delivery;
+    d.helo_name = cfg.server.hostname;
+    auto r = root.table("delivery");
+    if (!r) return;
+    d.enabled = r->get_bool("enabled", d.enabled);
+    d.max_connections = static_cast<unsigned>(r->get_int("max_connections", d.max_connections, 1, 100000));
+    d.max_per_destination = static_cast<unsigned>(r->get_int("max_per_destination", d.max_per_destination, 1, 10000));
+    d.connect_timeout = r->get_duration("connect_timeout", d.connect_timeout);
+    d.command_timeout = r->get_duration("command_timeout", d.command_timeout);
+    d.data_timeout = r->get_duration("data_timeout", d.data_timeout);
+    d.helo_name = r->get_string("helo_name", d.helo_name);
+    d.port = static_cast<std::uint16_t>(r->get_int("port", d.port, 1, 65535));
+    d.ipv6 = r->get_bool("ipv6", d.ipv6);
+    d.reuse_idle = r->get_duration("reuse_idle", d.reuse_idle);
+    d.reuse_messages = static_cast<unsigned>(r->get_int("reuse_messages", d.reuse_messages, 1, 100000));
+    d.ca_file = r->get_path("ca_file", {}, base);
+    for (auto& t : r->tables("route")) {
+        DeliveryRoute route;
+        route.domains = t.get_string_list("domains", route.domains);
+        if (route.domains.empty()) t.error("domains", "needs at least one domain glob (\"*\" for all)");
+        if (t.has("smarthost")) {
+            auto text = t.get_string("smarthost", "");
+            auto hp = HostPort::parse(text);
+            if (!hp) {
+                // A bare host name means port 25.
+                if (!text.empty() && text.find(':') == std::string::npos) hp = HostPort{text, 25};
+            }
+            if (!hp) t.error("smarthost", "expected \"host\" or \"host:port\"");
+            route.smarthost = hp;
+        }
+        route.tls = static_cast<OutboundTls>(
+            t.get_choice("tls", 1, {"none", "opportunistic", "required", "verify", "implicit"}));
+        route.auth_user = t.get_string("auth_user", "");
+        route.auth_password = t.get_string("auth_password", "");
+        if (!route.auth_user.empty() && !route.smarthost) t.error("auth_user", "SMTP AUTH needs a smarthost");
+        if (!route.auth_user.empty() && route.tls != OutboundTls::verify && route.tls != OutboundTls::implicit &&
+            route.tls != OutboundTls::required) {
+            t.error("tls", "sending a password needs tls = \"required\", \"verify\" or \"implicit\"");
+        }
+        if (t.has("source_ip")) {
+            auto ip = IpAddress::parse(t.get_string("source_ip", ""));
+            if (!ip) t.error("source_ip", "expected an IP address");
+            route.source_ip = ip;
+        }
+        t.finish();
+        d.routes.push_back(std::move(route));
+    }
+    r->finish();
+}
+
 void read_log_service(Reader& services, Config& cfg, std::set<std::string>& addresses) {
     auto r = services.table("log");
     auto& ls = cfg.log_service;
@@ -420,9 +500,11 @@ std::expected<ConfigPtr, LoadError> load_string(std::string_view text, const fs:
         r->finish();
     }
     read_log(root, *cfg, base);
+    read_delivery(root, *cfg, base);
     read_auth(root, *cfg);
     read_directory(root, *cfg);
     read_processing(root, *cfg);
+    read_dns(root, *cfg);
 
     cfg->test.log = cfg->log.defaults;
     cfg->smtp.log = cfg->log.defaults;

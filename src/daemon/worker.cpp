@@ -20,7 +20,9 @@
 #include "directory/directory.h"
 #include "log/hub.h"
 #include "queue/queue.h"
+#include "net/dns/caching_resolver.h"
 #include "services/processing/processing_service.h"
+#include "services/smtp_out/smtp_out_service.h"
 #include "store/api/store.h"
 #include "services/log_service/log_service.h"
 #include "services/smtp_in/send_limiter.h"
@@ -33,6 +35,26 @@ namespace postern::daemon {
 namespace asio = boost::asio;
 
 namespace {
+
+net::dns::ResolverOptions resolver_options(const config::Config& config, log::Logger logger) {
+    net::dns::ResolverOptions o;
+    auto& d = config.dns;
+    for (auto& text : d.nameservers) {
+        if (auto ns = net::dns::parse_nameserver(text)) o.nameservers.push_back(*ns);
+    }
+    o.timeout = d.timeout;
+    o.tries = static_cast<int>(d.tries);
+    o.rotate = d.rotate;
+    o.tcp = d.tcp == "always" ? net::dns::TcpMode::always : d.tcp == "never" ? net::dns::TcpMode::never
+                                                                              : net::dns::TcpMode::fallback;
+    o.edns = d.edns;
+    o.cache_max_bytes = d.cache_size;
+    o.max_ttl = std::chrono::duration_cast<std::chrono::seconds>(d.max_ttl);
+    o.negative_ttl_max = std::chrono::duration_cast<std::chrono::seconds>(d.negative_ttl_max);
+    o.failure_ttl = std::chrono::duration_cast<std::chrono::seconds>(d.failure_ttl);
+    o.logger = std::move(logger);
+    return o;
+}
 
 class Worker : public admin::ServerControl {
 public:
@@ -65,7 +87,9 @@ private:
     std::unique_ptr<auth::Authenticator> authenticator_;
     std::unique_ptr<queue::Queue> queue_;
     std::unique_ptr<store::Store> store_;
+    std::unique_ptr<net::dns::CachingResolver> resolver_;
     services::processing::ProcessingService* processing_ = nullptr;  // owned by services_
+    services::smtp_out::SmtpOutService* delivery_ = nullptr;        // owned by services_
     services::smtp_in::SendLimiter send_limiter_;
     std::unique_ptr<ServiceManager> services_;
     std::unique_ptr<admin::Admin> admin_;
@@ -140,8 +164,15 @@ void Worker::build_services() {
     auto service = std::make_unique<services::processing::ProcessingService>(processing, hub_->logger("PROCESSING"));
     processing_ = service.get();
     services_->add(std::move(service));
+    auto out = std::make_unique<services::smtp_out::SmtpOutService>(*queue_, *resolver_, hub_->logger("SMTP-OUT"));
+    delivery_ = out.get();
+    services_->add(std::move(out));
     queue_->set_due_listener([this](queue::Lane lane) {
-        if (lane != queue::Lane::remote) processing_->wake();
+        if (lane == queue::Lane::remote) {
+            delivery_->wake();
+        } else {
+            processing_->wake();
+        }
     });
 }
 
@@ -212,6 +243,15 @@ int Worker::run() {
     }
     queue_ = std::move(*queue);
 
+    auto resolver = net::dns::CachingResolver::create(resolver_options(*config_, hub_->logger("DNS")));
+    if (!resolver) {
+        log_.crit("dns: {}", resolver.error().message);
+        std::fprintf(stderr, "posternd: dns: %s\n", resolver.error().message.c_str());
+        hub_->shutdown();
+        return kWorkerStartFailed;
+    }
+    resolver_ = std::move(*resolver);
+
     store::StoreOptions store_options;
     store_options.data_root = server.data_dir / "store";
     auto store = store::Store::open(store_options, hub_->logger("STORE"));
@@ -279,7 +319,9 @@ int Worker::run() {
     // queue close (flushing), then logging.
     queue_->set_due_listener({});
     processing_ = nullptr;
+    delivery_ = nullptr;
     services_.reset();
+    resolver_->shutdown();
     store_.reset();
     queue_.reset();
     std::error_code ec;

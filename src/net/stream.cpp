@@ -260,4 +260,46 @@ asio::awaitable<Result<std::unique_ptr<Stream>>> connect(const std::string& host
     co_return std::make_unique<Stream>(std::move(impl));
 }
 
+namespace {
+
+asio::ip::address to_asio(const IpAddress& ip) {
+    if (ip.is_v4()) {
+        auto& b = ip.bytes();
+        return asio::ip::make_address_v4(asio::ip::address_v4::bytes_type{b[12], b[13], b[14], b[15]});
+    }
+    asio::ip::address_v6::bytes_type bytes{};
+    std::copy(ip.bytes().begin(), ip.bytes().end(), bytes.begin());
+    return asio::ip::make_address_v6(bytes);
+}
+
+}  // namespace
+
+asio::awaitable<Result<std::unique_ptr<Stream>>> connect_to(const IpAddress& address, std::uint16_t port,
+                                                            const std::optional<IpAddress>& source,
+                                                            std::chrono::milliseconds timeout) {
+    auto executor = co_await asio::this_coro::executor;
+    auto remote = tcp::endpoint(to_asio(address), port);
+    auto impl = std::make_shared<Stream::Impl>(tcp::socket(executor));
+    boost::system::error_code ec;
+    impl->socket.open(remote.protocol(), ec);
+    if (ec) co_return fail(Errc::io_error, "socket: " + ec.message());
+    if (source) {
+        impl->socket.bind(tcp::endpoint(to_asio(*source), 0), ec);
+        if (ec) co_return fail(Errc::unavailable, "bind to " + source->to_string() + ": " + ec.message());
+    }
+    impl->deadline = Clock::now() + timeout;
+    impl->arm();
+    auto [cec] = co_await impl->socket.async_connect(remote, kUseTuple);
+    if (cec) {
+        if (impl->timed_out) co_return fail(Errc::timeout, "connect " + address.to_string() + ": timed out");
+        co_return fail(Errc::unavailable, "connect " + address.to_string() + ": " + cec.message());
+    }
+    impl->deadline = Clock::time_point::max();
+    boost::system::error_code ignored;
+    impl->local_endpoint = to_endpoint(impl->socket.local_endpoint(ignored));
+    impl->remote_endpoint = to_endpoint(remote);
+    impl->socket.set_option(tcp::no_delay(true), ignored);
+    co_return std::make_unique<Stream>(std::move(impl));
+}
+
 }  // namespace postern::net

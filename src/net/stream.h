@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -71,5 +72,9 @@ private:
 // Outgoing TCP connection on the caller's executor (SMTP-out, proxies, tests).
 boost::asio::awaitable<Result<std::unique_ptr<Stream>>> connect(const std::string& host, std::uint16_t port,
                                                                 std::chrono::milliseconds timeout);
+// To one address, optionally from a given local address (outbound IP per sending domain).
+boost::asio::awaitable<Result<std::unique_ptr<Stream>>> connect_to(const IpAddress& address, std::uint16_t port,
+                                                                   const std::optional<IpAddress>& source,
+                                                                   std::chrono::milliseconds timeout);
 
 }  // namespace postern::net

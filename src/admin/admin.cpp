@@ -79,6 +79,7 @@ const std::vector<Command>& table() {
         auto out = directory_commands();
         auto server = server_commands();
         out.insert(out.end(), server.begin(), server.end());
+        for (auto& more : {storage_commands(), queue_commands()}) out.insert(out.end(), more.begin(), more.end());
         return out;
     }();
     return all;
@@ -90,7 +91,8 @@ json error_json(Errc code, const std::string& message) {
 
 }  // namespace
 
-Admin::Admin(directory::Directory& directory, ServerControl* server) : directory_(directory), server_(server) {}
+Admin::Admin(directory::Directory& directory, ServerControl* server, Resources resources)
+    : directory_(directory), server_(server), resources_(resources) {}
 
 std::vector<std::string> Admin::commands() {
     std::vector<std::string> names;
@@ -110,7 +112,7 @@ json Admin::execute(const json& request) {
         if (c.needs_server && !server_) {
             return error_json(Errc::unavailable, name + " needs the running daemon (not available with --offline)");
         }
-        Context ctx{directory_, server_};
+        Context ctx{directory_, server_, resources_};
         try {
             auto result = c.handler(ctx, args);
             if (!result) return error_json(result.error().code, result.error().message);

@@ -21,6 +21,12 @@
 namespace postern::directory {
 class Directory;
 }
+namespace postern::store {
+class Store;
+}
+namespace postern::queue {
+class Queue;
+}
 
 namespace postern::admin {
 
@@ -40,12 +46,19 @@ public:
     virtual void password_changed(std::int64_t account_id) = 0;
 };
 
+// The data the storage and queue commands work on. The daemon passes its own; offline
+// posternctl opens them only for the commands that need them (the daemon must be stopped).
+struct Resources {
+    store::Store* store = nullptr;
+    queue::Queue* queue = nullptr;
+};
+
 // Thread-safe as far as Directory and ServerControl are; execute() blocks on the database,
 // so the daemon calls it from a blocking pool.
 class Admin {
 public:
     // `server` may be null (offline): server commands then fail with "needs the running daemon".
-    Admin(directory::Directory& directory, ServerControl* server);
+    Admin(directory::Directory& directory, ServerControl* server, Resources resources = {});
 
     nlohmann::json execute(const nlohmann::json& request);
     // The command names, for help and tests.
@@ -54,6 +67,7 @@ public:
 private:
     directory::Directory& directory_;
     ServerControl* server_;
+    Resources resources_;
 };
 
 // The JSON error code of an Errc ("not_found", ...), shared with posternctl's exit codes.

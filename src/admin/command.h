@@ -16,6 +16,7 @@ using json = nlohmann::json;
 struct Context {
     directory::Directory& directory;
     ServerControl* server;
+    Resources resources;  // store/queue may be null: the command then fails "unavailable"
 };
 
 using Handler = Result<json> (*)(Context& ctx, const json& args);
@@ -29,6 +30,8 @@ struct Command {
 // Command tables, one per area.
 std::vector<Command> directory_commands();
 std::vector<Command> server_commands();
+std::vector<Command> storage_commands();  // storage.check, storage.compact, ...
+std::vector<Command> queue_commands();    // queue.list, queue.show, ...
 
 // Argument readers: Errc::invalid_argument naming the argument when missing or mistyped.
 Result<std::string> arg_string(const json& args, const char* name);

@@ -13,6 +13,7 @@
 #include "base/fs.h"
 #include "config/load.h"
 #include "daemon/admin_server.h"
+#include "daemon/data_options.h"
 #include "daemon/control_channel.h"
 #include "daemon/privileges.h"
 #include "daemon/service_manager.h"
@@ -231,10 +232,7 @@ int Worker::run() {
     auth_options.log = hub_->logger("AUTH");
     authenticator_ = std::make_unique<auth::Authenticator>(config_->auth, *directory_, auth_options);
 
-    queue::QueueOptions queue_options;
-    queue_options.directory = server.data_dir / "queue";
-    queue_options.dsn.reporting_mta = server.hostname;
-    auto queue = queue::Queue::open(queue_options, hub_->logger("QUEUE"));
+    auto queue = queue::Queue::open(queue_options(*config_), hub_->logger("QUEUE"));
     if (!queue) {
         log_.crit("queue: {}", queue.error().message);
         std::fprintf(stderr, "posternd: queue: %s\n", queue.error().message.c_str());
@@ -252,9 +250,7 @@ int Worker::run() {
     }
     resolver_ = std::move(*resolver);
 
-    store::StoreOptions store_options;
-    store_options.data_root = server.data_dir / "store";
-    auto store = store::Store::open(store_options, hub_->logger("STORE"));
+    auto store = store::Store::open(store_options(*config_), hub_->logger("STORE"));
     if (!store) {
         log_.crit("store: {}", store.error().message);
         std::fprintf(stderr, "posternd: store: %s\n", store.error().message.c_str());
@@ -276,7 +272,7 @@ int Worker::run() {
         return kWorkerStartFailed;
     }
 
-    admin_ = std::make_unique<admin::Admin>(*directory_, this);
+    admin_ = std::make_unique<admin::Admin>(*directory_, this, admin::Resources{store_.get(), queue_.get()});
     admin_server_ = std::make_unique<AdminServer>(io_, *admin_, hub_->logger("ADMIN"));
     if (auto st = admin_server_->start(server.admin_socket); !st) {
         log_.crit("{}", st.error().message);

@@ -12,8 +12,11 @@
 #include "base/strings.h"
 #include "config/edit.h"
 #include "config/load.h"
+#include "daemon/data_options.h"
 #include "daemon/privileges.h"
 #include "directory/directory.h"
+#include "queue/queue.h"
+#include "store/api/store.h"
 #include "tools/admin_client.h"
 #include "tools/output.h"
 
@@ -58,7 +61,22 @@ int run_request(const Options& opt, const config::Config& cfg, const Plan& plan)
         }
         auto dir = directory::Directory::open(cfg.server.data_dir, directory::DirectoryOptions::from(cfg));
         if (!dir) return print_error(admin::error_code(dir.error().code), dir.error().message);
-        admin::Admin admin(**dir, nullptr);
+        // The store and the queue are opened only for the commands that work on them.
+        std::unique_ptr<store::Store> store;
+        std::unique_ptr<queue::Queue> queue;
+        if (plan.command.starts_with("storage.")) {
+            auto s = store::Store::open(daemon::store_options(cfg));
+            if (!s) return print_error("unavailable", "store: " + s.error().to_string());
+            store = std::move(*s);
+        }
+        if (plan.command.starts_with("queue.")) {
+            auto options = daemon::queue_options(cfg);
+            options.background = false;
+            auto q = queue::Queue::open(std::move(options), {});
+            if (!q) return print_error(admin::error_code(q.error().code), "queue: " + q.error().message);
+            queue = std::move(*q);
+        }
+        admin::Admin admin(**dir, nullptr, admin::Resources{store.get(), queue.get()});
         response = admin.execute(request);
     } else {
         auto socket = opt.socket.empty() ? cfg.server.admin_socket : std::filesystem::path(opt.socket);

@@ -214,6 +214,82 @@ struct DnsConfig {
     Millis failure_ttl{std::chrono::seconds(5)};
 };
 
+// [queue] (docs/queue.md "Configuration"); daemon/data_options.cpp maps it onto
+// queue::QueueOptions, whose comments say what each value does.
+struct QueueRetryConfig {
+    Seconds first{300};          // first retry after a temporary failure
+    Seconds max_interval{3600};  // retries stop doubling here
+    std::uint32_t max_attempts = 0;  // 0: only max_age limits
+    Seconds max_age{5 * 24 * 3600};  // give up on messages older than this (0: never)
+};
+
+struct QueueDestinationConfig {
+    std::uint32_t failure_threshold = 3;  // unreachable in a row → unavailable (0: never)
+    Seconds first_retry{60};
+    Seconds max_retry_interval{1800};
+};
+
+// [[queue.delay_rule]]: hold matching messages at commit. Every criterion given must match.
+struct QueueDelayRule {
+    std::string name;
+    std::string sender;            // glob; "<>" is the null sender
+    std::string recipient;         // glob on any recipient
+    std::string recipient_domain;  // any recipient's domain
+    std::uint64_t min_size = 0;
+    Seconds hold_for{0};
+    std::optional<int> until_minute;  // "HH:MM" local time as minute of the day
+};
+
+enum class DsnAttach { none, headers, full };
+
+struct QueueDsnConfig {
+    bool enabled = true;
+    std::string reporting_mta;  // empty: [server] hostname
+    std::string sender = "MAILER-DAEMON";
+    std::string from_name = "Mail Delivery System";
+    std::string failure_subject = "Undelivered Mail Returned to Sender";
+    std::string delay_subject = "Delayed Mail (still being retried)";
+    std::string success_subject = "Successful Mail Delivery Report";
+    std::string failure_text;  // empty: built-in text
+    std::string delay_text;
+    std::string success_text;
+    std::string footer_text;
+    DsnAttach attach = DsnAttach::headers;
+    std::uint64_t max_full_attach = 10ull << 20;
+    Seconds delay_after{4 * 3600};  // 0: no delay notices
+    bool delay_by_default = true;
+};
+
+struct QueueConfig {
+    std::filesystem::path directory;  // empty: <server.data_dir>/queue
+    std::uint32_t subdirectories = 64;
+    bool fsync = true;  // false only for tests: nothing is durable
+    std::uint32_t sync_threads = 8;
+    std::uint32_t max_batch = 128;
+    std::uint64_t buffer_bytes = 256 * 1024;
+    std::uint64_t max_message_size = 1ull << 30;
+    std::uint32_t compact_after = 32;
+    Seconds lease_timeout{1800};
+    Seconds maintenance_interval{10};
+    QueueRetryConfig retry;
+    QueueRetryConfig processing_retry{Seconds(60), Seconds(900), 0, Seconds(5 * 24 * 3600)};
+    QueueDestinationConfig destination;
+    QueueDsnConfig dsn;
+    std::vector<QueueDelayRule> delay_rules;
+};
+
+// Lua policy scripts (docs/policy.md): SMTP-IN, SMTP-OUT and PROCESSING call the script's
+// events. The limits mirror filter::policy::PolicyLimits (config does not depend on filter/).
+struct PolicyConfig {
+    bool enabled = true;           // false: the script is not loaded (as if none were named)
+    std::filesystem::path script;  // empty: no policy
+    std::uint64_t max_memory = 16ull << 20;         // per interpreter, 256K..1G
+    Millis max_time{50};                            // per event call, 1ms..10s
+    std::string failure_action = "tempfail";        // tempfail | reject | ignore
+    unsigned states = 16;                           // interpreters for concurrent calls, 1..1024
+    bool active() const { return enabled && !script.empty(); }
+};
+
 enum class OutboundTls {
     none,           // never STARTTLS
     opportunistic,  // STARTTLS when offered; plain otherwise (the default for MX delivery)
@@ -271,6 +347,7 @@ struct Config {
     TcpServiceConfig test;
     SmtpConfig smtp;   // SMTP-IN: MX, submission and implicit-TLS submission
     SmtpConfig lmtp;   // LMTP (RFC 2033) for deliveries from a front-end proxy
+    QueueConfig queue;
     ProcessingConfig processing;
     DeliveryConfig delivery;
     DnsConfig dns;

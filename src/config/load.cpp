@@ -11,6 +11,7 @@
 
 #include "base/strings.h"
 #include "base/units.h"
+#include "config/load_queue.h"
 #include "config/reader.h"
 
 namespace postern::config {
@@ -505,6 +506,7 @@ std::expected<ConfigPtr, LoadError> load_string(std::string_view text, const fs:
     read_directory(root, *cfg);
     read_processing(root, *cfg);
     read_dns(root, *cfg);
+    read_queue(root, *cfg, base);
 
     cfg->test.log = cfg->log.defaults;
     cfg->smtp.log = cfg->log.defaults;

@@ -340,6 +340,7 @@ struct Config {
     TlsSettings tls;               // server-wide default certificate
     LogConfig log;
     AuthConfig auth;
+    PolicyConfig policy;
     DirectoryConfig directory;
     LogServiceConfig log_service;
     // The built-in line responder ("test" service): exercises listeners, TLS and auth.

@@ -384,6 +384,24 @@ void read_dns(Reader& root, Config& cfg) {
     r->finish();
 }
 
+void read_policy(Reader& root, Config& cfg, const fs::path& base) {
+    auto r = root.table("policy");
+    if (!r) return;
+    auto& p = cfg.policy;
+    p.enabled = r->get_bool("enabled", p.enabled);
+    p.script = r->get_path("script", {}, base);
+    p.max_memory = r->get_size("max_memory", p.max_memory);
+    if (p.max_memory < (256u << 10) || p.max_memory > (1ull << 30)) r->error("max_memory", "must be between 256K and 1G");
+    p.max_time = r->get_duration("max_time", p.max_time);
+    if (p.max_time < std::chrono::milliseconds(1) || p.max_time > std::chrono::seconds(10)) {
+        r->error("max_time", "must be between 1ms and 10s");
+    }
+    static constexpr std::string_view kActions[] = {"tempfail", "reject", "ignore"};
+    p.failure_action = std::string(kActions[r->get_choice("failure_action", 0, {"tempfail", "reject", "ignore"})]);
+    p.states = static_cast<unsigned>(r->get_int("states", p.states, 1, 1024));
+    r->finish();
+}
+
 void read_delivery(Reader& root, Config& cfg, const fs::path& base) {
     auto& d = cfg.delivery;
     d.helo_name = cfg.server.hostname;
@@ -506,6 +524,7 @@ std::expected<ConfigPtr, LoadError> load_string(std::string_view text, const fs:
     read_directory(root, *cfg);
     read_processing(root, *cfg);
     read_dns(root, *cfg);
+    read_policy(root, *cfg, base);
     read_queue(root, *cfg, base);
 
     cfg->test.log = cfg->log.defaults;

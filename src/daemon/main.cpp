@@ -8,6 +8,8 @@
 
 #include "base/fs.h"
 #include "config/load.h"
+#include "filter/policy/holder.h"
+#include "daemon/policy_options.h"
 #include "daemon/privileges.h"
 #include "daemon/supervisor.h"
 #include "daemon/worker.h"
@@ -29,6 +31,15 @@ int main(int argc, char** argv) {
         if (!cfg) {
             std::cerr << cfg.error().to_string() << "\n";
             return 1;
+        }
+        if (auto& policy = (*cfg)->policy; policy.active()) {
+            // The script is part of the configuration: load it exactly as the worker would.
+            auto checked = filter::policy::check_script(policy.script, daemon::policy_limits(policy));
+            if (!checked) {
+                std::cerr << "[policy] script: " << checked.error().message << "\n";
+                return 1;
+            }
+            for (auto& warning : *checked) std::cout << policy.script.string() << ": warning: " << warning << "\n";
         }
         std::cout << check_file << ": configuration OK\n";
         return 0;

@@ -15,10 +15,12 @@
 #include "daemon/admin_server.h"
 #include "daemon/data_options.h"
 #include "daemon/control_channel.h"
+#include "daemon/policy_options.h"
 #include "daemon/privileges.h"
 #include "daemon/service_manager.h"
 #include "daemon/supervisor.h"
 #include "directory/directory.h"
+#include "filter/policy/holder.h"
 #include "log/hub.h"
 #include "queue/queue.h"
 #include "net/dns/caching_resolver.h"
@@ -92,6 +94,7 @@ private:
     services::processing::ProcessingService* processing_ = nullptr;  // owned by services_
     services::smtp_out::SmtpOutService* delivery_ = nullptr;        // owned by services_
     services::smtp_in::SendLimiter send_limiter_;
+    filter::policy::PolicyHolder policy_;  // the [policy] script in service (null: none)
     std::unique_ptr<ServiceManager> services_;
     std::unique_ptr<admin::Admin> admin_;
     asio::io_context io_;
@@ -158,6 +161,7 @@ void Worker::build_services() {
         *sockets_, channels));
     services_->add(std::make_unique<services::LogService>(*sockets_, hub_->internal_sink(), hub_->logger("LOG")));
     services::smtp_in::Deps smtp{directory_.get(), authenticator_.get(), queue_.get(), &send_limiter_};
+    smtp.policy = &policy_;
     services_->add(std::make_unique<services::TcpService>(services::smtp_in::smtp_spec(smtp), *sockets_, channels));
     services_->add(std::make_unique<services::TcpService>(services::smtp_in::lmtp_spec(smtp), *sockets_, channels));
     services::processing::Deps processing{queue_.get(), directory_.get(), store_.get(),
@@ -167,6 +171,7 @@ void Worker::build_services() {
     services_->add(std::move(service));
     auto out = std::make_unique<services::smtp_out::SmtpOutService>(*queue_, *resolver_, hub_->logger("SMTP-OUT"));
     delivery_ = out.get();
+    out->set_policy(&policy_);
     services_->add(std::move(out));
     queue_->set_due_listener([this](queue::Lane lane) {
         if (lane == queue::Lane::remote) {
@@ -186,6 +191,8 @@ void Worker::apply_reload() {
     }
     config_ = *next;
     authenticator_->update(config_->auth);
+    // A script that does not load is logged and the previous one stays in service.
+    (void)policy_.reload(policy_script(config_->policy), policy_limits(config_->policy), hub_->logger("POLICY"));
     if (auto st = hub_->reconfigure(*config_); !st) log_.error("log settings not applied: {}", st.error().message);
     auto problems = services_->apply(config_);
     log_.info("configuration reloaded{}", problems.empty() ? "" : " with errors (see above)");
@@ -258,6 +265,14 @@ int Worker::run() {
         return kWorkerStartFailed;
     }
     store_ = std::move(*store);
+
+    if (auto st = policy_.reload(policy_script(config_->policy), policy_limits(config_->policy), hub_->logger("POLICY"));
+        !st) {
+        // Starting without the configured policy would let through what it is meant to stop.
+        std::fprintf(stderr, "posternd: policy: %s\n", st.error().message.c_str());
+        hub_->shutdown();
+        return kWorkerStartFailed;
+    }
 
     services_ = std::make_unique<ServiceManager>(log_);
     build_services();

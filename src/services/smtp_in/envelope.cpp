@@ -4,6 +4,7 @@
 #include "directory/directory.h"
 #include "proto/smtp/replies.h"
 #include "services/runtime.h"
+#include "services/smtp_in/policy_hooks.h"
 #include "services/smtp_in/session.h"
 
 namespace postern::services::smtp_in {
@@ -38,10 +39,15 @@ asio::awaitable<Session::Flow> Session::on_mail(const smtp::MailFrom& mail) {
             co_return refuse(smtp::replies::sender_not_owned());
         }
     }
+    auto verdict = co_await policy_mail(mail);
+    if (verdict.refusal) {
+        add_reply(*verdict.refusal);
+        co_return verdict.refusal->code == 421 ? Flow::close : Flow::next;
+    }
     txn_.mail_accepted(mail);
     envelope_.emplace();
     envelope_->mail = mail;
-    add_reply(smtp::replies::sender_ok());
+    add_reply(verdict.positive(smtp::replies::sender_ok()));
     co_return Flow::next;
 }
 
@@ -101,13 +107,18 @@ asio::awaitable<Session::Flow> Session::on_rcpt(const smtp::RcptTo& rcpt) {
         add_reply(smtp::replies::recipient_message_too_large());
         co_return Flow::next;
     }
+    auto verdict = co_await policy_rcpt(address, *resolution);
+    if (verdict.refusal) {
+        add_reply(*verdict.refusal);
+        co_return verdict.refusal->code == 421 ? Flow::close : Flow::next;
+    }
     txn_.rcpt_accepted();
     Recipient r;
     r.address = address;
     r.notify = rcpt.notify;
     if (rcpt.orcpt) r.orcpt = rcpt.orcpt->addr_type + ";" + rcpt.orcpt->address;
     envelope_->recipients.push_back(std::move(r));
-    add_reply(smtp::replies::recipient_ok());
+    add_reply(verdict.positive(smtp::replies::recipient_ok()));
     co_return Flow::next;
 }
 

@@ -12,6 +12,7 @@
 #include "queue/queue.h"
 #include "services/queue_bridge.h"
 #include "services/runtime.h"
+#include "services/smtp_in/policy_hooks.h"
 #include "services/smtp_in/received.h"
 #include "services/smtp_in/send_limiter.h"
 #include "services/smtp_in/session.h"
@@ -89,10 +90,12 @@ asio::awaitable<Session::Flow> Session::on_data() {
         }
         scanner_->feed(canonical, staged);
         canonical.clear();
+        if (policy_) co_await policy_message(staged, false);
         if (!co_await store(staged, false)) write_failed = true;
     }
     if (!receiver.refused() && !write_failed) {
         scanner_->finish(staged);
+        if (policy_) co_await policy_message(staged, true);
         if (!co_await store(staged, true)) write_failed = true;
     }
     ctx_.logger.info("<< {} bytes and the final dot read", receiver.report().received);
@@ -153,6 +156,7 @@ asio::awaitable<Session::Flow> Session::on_bdat(const smtp::Bdat& bdat) {
         left -= progress.consumed;
         if (!receiver.refused() && !scanner_->too_large()) {
             scanner_->feed(canonical, chunks_->staged);
+            if (policy_) co_await policy_message(chunks_->staged, false);
             if (!co_await store(chunks_->staged, false)) write_failed = true;
         }
         canonical.clear();
@@ -170,6 +174,7 @@ asio::awaitable<Session::Flow> Session::on_bdat(const smtp::Bdat& bdat) {
     }
     if (!receiver.refused() && !write_failed) {
         scanner_->finish(chunks_->staged);
+        if (policy_) co_await policy_message(chunks_->staged, true);
         if (!co_await store(chunks_->staged, true)) write_failed = true;
     }
     std::optional<smtp::Reply> problem = smtp::content_reply(receiver.verdict());
@@ -191,6 +196,7 @@ std::optional<smtp::Reply> Session::check_message() {
 asio::awaitable<Session::Flow> Session::finish_message(const std::optional<smtp::Reply>& content_problem) {
     std::optional<smtp::Reply> problem = content_problem;
     if (!problem) problem = check_message();
+    if (!problem && policy_) problem = policy_->message_refusal;
     if (!problem && user_ && cfg().anti_impersonation) {
         // Every From: mailbox must be the user's (RFC 5322 §3.6.2); a missing From: is left to
         // the MIME layer and filters.
@@ -252,6 +258,10 @@ asio::awaitable<Session::Flow> Session::finish_message(const std::optional<smtp:
     envelope.client.protocol = with_protocol(esmtp_, conn_.stream->tls_active(), user_.has_value(), lmtp_);
     envelope.client.session = conn_.session_id;
     for (auto& r : envelope_->recipients) envelope.recipients.push_back(queue::NewRecipient{r.address, r.orcpt, r.notify});
+    if (policy_ && policy_drop(envelope)) {
+        reset_transaction();
+        co_return Flow::next;
+    }
 
     auto id = writer_->id().str();
     auto size = writer_->size();

@@ -11,6 +11,7 @@
 #include "proto/smtp/replies.h"
 #include "queue/message_writer.h"
 #include "services/runtime.h"
+#include "services/smtp_in/policy_hooks.h"
 
 namespace postern::services::smtp_in {
 
@@ -92,6 +93,7 @@ void Session::reset_transaction() {
     writer_.reset();
     scanner_.reset();
     chunks_.reset();
+    if (policy_) policy_->reset_transaction();
 }
 
 void Session::add_reply(const smtp::Reply& reply) {
@@ -126,6 +128,14 @@ asio::awaitable<void> Session::run() {
     std::string banner = ctx_.config->server.hostname + " " + cfg().greeting;
     auto greeting = smtp::make_reply(220, std::nullopt, banner);
     if (lmtp_) greeting = smtp::replies::greeting(ctx_.config->server.hostname, true);
+    auto connect_refusal = co_await policy_connect();
+    if (connect_refusal) {
+        ctx_.logger.info("connection refused by policy: {} {}", connect_refusal->code, connect_refusal->text());
+        add_reply(*connect_refusal);
+        co_await flush();
+        stream.close();
+        co_return;
+    }
     add_reply(greeting);
     if (!co_await flush()) co_return;
 
@@ -228,6 +238,12 @@ asio::awaitable<Session::Flow> Session::on_hello(const smtp::Hello& hello) {
     helo_ = hello.name;
     if (lmtp_ && hello.verb != smtp::Verb::lhlo) {
         co_return refuse(smtp::replies::use_lhlo());
+    }
+    auto verdict = co_await policy_hello();
+    if (verdict.refusal) {
+        greeted_ = false;  // the client may greet again
+        add_reply(*verdict.refusal);
+        co_return verdict.refusal->code == 421 ? Flow::close : Flow::next;
     }
     if (!esmtp_) {
         add_reply(smtp::replies::helo(ctx_.config->server.hostname));

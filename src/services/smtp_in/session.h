@@ -28,15 +28,22 @@ class Authenticator;
 }
 namespace postern::directory {
 class Directory;
+struct Resolution;
+}
+namespace postern::filter::policy {
+class PolicyHolder;
 }
 namespace postern::queue {
 class Queue;
 class MessageWriter;
+struct Envelope;
 }
 
 namespace postern::services::smtp_in {
 
 class SendLimiter;
+struct PolicyState;    // policy_hooks.h
+struct PolicyVerdict;
 
 // What sessions share; all must outlive the service.
 struct Deps {
@@ -44,6 +51,7 @@ struct Deps {
     auth::Authenticator* authenticator = nullptr;
     queue::Queue* queue = nullptr;
     SendLimiter* limiter = nullptr;
+    filter::policy::PolicyHolder* policy = nullptr;  // null, or no script in service: no policy
 };
 
 class Session {
@@ -106,6 +114,21 @@ private:
     std::optional<proto::smtp::Reply> check_message();
     boost::asio::awaitable<Flow> discard_octets(std::uint64_t octets);
 
+    // --- policy scripts (policy_hooks.cpp; no-ops without a script) -------------------------
+    // onConnect; takes the session's script snapshot. A refusal is the greeting, then close.
+    boost::asio::awaitable<std::optional<proto::smtp::Reply>> policy_connect();
+    boost::asio::awaitable<PolicyVerdict> policy_hello();
+    boost::asio::awaitable<PolicyVerdict> policy_mail(const proto::smtp::MailFrom& mail);
+    boost::asio::awaitable<PolicyVerdict> policy_rcpt(const std::string& address,
+                                                      const directory::Resolution& resolution);
+    // onHeadersReceived, onBodyChunk, onDataReceived as the message streams in; `staged` holds
+    // the bytes not yet given to the writer (header changes are applied to it). Needs policy_.
+    boost::asio::awaitable<void> policy_message(std::string& staged, bool final);
+    // Applies recipient changes to `envelope`; true when the message is dropped instead of
+    // queued (discard, or no recipient left), with the positive replies added. Needs policy_.
+    bool policy_drop(queue::Envelope& envelope);
+    void policy_refresh();
+
     net::Connection conn_;
     SessionContext ctx_;
     Deps deps_;
@@ -129,6 +152,7 @@ private:
     };
     std::optional<Chunks> chunks_;
     std::uint32_t messages_ = 0;
+    std::unique_ptr<PolicyState> policy_;  // null: no policy script for this session
 };
 
 }  // namespace postern::services::smtp_in

@@ -17,6 +17,7 @@
 #include "queue/queue.h"
 #include "services/dns_bridge.h"
 #include "services/smtp_out/client.h"
+#include "services/smtp_out/relay_policy.h"
 #include "services/smtp_out/routing.h"
 
 namespace postern::services::smtp_out {
@@ -235,6 +236,11 @@ asio::awaitable<void> SmtpOutService::deliver(queue::DeliveryJob job) {
         co_return;
     }
     auto route = route_for(d, destination);
+    if (co_await relay_policy(policy_, runtime_->blocking(), queue_, job, destination, route, log)) {
+        release_slot(destination);
+        --in_flight_;
+        co_return;
+    }
 
     // The hosts to try, best first.
     std::vector<Candidate> candidates;

@@ -16,6 +16,10 @@
 #include "services/runtime.h"
 #include "services/service.h"
 
+namespace postern::filter::policy {
+class PolicyHolder;
+}
+
 namespace postern::services::smtp_out {
 
 class SmtpClient;
@@ -33,6 +37,8 @@ public:
     ServiceStatus status() const override;
 
     void wake();
+    // The policy script's onRelay runs before each delivery (null: no policy). Set before start.
+    void set_policy(filter::policy::PolicyHolder* policy) { policy_ = policy; }
 
 private:
     struct Pool;
@@ -56,6 +62,7 @@ private:
     std::atomic<std::uint64_t> delivered_{0};
     std::map<std::string, unsigned> per_destination_;  // guarded by mutex_
     std::atomic<bool> stopping_{false};
+    filter::policy::PolicyHolder* policy_ = nullptr;
 };
 
 }  // namespace postern::services::smtp_out

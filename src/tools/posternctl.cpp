@@ -19,6 +19,7 @@
 #include "store/api/store.h"
 #include "tools/admin_client.h"
 #include "tools/output.h"
+#include "tools/policy_test.h"
 
 namespace {
 
@@ -422,6 +423,8 @@ int main(int argc, char** argv) {
         if (list.size() > 1) throw CLI::ValidationError("keys", "unset one KEY at a time");
         set("settings.unset", {{"level", "account"}, {"name", s["a.address"]}, {"key", list.at(0)}});
     });
+
+    tools::add_policy_commands(app, opt.config, opt.json_output, plan.local);
 
     auto* resolve = app.add_subcommand("resolve", "what an address is and where its mail goes");
     resolve->add_option("address", s["r.address"])->required();

@@ -334,6 +334,35 @@ struct ProcessingConfig {
     std::vector<unsigned> quota_warnings = {90, 100};  // percent; a notice once per crossing
 };
 
+// The storage engine (docs/storage.md): where mailboxes and message bodies live, and how.
+// One [[storage.message_store]] per store directory (ideally one per disk); none means a
+// single store at <data_root>/stores/default.
+struct MessageStoreConfig {
+    std::filesystem::path path;
+    std::vector<std::string> domains;  // domains that write here; empty = every domain
+    std::uint64_t max_file_size = 256ull << 20;
+    std::uint32_t max_files = 128;
+};
+
+struct StorageConfig {
+    std::filesystem::path data_root;  // empty = <server.data_dir>/store
+    std::vector<MessageStoreConfig> message_stores;
+    std::uint64_t max_file_size = 256ull << 20;  // default for stores that do not set it
+    std::uint32_t max_files = 128;               // default for stores that do not set it
+    bool compression = true;
+    std::uint64_t compression_threshold = 1024;
+    int compression_level = 3;
+    bool fsync = true;  // false only for tests: appends are not durable
+    Millis view_grace{std::chrono::seconds(30)};
+    std::uint64_t compact_io_rate = 32ull << 20;  // bytes/s read + written by compaction
+    std::uint64_t max_message_size = 1ull << 30;
+    Millis orphan_grace{std::chrono::hours(1)};
+    std::uint32_t max_batch = 512;
+    std::uint32_t view_change_log = 20'000;
+    std::uint32_t max_open_accounts = 2000;
+    Millis checkpoint_interval{std::chrono::seconds(1)};
+};
+
 struct Config {
     std::filesystem::path source;  // the file this came from
     ServerConfig server;
@@ -352,6 +381,7 @@ struct Config {
     ProcessingConfig processing;
     DeliveryConfig delivery;
     DnsConfig dns;
+    StorageConfig storage;
 
     // Every TCP service by its config name, for code that treats them alike.
     std::vector<std::pair<std::string, const TcpServiceConfig*>> tcp_services() const {

@@ -453,6 +453,68 @@ void read_delivery(Reader& root, Config& cfg, const fs::path& base) {
     r->finish();
 }
 
+std::uint32_t read_max_files(Reader& r, std::uint32_t fallback) {
+    return static_cast<std::uint32_t>(r.get_int("max_files", fallback, 1, 100'000));
+}
+
+std::uint64_t read_max_file_size(Reader& r, std::uint64_t fallback) {
+    auto size = r.get_size("max_file_size", fallback);
+    if (size < (1ull << 20) || size > (1ull << 40)) r.error("max_file_size", "must be between 1M and 1T");
+    return size;
+}
+
+// [storage] and its [[storage.message_store]] tables (docs/storage.md, "Settings").
+void read_storage(Reader& root, Config& cfg, const fs::path& base) {
+    auto r = root.table("storage");
+    if (!r) return;
+    auto& st = cfg.storage;
+    st.data_root = r->get_path("data_root", {}, base);
+    st.max_file_size = read_max_file_size(*r, st.max_file_size);
+    st.max_files = read_max_files(*r, st.max_files);
+    st.compression = r->get_bool("compression", st.compression);
+    st.compression_threshold = r->get_size("compression_threshold", st.compression_threshold);
+    st.compression_level = static_cast<int>(r->get_int("compression_level", st.compression_level, 1, 19));
+    st.fsync = r->get_bool("fsync", st.fsync);
+    st.view_grace = r->get_duration("view_grace", st.view_grace);
+    st.compact_io_rate = r->get_size("compact_io_rate", st.compact_io_rate);
+    if (st.compact_io_rate < (64u << 10)) r->error("compact_io_rate", "must be at least 64K (bytes per second)");
+    st.max_message_size = r->get_size("max_message_size", st.max_message_size);
+    if (st.max_message_size < (64u << 10)) r->error("max_message_size", "must be at least 64K");
+    st.orphan_grace = r->get_duration("orphan_grace", st.orphan_grace);
+    st.max_batch = static_cast<std::uint32_t>(r->get_int("max_batch", st.max_batch, 1, 100'000));
+    st.view_change_log = static_cast<std::uint32_t>(r->get_int("view_change_log", st.view_change_log, 100, 10'000'000));
+    st.max_open_accounts = static_cast<std::uint32_t>(r->get_int("max_open_accounts", st.max_open_accounts, 1, 10'000'000));
+    st.checkpoint_interval = r->get_duration("checkpoint_interval", st.checkpoint_interval);
+    if (st.checkpoint_interval < std::chrono::milliseconds(10) || st.checkpoint_interval > std::chrono::minutes(10)) {
+        r->error("checkpoint_interval", "must be between 10ms and 10m");
+    }
+    std::set<std::string> paths;
+    for (auto& t : r->tables("message_store")) {
+        MessageStoreConfig ms;
+        ms.path = t.get_path("path", {}, base);
+        if (ms.path.empty()) {
+            t.error("path", "every message store needs a path");
+        } else if (!paths.insert(ms.path.has_filename() ? ms.path.string() : ms.path.parent_path().string()).second) {
+            t.error("path", "message store " + ms.path.string() + " is listed twice");
+        }
+        ms.domains = t.get_string_list("domains", {});
+        for (auto& d : ms.domains) {
+            d = to_lower(d);
+            if (d.empty() || d.find_first_of("@ /") != std::string::npos) t.error("domains", "not a domain name: " + d);
+        }
+        ms.max_file_size = read_max_file_size(t, st.max_file_size);
+        ms.max_files = read_max_files(t, st.max_files);
+        t.finish();
+        st.message_stores.push_back(std::move(ms));
+    }
+    // Accounts are stored under numeric ids, so a body's domain is not always known: some
+    // store must take every domain.
+    bool catch_all = st.message_stores.empty();
+    for (auto& ms : st.message_stores) catch_all = catch_all || ms.domains.empty();
+    if (!catch_all) r->error("message_store", "at least one message store must serve every domain (no domains list)");
+    r->finish();
+}
+
 void read_log_service(Reader& services, Config& cfg, std::set<std::string>& addresses) {
     auto r = services.table("log");
     auto& ls = cfg.log_service;
@@ -526,6 +588,7 @@ std::expected<ConfigPtr, LoadError> load_string(std::string_view text, const fs:
     read_dns(root, *cfg);
     read_policy(root, *cfg, base);
     read_queue(root, *cfg, base);
+    read_storage(root, *cfg, base);
 
     cfg->test.log = cfg->log.defaults;
     cfg->smtp.log = cfg->log.defaults;

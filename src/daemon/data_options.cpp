@@ -1,5 +1,10 @@
 #include "daemon/data_options.h"
 
+#include <algorithm>
+
+#include "store/api/store.h"
+#include "store/engine/message_store.h"
+
 namespace postern::daemon {
 
 namespace {
@@ -55,9 +60,49 @@ queue::QueueOptions queue_options(const config::Config& config) {
 }
 
 store::StoreOptions store_options(const config::Config& config) {
+    const auto& st = config.storage;
     store::StoreOptions o;
-    o.data_root = config.server.data_dir / "store";
+    o.data_root = st.data_root.empty() ? config.server.data_dir / "store" : st.data_root;
+    for (const auto& ms : st.message_stores) {
+        o.message_stores.push_back({ms.path, ms.domains, ms.max_file_size, ms.max_files});
+    }
+    // The default store (none configured) — and also when stores were configured later but the
+    // default one already holds bodies: dropping it would hide every message stored there.
+    auto default_store = o.data_root / "stores" / "default";
+    bool listed = false;
+    for (const auto& ms : o.message_stores) listed = listed || ms.path.lexically_normal() == default_store.lexically_normal();
+    std::error_code ec;
+    if (o.message_stores.empty() || (!listed && std::filesystem::exists(default_store / "store.meta", ec))) {
+        o.message_stores.push_back({default_store, {}, st.max_file_size, st.max_files});
+    }
+    o.compression = st.compression;
+    o.compression_threshold = st.compression_threshold;
+    o.compression_level = st.compression_level;
+    o.fsync = st.fsync;
+    o.view_grace = st.view_grace;
+    o.compact_io_rate = st.compact_io_rate;
+    o.max_message_size = st.max_message_size;
+    o.orphan_grace = std::chrono::duration_cast<std::chrono::seconds>(st.orphan_grace);
+    o.max_batch = st.max_batch;
+    o.view_change_log = st.view_change_log;
+    o.max_open_accounts = st.max_open_accounts;
+    o.checkpoint_interval = st.checkpoint_interval;
     return o;
+}
+
+std::vector<std::string> add_new_message_stores(store::Store& store, const config::Config& config) {
+    std::vector<std::string> out;
+    std::vector<std::filesystem::path> open;
+    for (auto* ms : store.message_stores()) open.push_back(ms->path().lexically_normal());
+    for (const auto& ms : store_options(config).message_stores) {
+        if (std::find(open.begin(), open.end(), ms.path.lexically_normal()) != open.end()) continue;
+        if (auto s = store.add_message_store(ms); !s) {
+            out.push_back("message store " + ms.path.string() + " not added: " + s.error().to_string());
+        } else {
+            out.push_back("message store " + ms.path.string() + " added");
+        }
+    }
+    return out;
 }
 
 }  // namespace postern::daemon

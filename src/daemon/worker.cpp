@@ -191,6 +191,7 @@ void Worker::apply_reload() {
     }
     config_ = *next;
     authenticator_->update(config_->auth);
+    for (auto& line : add_new_message_stores(*store_, *config_)) log_.info("{}", line);
     // A script that does not load is logged and the previous one stays in service.
     (void)policy_.reload(policy_script(config_->policy), policy_limits(config_->policy), hub_->logger("POLICY"));
     if (auto st = hub_->reconfigure(*config_); !st) log_.error("log settings not applied: {}", st.error().message);

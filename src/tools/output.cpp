@@ -67,6 +67,15 @@ const std::map<std::string, std::vector<std::string>>& columns() {
         {"settings.get", {"key", "value", "from"}},
         {"service.list", {"name", "running", "enabled", "threads", "connections", "listeners", "error"}},
         {"auth.bans", {"kind", "subject", "failures", "remaining_s"}},
+        {"queue.list", {"id", "state", "age", "size", "sender", "recipients", "attempts", "next_attempt", "last_error"}},
+        {"queue.destinations", {"lane", "name", "available", "failures", "waiting", "retry_at", "last_error"}},
+        {"recipients", {"index", "address", "state", "attempts", "next_attempt", "status", "last_error"}},
+        // Tables inside storage.* results.
+        {"issues", {"severity", "kind", "account", "mailbox", "uid", "fixed", "message"}},
+        {"stores", {"id", "path", "containers", "file_bytes", "free_bytes", "bodies", "references",
+                    "stored_bytes", "logical_bytes"}},
+        {"domains", {"domain", "accounts", "messages", "bytes", "index_bytes"}},
+        {"accounts", {"account", "domain", "messages", "bytes", "index_bytes"}},
     };
     return m;
 }

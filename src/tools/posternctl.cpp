@@ -40,6 +40,7 @@ struct Plan {
     json args = json::object();
     std::string quiet_field;  // print only this field of the result with --quiet
     std::function<int()> local;  // commands that run entirely in posternctl
+    std::string ok_field;  // when set and this result field is false, exit 1 (storage check)
 };
 
 int print_error(const std::string& code, const std::string& message) {
@@ -102,6 +103,7 @@ int run_request(const Options& opt, const config::Config& cfg, const Plan& plan)
     } else {
         tools::print_human(std::cout, plan.command, result);
     }
+    if (!plan.ok_field.empty() && result.value(plan.ok_field, true) == false) return 1;
     return 0;
 }
 
@@ -429,6 +431,41 @@ int main(int argc, char** argv) {
     auto* resolve = app.add_subcommand("resolve", "what an address is and where its mail goes");
     resolve->add_option("address", s["r.address"])->required();
     resolve->callback([&] { set("resolve", {{"address", s["r.address"]}}); });
+
+    // --- storage (docs/storage.md "Tools") --------------------------------------------------
+    auto* storage = app.add_subcommand("storage", "message stores: check, compact, repair, report")->require_subcommand(1);
+    auto* st_check = storage->add_subcommand("check", "verify checksums, references and indexes; report orphans (exit 1 on errors)");
+    st_check->add_option("--account", s["st.account"], "only this account (address or numeric id)");
+    st_check->add_flag("--fix", f["st.fix"], "reclaim orphans, fix reference counts and counters");
+    st_check->add_flag("--deep", f["st.deep"], "also scan free container space for stray records");
+    st_check->callback([&] {
+        json args = {{"fix", f["st.fix"]}, {"deep", f["st.deep"]}};
+        if (!s["st.account"].empty()) args["account"] = s["st.account"];
+        set("storage.check", args, "clean");
+        plan.ok_field = "clean";
+    });
+    auto* st_compact = storage->add_subcommand("compact", "reclaim space freed by deletes (online, paced)");
+    st_compact->add_option("--io-rate", s["st.rate"], "bytes/s read + written, e.g. 8M (default [storage] compact_io_rate)");
+    st_compact->add_option("--max-bytes", s["st.max"], "stop after moving this much, e.g. 1G");
+    st_compact->callback([&] {
+        json args = json::object();
+        if (!s["st.rate"].empty()) args["io_rate"] = s["st.rate"];
+        if (!s["st.max"].empty()) args["max_bytes"] = s["st.max"];
+        set("storage.compact", args, "bytes_released");
+    });
+    auto* st_repair = storage->add_subcommand("repair", "rebuild an account's index from the message stores");
+    st_repair->add_option("account", s["st.account"], "address or numeric account id")->required();
+    st_repair->callback([&] { set("storage.repair", {{"account", s["st.account"]}}, "messages_recovered"); });
+    auto* st_report = storage->add_subcommand("report", "bytes and messages per store, domain and account; dedup savings");
+    st_report->add_option("--domain", s["st.domain"], "only this domain");
+    st_report->callback([&] {
+        json args = json::object();
+        if (!s["st.domain"].empty()) args["domain"] = s["st.domain"];
+        set("storage.report", args);
+    });
+    auto* st_delete = storage->add_subcommand("delete", "drop an account's stored mailboxes (e.g. after account remove)");
+    st_delete->add_option("account", s["st.account"], "address or numeric account id")->required();
+    st_delete->callback([&] { set("storage.delete", {{"account", s["st.account"]}}); });
 
     try {
         app.parse(argc, argv);

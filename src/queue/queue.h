@@ -128,8 +128,11 @@ struct DeliveryReport {
     // store down): counts toward marking it unavailable. True when it answered, which also
     // brings an unavailable destination back and flushes its waiting messages.
     bool reached = true;
-    std::string reason;                    // why it could not be reached
-    std::vector<RecipientResult> results;  // one per job recipient; missing ones are retried
+    std::string reason;  // why it could not be reached
+    // One per job recipient; missing ones are retried (4.4.1 with `reason` when not reached).
+    // May be empty when reached is false: the recipients in flight (to one destination) are
+    // the job.
+    std::vector<RecipientResult> results;
 };
 
 // ---- admin ----------------------------------------------------------------------------------

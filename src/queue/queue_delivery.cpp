@@ -294,14 +294,31 @@ Status Queue::report_delivery(const QueueId& id, DeliveryReport report, Done dur
         auto* m = find(id);
         if (!m)
             return fail(Errc::not_found, "message " + id.str() + " is not in the queue");
-        if (report.results.empty())
-            return fail(Errc::invalid_argument, "a report needs results");
         auto& rcpts = m->rec.recipients;
         for (const auto& res : report.results)
             if (res.recipient >= rcpts.size())
                 return fail(Errc::invalid_argument,
                             "no recipient " + std::to_string(res.recipient));
-        const auto& first = rcpts[report.results.front().recipient];
+        // "No server answered" may come without per-recipient results: the job is then the
+        // recipients in flight, which must all go to one destination.
+        const RecipientRecord* in_flight = nullptr;
+        if (report.results.empty()) {
+            if (report.reached)
+                return fail(Errc::invalid_argument, "a report needs results");
+            for (const auto& r : rcpts) {
+                if (r.state != RecipientState::sending)
+                    continue;
+                if (in_flight &&
+                    (r.lane != in_flight->lane || r.destination != in_flight->destination))
+                    return fail(Errc::invalid_argument,
+                                "a report without results is ambiguous: the message is in "
+                                "flight to several destinations");
+                in_flight = &r;
+            }
+            if (!in_flight)
+                return ok();  // the lease ran out and the work was handed back already
+        }
+        const auto& first = in_flight ? *in_flight : rcpts[report.results.front().recipient];
         const Lane lane = first.lane;
         const std::string dest = first.destination;
         if (lane == Lane::processing)
@@ -380,13 +397,19 @@ Status Queue::report_delivery(const QueueId& id, DeliveryReport report, Done dur
                     break;
             }
         }
-        // Job recipients the consumer forgot count as a temporary failure.
+        // Job recipients the consumer left out count as a temporary failure: "no answer from
+        // host" (RFC 3463 4.4.1) with the reason when the destination was not reached.
+        const std::string unreached =
+            "X-Postern; " + (report.reason.empty() ? std::string("unreachable") : report.reason);
         for (std::uint32_t i = 0; i < rcpts.size(); ++i) {
             auto& r = m->rec.recipients[i];
             if (reported[i] || r.state != RecipientState::sending || r.lane != lane ||
                 r.destination != dest)
                 continue;
-            temporary(i, "4.3.0", "X-Postern; no result reported for this recipient", "");
+            if (report.reached)
+                temporary(i, "4.3.0", "X-Postern; no result reported for this recipient", "");
+            else
+                temporary(i, "4.4.1", unreached, "");
             changed.push_back(i);
         }
         if (report.reached) {

@@ -103,6 +103,52 @@ TEST_F(DestinationTest, DeadDestinationParksItsMessagesAndFlushesWhenBack) {
         EXPECT_FALSE(j.probe);
 }
 
+TEST_F(DestinationTest, UnreachableReportWithoutResultsDefersTheJob) {
+    open();
+    auto id = routed("u@dead.test", 1);
+    auto jobs = queue_->take_deliveries(Lane::remote, now(), 10);
+    ASSERT_EQ(jobs.size(), 1u);
+    // A report that says it reached the server must say what happened to each recipient.
+    EXPECT_FALSE(queue_->report_delivery(id, {true, {}, {}}));
+    // SMTP-OUT when no MX answered: no results, only the reason.
+    ASSERT_TRUE(
+        queue_->report_delivery(id, {false, "mx.dead.test [192.0.2.1]: Connection refused", {}}));
+    auto d = queue_->show(id);
+    ASSERT_TRUE(d);
+    EXPECT_EQ(d->state, MessageState::send_failure);
+    const auto& r = d->record.recipients.at(0);
+    EXPECT_EQ(r.state, RecipientState::deferred);
+    EXPECT_EQ(r.attempts, 1u);
+    EXPECT_EQ(r.status, "4.4.1");
+    EXPECT_EQ(r.diagnostic, "X-Postern; mx.dead.test [192.0.2.1]: Connection refused");
+    EXPECT_EQ(r.next_attempt, to_unix_ms(now() + seconds(30)));
+    auto ds = queue_->destinations();
+    ASSERT_EQ(ds.size(), 1u);
+    EXPECT_EQ(ds[0].failures, 1u);
+    // A late duplicate finds nothing in flight: no change.
+    ASSERT_TRUE(queue_->report_delivery(id, {false, "again", {}}));
+    EXPECT_EQ(queue_->show(id)->record.recipients.at(0).attempts, 1u);
+}
+
+TEST_F(DestinationTest, ReportWithoutResultsMustNameOneDestination) {
+    open();
+    auto id = enqueue_ok(make_envelope("a@example.org", {"u@dead.test", "v@other.test"}),
+                         make_body(300, 7));
+    process(id);
+    auto jobs = queue_->take_deliveries(Lane::remote, now(), 10);
+    ASSERT_EQ(jobs.size(), 2u);
+    auto st = queue_->report_delivery(id, {false, "refused", {}});
+    ASSERT_FALSE(st);
+    EXPECT_EQ(st.error().code, Errc::invalid_argument);
+    // With results the destination is known, and the other job is still in flight.
+    for (const auto& j : jobs)
+        unreachable(j);
+    auto d = queue_->show(id);
+    ASSERT_TRUE(d);
+    for (const auto& r : d->record.recipients)
+        EXPECT_EQ(r.state, RecipientState::deferred) << r.address;
+}
+
 TEST_F(DestinationTest, AdminAndConsumerCanMarkUpAndDown) {
     open();
     auto id = routed("u@slow.test", 1);

@@ -426,6 +426,83 @@ int main(int argc, char** argv) {
         set("settings.unset", {{"level", "account"}, {"name", s["a.address"]}, {"key", list.at(0)}});
     });
 
+    // --- queue (docs/queue.md, docs/posternctl.md) ---------------------------------------------
+    auto* queue_cmd = app.add_subcommand("queue", "queued messages: list, show, retry, delete, bounce, hold")->require_subcommand(1);
+    auto* q_list = queue_cmd->add_subcommand("list", "queued messages, oldest first");
+    struct ListOption {
+        const char* flag;
+        const char* key;
+        const char* help;
+    };
+    for (auto [flag, key, help] : std::initializer_list<ListOption>{
+             {"--sender", "sender", "glob on the sender (<> for the null sender)"},
+             {"--recipient", "recipient", "glob on any recipient"},
+             {"--status", "status", "message status (received, send_failure, held, ...)"},
+             {"--reason", "reason", "text in the last error or hold reason (case-insensitive)"},
+             {"--older-than", "older_than", "received more than this long ago (30m, 2h, 1d)"},
+             {"--newer-than", "newer_than", "received less than this long ago"},
+             {"--min-size", "min_size", "at least this many bytes (10K, 1M)"},
+             {"--max-size", "max_size", "at most this many bytes"},
+             {"--limit", "limit", "at most this many messages (default 1000)"},
+             {"--offset", "offset", "skip this many matches first"}}) {
+        q_list->add_option(flag, s[std::string("ql.") + key], help);
+    }
+    q_list->callback([&] {
+        json args = json::object();
+        for (auto key : {"sender", "recipient", "status", "reason", "older_than", "newer_than", "min_size", "max_size"}) {
+            if (!s[std::string("ql.") + key].empty()) args[key] = s[std::string("ql.") + key];
+        }
+        for (auto key : {"limit", "offset"}) {
+            auto& text = s[std::string("ql.") + key];
+            if (text.empty()) continue;
+            auto n = parse_uint(text);
+            if (!n) throw CLI::ValidationError(key, "expected a number, got " + text);
+            args[key] = *n;
+        }
+        set("queue.list", args);
+    });
+    auto* q_show = queue_cmd->add_subcommand("show", "a message's full status, per recipient");
+    q_show->add_option("id", s["q.id"], "queue id")->required();
+    q_show->callback([&] { set("queue.show", {{"id", s["q.id"]}}, "state"); });
+    auto* q_retry = queue_cmd->add_subcommand("retry", "make a message (or all) due now; --destination flushes a virtual queue");
+    q_retry->add_option("id", s["q.id"], "queue id");
+    q_retry->add_flag("--all", f["q.all"], "every queued message");
+    q_retry->add_option("--destination", s["q.dest"], "mark this destination available and flush its messages");
+    q_retry->callback([&] {
+        json args = json::object();
+        if (!s["q.id"].empty()) args["id"] = s["q.id"];
+        if (f["q.all"]) args["all"] = true;
+        if (!s["q.dest"].empty()) args["destination"] = s["q.dest"];
+        if (s["q.id"].empty() && !f["q.all"] && s["q.dest"].empty()) {
+            throw CLI::ValidationError("retry", "give a queue id, --all or --destination");
+        }
+        if (!s["q.id"].empty() && f["q.all"]) throw CLI::ValidationError("retry", "give a queue id or --all, not both");
+        set("queue.retry", args);
+    });
+    auto* q_delete = queue_cmd->add_subcommand("delete", "remove a message without notifying anyone");
+    q_delete->add_option("id", s["q.id"], "queue id")->required();
+    q_delete->callback([&] { set("queue.delete", {{"id", s["q.id"]}}); });
+    auto* q_bounce = queue_cmd->add_subcommand("bounce", "return a message to its sender (NDR), then remove it");
+    q_bounce->add_option("id", s["q.id"], "queue id")->required();
+    q_bounce->add_option("--reason", s["q.reason"], "text for the notification");
+    q_bounce->callback([&] { set("queue.bounce", {{"id", s["q.id"]}, {"reason", s["q.reason"]}}); });
+    auto* q_hold = queue_cmd->add_subcommand("hold", "stop a message from being processed or delivered");
+    q_hold->add_option("id", s["q.id"], "queue id")->required();
+    q_hold->add_option("--for", s["q.for"], "release by itself after this long (default: until released)");
+    q_hold->add_option("--reason", s["q.reason"], "shown by queue show (default \"admin\")");
+    q_hold->callback([&] {
+        json args = {{"id", s["q.id"]}};
+        if (!s["q.for"].empty()) args["for"] = s["q.for"];
+        if (!s["q.reason"].empty()) args["reason"] = s["q.reason"];
+        set("queue.hold", args);
+    });
+    auto* q_release = queue_cmd->add_subcommand("release", "release a held message");
+    q_release->add_option("id", s["q.id"], "queue id")->required();
+    q_release->callback([&] { set("queue.release", {{"id", s["q.id"]}}); });
+    queue_cmd->add_subcommand("counts", "messages per status")->callback([&] { set("queue.counts"); });
+    queue_cmd->add_subcommand("destinations", "virtual queues: unavailable destinations and waiting messages")
+        ->callback([&] { set("queue.destinations"); });
+
     tools::add_policy_commands(app, opt.config, opt.json_output, plan.local);
 
     auto* resolve = app.add_subcommand("resolve", "what an address is and where its mail goes");

@@ -3,6 +3,7 @@ running daemon (and offline), on messages that SMTP-IN really queued and SMTP-OU
 to deliver: the MX of remote.test answers from the test DNS server and points at a closed port.
 A [[queue.delay_rule]] holds mail for held.test, which also checks that [queue] reaches the queue."""
 import re
+from datetime import datetime
 import smtplib
 from pathlib import Path
 
@@ -143,6 +144,9 @@ def test_queue_admin_round_trip(server):
     assert rcpt["destination"] == "remote.test"
     assert rcpt["attempts"] == 1
     assert rcpt["next_attempt"] and rcpt["last_error"]
+    # [queue.retry] first = "1h": the next attempt is an hour after the first.
+    tried, due = (datetime.fromisoformat(rcpt[k].replace("Z", "+00:00")) for k in ("last_attempt", "next_attempt"))
+    assert abs((due - tried).total_seconds() - 3600) <= 1
     error_word = "refused" if "refused" in rcpt["last_error"].lower() else rcpt["last_error"].split()[-1]
 
     # The delay rule from [queue] held the fourth.

@@ -62,6 +62,10 @@ net::dns::ResolverOptions resolver_options(const config::Config& config, log::Lo
 class Worker : public admin::ServerControl {
 public:
     Worker(config::ConfigPtr config, int control_fd) : config_(std::move(config)), control_fd_(control_fd) {}
+    // The queue's notice hook uses policy_, which is destroyed before queue_.
+    ~Worker() override {
+        if (queue_) queue_->set_notice_policy({});
+    }
     int run();
 
     // admin::ServerControl (called from the admin pool's threads)
@@ -248,6 +252,7 @@ int Worker::run() {
         return kWorkerStartFailed;
     }
     queue_ = std::move(*queue);
+    queue_->set_notice_policy(notice_policy(policy_, hub_->logger("QUEUE")));
 
     auto resolver = net::dns::CachingResolver::create(resolver_options(*config_, hub_->logger("DNS")));
     if (!resolver) {

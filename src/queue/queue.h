@@ -208,6 +208,25 @@ using CommitCallback = std::function<void(Result<QueueId>)>;
 // Called when a lane has work due now (new message, retry time reached by a flush, release).
 using DueListener = std::function<void(Lane)>;
 
+// A failure or delay notice about to be written, for the policy script's onDeliveryFailure /
+// onTemporaryDeliveryFailure (docs/policy.md): it may drop the notice or give its text.
+struct NoticeFacts {
+    bool failure = true;  // false: a delay notice
+    std::string sender;
+    std::vector<std::string> recipients;  // those this notice is about
+    std::string domain;                   // the first recipient's domain
+    std::string remote_mta;               // the host that answered last (first recipient)
+    std::string diagnostic;               // its reply, "smtp; 550 5.1.1 ..." (first recipient)
+    std::uint32_t attempts = 0;
+    std::chrono::seconds queued_for{0};
+};
+struct NoticeVerdict {
+    bool discard = false;             // do not send this notice (it counts as sent)
+    std::optional<std::string> text;  // the human-readable part instead of [queue.dsn]'s
+};
+// Runs on the maintenance thread (may block briefly); must not call back into the queue.
+using NoticePolicy = std::function<NoticeVerdict(const QueueId&, const NoticeFacts&)>;
+
 // Thread-safety: every public member may be called from any thread. Members return after
 // in-memory work only (no disk I/O, no waiting) unless noted; durability is reported through
 // callbacks, which run on the queue's commit thread and must not block.
@@ -227,6 +246,10 @@ class Queue {
     const RecoveryReport& recovery() const { return recovery_; }
     const QueueOptions& options() const { return options_; }
     void set_due_listener(DueListener listener);
+    void set_notice_policy(NoticePolicy policy) {
+        std::lock_guard lock(mutex_);
+        notice_policy_ = std::move(policy);
+    }
 
     // SMTP-IN: a writer for one message; its id exists from here on (log it, put it into the
     // Received field). See message_writer.h.
@@ -346,6 +369,7 @@ class Queue {
     unsigned wake_mask_ = 0;
     DueListener listener_;
     std::mutex listener_mutex_;
+    NoticePolicy notice_policy_;  // guarded by mutex_
 
     std::mutex maintenance_mutex_;  // one run_maintenance at a time
     std::condition_variable maintenance_wake_;

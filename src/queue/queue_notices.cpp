@@ -69,6 +69,7 @@ void Queue::send_notices(const QueueId& id) {
     MessageRecord rec;
     std::filesystem::path body_path;
     std::array<std::vector<NoticeItem>, 3> due;  // failure, delay, success
+    NoticePolicy notice_policy;
     {
         std::lock_guard lock(mutex_);
         auto* m = find(id);
@@ -93,6 +94,7 @@ void Queue::send_notices(const QueueId& id) {
         }
         rec = m->rec;
         rec.recipients.clear();  // the items carry what is needed
+        notice_policy = notice_policy_;
         body_path = spool_->body_path(m->bucket, id);
     }
 
@@ -160,6 +162,26 @@ void Queue::send_notices(const QueueId& id) {
                 names += ", ";
             names += "<" + r.address + ">";
         }
+        std::optional<std::string> policy_text;
+        if (kind != DsnKind::success && notice_policy) {
+            const auto& first = due[k].front().rcpt;
+            NoticeFacts facts;
+            facts.failure = kind == DsnKind::failure;
+            facts.sender = rec.sender;
+            for (const auto& item : due[k]) facts.recipients.push_back(item.rcpt.address);
+            facts.domain = address_domain(first.address);
+            facts.remote_mta = first.remote_mta;
+            facts.diagnostic = first.diagnostic;
+            facts.attempts = first.attempts;
+            facts.queued_for = std::chrono::seconds(std::max<UnixMs>(0, now - rec.received_at) / 1000);
+            auto verdict = notice_policy(id, facts);
+            if (verdict.discard) {
+                sent[k] = true;  // nothing to send: the notice is done
+                logger.info("{} notification for {} discarded by policy", k == 0 ? "failure" : "delay", names);
+                continue;
+            }
+            policy_text = std::move(verdict.text);
+        }
         // RFC 3461 §4.3: RET decides what a failure notice returns; the others return headers.
         Attach attach = Attach::headers;
         if (kind == DsnKind::failure) {
@@ -193,8 +215,9 @@ void Queue::send_notices(const QueueId& id) {
             {"arrival", rfc5322_date(rec.received_at)},
             {"retry_until", rfc5322_date(retry_until)},
         };
-        d.text = expand_placeholders(
-            custom.empty() ? default_dsn_text(kind) : std::string_view(custom), vars);
+        d.text = policy_text ? *policy_text
+                             : expand_placeholders(
+                                   custom.empty() ? default_dsn_text(kind) : std::string_view(custom), vars);
         if (!opt.footer_text.empty())
             d.text += "\r\n" + expand_placeholders(opt.footer_text, vars);
         auto bytes = build_dsn(d);

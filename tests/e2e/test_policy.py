@@ -29,7 +29,7 @@ max_time = "{max_time}"
 connect_timeout = "3s"
 
 [[delivery.route]]
-domains = ["remote.test"]
+domains = ["remote.test", "sender.test"]
 smarthost = "127.0.0.1:{sink}"
 tls = "none"
 
@@ -78,7 +78,15 @@ function onRelay(ctx)
     setRelay("[127.0.0.1]", SINK_PORT, "none")
   elseif ctx.delivery.domain == "held.test" then
     tempfail(451, "4.4.5 Deliveries to held.test are paused")
+  elseif ctx.delivery.domain == "bounce.test" then
+    reject(550, "5.7.1 No mail to bounce.test")
   end
+end
+
+function onDeliveryFailure(ctx)
+  local d = ctx.delivery
+  setNdrText("Policy NDR: " .. table.concat(d.recipients, ", ") .. " at " .. d.domain ..
+    " failed with " .. d.code .. ".\nAsk postmaster@sender.test for help.")
 end
 
 function onDataReceived(ctx)
@@ -312,3 +320,16 @@ def test_on_relay_routes_a_domain_and_defers_another(policy_server):
     server.wait_log("delivery to held.test deferred by policy: 451")
     shown = server.ctl("queue", "list", json_output=True)
     assert any("held@held.test" in str(m) for m in (shown if isinstance(shown, list) else shown.get("messages", [])))
+
+
+def test_on_delivery_failure_writes_the_ndr_text(policy_server):
+    server = policy_server()
+    with smtp(server) as s:
+        assert s.sendmail("carol@sender.test", ["frank@bounce.test"], message("bounced")) == {}
+    server.wait_log("delivery to bounce.test refused by policy: 550")
+    # The failure notice goes back to carol@sender.test, which the route sends to the sink too.
+    [(sender, rcpts, raw)] = server.sink.wait(1)
+    assert sender in ("", "<>") and rcpts == ["carol@sender.test"]
+    text = raw.decode(errors="replace")
+    assert "Policy NDR: frank@bounce.test at bounce.test failed with 550.\r\nAsk postmaster@sender.test for help." in text
+    assert "Subject: bounced" in text  # the returned header

@@ -9,7 +9,7 @@ import threading
 import pytest
 from aiosmtpd.controller import Controller
 
-from harness import free_port, wait_for
+from harness import LineClient, free_port, wait_for
 
 CONFIG = """
 [server]
@@ -60,7 +60,10 @@ function onMailFrom(ctx)
 end
 
 function onRcptTo(ctx)
-  if ctx.rcpt == "refused@remote.test" then
+  log("rcpt", ctx.rcpt, ctx.rcpt_kind, ctx.listener, tostring(ctx.tls), tostring(ctx.auth_user), ctx.from)
+  if ctx.rcpt == "dropped@remote.test" then
+    discard()
+  elseif ctx.rcpt == "refused@remote.test" then
     reject(550, "5.7.1 Recipient refused by policy")
   end
 end
@@ -333,3 +336,43 @@ def test_on_delivery_failure_writes_the_ndr_text(policy_server):
     text = raw.decode(errors="replace")
     assert "Policy NDR: frank@bounce.test at bounce.test failed with 550.\r\nAsk postmaster@sender.test for help." in text
     assert "Subject: bounced" in text  # the returned header
+
+
+def test_bdat_message_gets_the_header_changes_and_a_discarded_recipient_is_dropped(policy_server):
+    server = policy_server()
+    c = LineClient(server.ports["smtp"])
+    try:
+        assert c.line().startswith("220 ")
+        c.send(b"EHLO bdat.sender.test\r\n")
+        while not c.line().startswith("250 "):
+            pass
+        assert c.command("MAIL FROM:<carol@sender.test>").startswith("250 ")
+        assert c.command("RCPT TO:<dave@remote.test>").startswith("250 ")
+        assert c.command("RCPT TO:<dropped@remote.test>").startswith("250 ")  # discard: 250, then dropped
+        body = message("bdat", extra="X-Internal: gone\r\n")
+        first, second = body[:30], body[30:]
+        c.send(b"BDAT %d\r\n" % len(first) + first)
+        assert c.line().startswith("250 ")
+        c.send(b"BDAT %d LAST\r\n" % len(second) + second)
+        assert c.line().startswith("250 ")
+        c.command("QUIT")
+    finally:
+        c.close()
+    [(sender, rcpts, raw)] = server.sink.wait(1)
+    assert rcpts == ["dave@remote.test"]
+    head = raw.split(b"\r\n\r\n", 1)[0].decode()
+    assert "X-Internal" not in head
+    assert f"X-Policy: checked ip=127.0.0.1 helo=bdat.sender.test size={len(body)}" in head.split("\r\n")
+    server.wait_log("policy onRcptTo: rcpt dave@remote.test remote mx false nil carol@sender.test")
+
+
+def test_on_connect_refusal_is_the_greeting_and_closes(policy_server):
+    server = policy_server('function onConnect(ctx)\n  reject(554, "5.7.1 No SMTP service for " .. ctx.ip)\nend\n')
+    c = LineClient(server.ports["smtp"])
+    try:
+        greeting = c.line()
+        assert greeting.startswith("554 ") and greeting.endswith("No SMTP service for 127.0.0.1")
+        assert c.closed()
+    finally:
+        c.close()
+    server.wait_log("connection refused by policy: 554")

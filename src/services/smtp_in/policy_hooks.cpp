@@ -161,7 +161,9 @@ void Session::policy_refresh() {
 
 asio::awaitable<std::optional<smtp::Reply>> Session::policy_connect() {
     std::optional<smtp::Reply> refusal;
-    auto script = deps_.policy ? deps_.policy->current() : nullptr;
+    if (!deps_.policy)
+        co_return refusal;
+    auto script = deps_.policy->current();
     if (!script)
         co_return refusal;
     policy_ = std::make_unique<PolicyState>();

@@ -54,7 +54,9 @@ asio::awaitable<bool> relay_policy(policy::PolicyHolder* holder, ThreadPool& poo
                                    queue::Queue& queue, const queue::DeliveryJob& job,
                                    const std::string& destination, config::DeliveryRoute& route,
                                    const log::Logger& log) {
-    auto script = holder ? holder->current() : nullptr;
+    if (!holder)
+        co_return false;
+    auto script = holder->current();
     if (!script || !script->handles(policy::Event::relay))
         co_return false;
     policy::PolicyDecision decision;

@@ -4,12 +4,13 @@ MX (aiosmtpd) received through SMTP-IN → queue → PROCESSING → SMTP-OUT, di
 refused at the end of DATA, SIGHUP reload (a broken new script keeps the old one), the 451
 failsafe of a failing script, and `posternctl policy test`."""
 import smtplib
+import subprocess
 import threading
 
 import pytest
 from aiosmtpd.controller import Controller
 
-from harness import LineClient, free_port, wait_for
+from harness import POSTERND, LineClient, free_port, wait_for
 
 CONFIG = """
 [server]
@@ -376,3 +377,18 @@ def test_on_connect_refusal_is_the_greeting_and_closes(policy_server):
     finally:
         c.close()
     server.wait_log("connection refused by policy: 554")
+
+
+def test_check_config_and_start_refuse_a_broken_script(tmp_path):
+    (tmp_path / "policy.lua").write_text("function onMailFrom(ctx)\n  reject(550, 'x'\nend\n")
+    config = tmp_path / "postern.toml"
+    config.write_text(CONFIG.format(dir=tmp_path, max_time="1s", sink=free_port(), smtp=free_port()))
+    checked = subprocess.run([str(POSTERND), "--check-config", str(config)], capture_output=True, text=True,
+                             timeout=30)
+    assert checked.returncode == 1
+    assert "policy.lua:3:" in checked.stderr and "')' expected" in checked.stderr
+    (tmp_path / "policy.lua").write_text("function onRcpt(ctx) end\n")
+    checked = subprocess.run([str(POSTERND), "--check-config", str(config)], capture_output=True, text=True,
+                             timeout=30)
+    assert checked.returncode == 0, checked.stderr
+    assert "onRcpt is not a policy event" in checked.stdout

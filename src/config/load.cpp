@@ -507,8 +507,8 @@ void read_storage(Reader& root, Config& cfg, const fs::path& base) {
         t.finish();
         st.message_stores.push_back(std::move(ms));
     }
-    // Accounts are stored under numeric ids, so a body's domain is not always known: some
-    // store must take every domain.
+    // Mail of domains that no store names (and appends whose domain is unknown) must have
+    // somewhere to go: some store must take every domain.
     bool catch_all = st.message_stores.empty();
     for (auto& ms : st.message_stores) catch_all = catch_all || ms.domains.empty();
     if (!catch_all) r->error("message_store", "at least one message store must serve every domain (no domains list)");

@@ -211,6 +211,15 @@ def test_offline_repair_rebuilds_a_corrupted_index(make_server):
     send(server, ["alice@example.test"], "after repair", "new\n")
     wait_messages(server, "alice@example.test", 5)
 
+    # Online, with the account idle, repair keeps what the healthy index still says: no flag lost.
+    def try_repair():
+        result = server.ctl("storage", "repair", "alice@example.test", json_output=True, check=False)
+        return result if isinstance(result, dict) else None  # busy while a delivery holds it
+
+    online = wait_for(try_repair, what="online repair (the account idle)")
+    assert online["messages_recovered"] == 5 and online["flags_lost"] == 0 and "warning" not in online
+    assert server.ctl("storage", "check", "--account", "alice@example.test", json_output=True)["clean"]
+
 
 def test_compact_after_delete_reclaims_space_online(make_server):
     server = start(make_server)
@@ -289,4 +298,28 @@ def test_reload_adds_a_message_store_without_restart(make_server):
     assert server.stop() == 0
     server.start()
     assert by_account(report(server))["alice@example.test"]["messages"] == 2
+    assert server.ctl("storage", "check", json_output=True)["clean"]
+
+
+RESERVED_STORE = """
+[[storage.message_store]]
+path = "shared"
+
+[[storage.message_store]]
+path = "other-only"
+domains = ["other.test"]
+max_file_size = "1G"     # more free space than "shared": other.test's mail prefers it
+"""
+
+
+def test_store_reserved_for_a_domain_takes_only_that_domain(make_server):
+    server = start(make_server, RESERVED_STORE)
+    for i in range(3):
+        send(server, ["alice@example.test"], f"alice {i}", f"for example.test {i}\n")
+        send(server, ["carol@other.test"], f"carol {i}", f"for other.test {i}\n")
+    wait_messages(server, "alice@example.test", 3)
+    wait_messages(server, "carol@other.test", 3)
+    stores = {Path(s["path"]).name: s for s in report(server)["stores"]}
+    assert stores["other-only"]["bodies"] == 3 and stores["other-only"]["references"] == 3
+    assert stores["shared"]["bodies"] == 3
     assert server.ctl("storage", "check", json_output=True)["clean"]

@@ -225,7 +225,10 @@ void ProcessingService::deliver(queue::DeliveryJob job) {
         }
         auto key = std::to_string(t.account);
         if (auto account = deps_.store->account(key)) (*account)->set_quota(t.quota, 0);
-        store_targets.push_back(store::DeliveryTarget{key, "INBOX", {}});
+        // The store keys accounts by id; the domain steers the body to a store reserved for it.
+        auto at = resolution->account_address.rfind('@');
+        std::string domain = at == std::string::npos ? std::string() : resolution->account_address.substr(at + 1);
+        store_targets.push_back(store::DeliveryTarget{key, "INBOX", {}, std::move(domain)});
         targets.push_back(std::move(t));
     }
     if (!store_targets.empty()) {

@@ -169,7 +169,8 @@ StoreResult<std::vector<StoreResult<AppendResult>>> Store::deliver(
     }
     if (!viable)
         return results;
-    const std::string domain = domain_of(targets.front().account);
+    const std::string domain = targets.front().domain.empty() ? domain_of(targets.front().account)
+                                                              : to_lower(targets.front().domain);
     STORE_TRY(ms, pick_store(domain));
     auto body = engine::prepare_body(raw, options_.compression, options_.compression_threshold,
                                      options_.compression_level);

@@ -55,6 +55,9 @@ struct DeliveryTarget {
     std::string account;
     std::string mailbox = "INBOX";
     Flags flags;
+    // The recipient's domain, for message stores reserved to some domains; "" = taken from the
+    // account id (only ids of the form local@domain carry one).
+    std::string domain;
 };
 
 // Which bytes of a MIME part to return (the IMAP layer composes BODY[section.X] from these;

@@ -251,6 +251,13 @@ TEST_F(StoreTest, ExpandableStoresSpreadWritesAndRespectDomains) {
     EXPECT_EQ(mailbox("x@other.org")->append(make_message(500, 1)).error().code,
               StoreErrc::store_full);
     EXPECT_TRUE(mailbox("x@vip.org")->append(make_message(500, 1)));
+    // Accounts keyed by a numeric id carry no domain: the delivery names it.
+    DeliveryTarget by_id{"42", "INBOX", {}, ""};
+    EXPECT_EQ(store_->deliver(make_message(400, 2), {by_id}).error().code, StoreErrc::store_full);
+    by_id.domain = "VIP.org";
+    auto delivered = store_->deliver(make_message(400, 2), {by_id});
+    ASSERT_TRUE(delivered);
+    EXPECT_TRUE(delivered->at(0));
 }
 
 TEST_F(StoreTest, FlagsModseqAndUnchangedSince) {

@@ -125,39 +125,44 @@ StoreResult<CompactReport> compact(Store& store, const CompactOptions& options) 
                 w.store.set_compacting(no);
                 return StoreStatus{};
             }));
-            STORE_CHECK(store.checkpoint(true));
-            bool settled = false;
-            for (;;) {
-                StepResult r;
-                STORE_CHECK(ms->exclusive(
-                    [&](engine::MessageStore::WriterAccess& w) { return step(w, no, r); }));
-                rep.records_moved += r.records;
-                rep.bytes_moved += r.bytes;
-                rep.bytes_released += r.released;
-                if (r.done) {
-                    // Records written just before this container was set aside are settled by
-                    // now: one more checkpoint frees their region, then a last pass.
-                    if (settled)
+            // Whatever happens below, the container is given back to the writer afterwards.
+            auto moved = [&]() -> StoreStatus {
+                STORE_CHECK(store.checkpoint(true));
+                bool settled = false;
+                for (;;) {
+                    StepResult r;
+                    STORE_CHECK(ms->exclusive(
+                        [&](engine::MessageStore::WriterAccess& w) { return step(w, no, r); }));
+                    rep.records_moved += r.records;
+                    rep.bytes_moved += r.bytes;
+                    rep.bytes_released += r.released;
+                    if (r.done) {
+                        // Records written just before this container was set aside are settled by
+                        // now: one more checkpoint frees their region, then a last pass.
+                        if (settled)
+                            break;
+                        settled = true;
+                        STORE_CHECK(store.checkpoint(true));
+                        continue;
+                    }
+                    if (options.max_bytes && rep.bytes_moved >= options.max_bytes)
                         break;
-                    settled = true;
-                    STORE_CHECK(store.checkpoint(true));
-                    continue;
+                    // Pace: bytes read + written should not exceed the configured rate.
+                    if (rate) {
+                        auto should = std::chrono::duration<double>(
+                            2.0 * static_cast<double>(rep.bytes_moved) / static_cast<double>(rate));
+                        auto spent = std::chrono::steady_clock::now() - start;
+                        if (should > spent)
+                            std::this_thread::sleep_for(should - spent);
+                    }
                 }
-                if (options.max_bytes && rep.bytes_moved >= options.max_bytes)
-                    break;
-                // Pace: bytes read + written should not exceed the configured rate.
-                if (rate) {
-                    auto should = std::chrono::duration<double>(
-                        2.0 * static_cast<double>(rep.bytes_moved) / static_cast<double>(rate));
-                    auto spent = std::chrono::steady_clock::now() - start;
-                    if (should > spent)
-                        std::this_thread::sleep_for(should - spent);
-                }
-            }
+                return {};
+            }();
             STORE_CHECK(ms->exclusive([](engine::MessageStore::WriterAccess& w) {
                 w.store.set_compacting(std::nullopt);
                 return StoreStatus{};
             }));
+            STORE_CHECK(moved);
             if (options.max_bytes && rep.bytes_moved >= options.max_bytes)
                 break;
         }

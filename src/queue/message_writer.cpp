@@ -101,6 +101,7 @@ void MessageWriter::commit(Envelope envelope, CommitCallback done) {
     rec.body_type = envelope.body_type;
     rec.smtputf8 = envelope.smtputf8;
     rec.client = std::move(envelope.client);
+    rec.header_prefix = std::move(envelope.header_prefix);
     rec.size = size_;
     rec.body_crc = crc_;
     rec.flags = flags_;

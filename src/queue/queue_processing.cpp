@@ -217,7 +217,7 @@ Status Queue::complete_processing(const QueueId& id, ProcessingResult result, Do
         }
         m->fit_leases();
         m->rec.stage = Stage::processed;
-        m->rec.header_prefix = std::move(result.header_prefix);
+        m->rec.header_prefix += result.header_prefix;  // after SMTP-IN's, if any
         m->rec.processing_error.clear();
         m->leased = false;
         logger.info("processed: {} local, {} remote", local, remote);

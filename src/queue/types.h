@@ -76,6 +76,9 @@ struct Envelope {
     bool smtputf8 = false;
     ClientInfo client;
     std::vector<NewRecipient> recipients;
+    // CRLF-terminated header fields delivered before the body (SMTP-IN's policy additions made
+    // after the header was written); PROCESSING's own additions follow them.
+    std::string header_prefix;
 };
 
 // Where a recipient goes after PROCESSING routed it; also the consumer lanes of the schedule.

@@ -392,3 +392,25 @@ def test_check_config_and_start_refuse_a_broken_script(tmp_path):
                              timeout=30)
     assert checked.returncode == 0, checked.stderr
     assert "onRcpt is not a policy event" in checked.stdout
+
+
+def test_large_message_gets_late_header_additions_and_every_body_chunk_is_seen(policy_server):
+    server = policy_server()
+    line = "x" * 70 + "\r\n"
+    big = line * 3000  # ~216 KiB: the header goes to the queue before onDataReceived runs
+    sent = message("large", body=big, extra="X-Internal: secret\r\n")
+    with smtp(server) as s:
+        with pytest.raises(smtplib.SMTPDataError) as refused:
+            s.sendmail("carol@sender.test", ["dave@remote.test"],
+                       message("large-bad", body=big + "FORBIDDEN-WORD in the last chunk\r\n"))
+        assert refused.value.smtp_code == 554
+        assert s.sendmail("carol@sender.test", ["dave@remote.test"], sent) == {}
+    [(sender, rcpts, raw)] = server.sink.wait(1)
+    head, body = raw.split(b"\r\n\r\n", 1)
+    lines = head.decode().split("\r\n")
+    # onHeadersReceived's removal reached the header block; onDataReceived's addition came
+    # after the block was written, so it is delivered on top, as the message's header prefix.
+    assert lines[0] == f"X-Policy: checked ip=127.0.0.1 helo=client.sender.test size={len(sent)}"
+    assert lines[1].startswith("Received: from client.sender.test")
+    assert "X-Internal" not in head.decode()
+    assert body == big.encode()

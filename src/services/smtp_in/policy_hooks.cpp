@@ -82,6 +82,7 @@ void PolicyState::reset_transaction() {
     body_offset = 0;
     written_before = 0;
     rewritten = 0;
+    late_headers.clear();
     context.envelope = {};
     context.recipient.reset();
     context.headers.clear();
@@ -326,10 +327,18 @@ asio::awaitable<void> Session::policy_message(std::string& staged, bool final) {
             p.body_offset = p.body_offset + block.size() - p.header_block.size();
             p.header_block = std::move(block);
         } else {
-            ctx_.logger.warn(
-                "policy: {} header change(s) not applied: the header of message {} was already "
-                "written to the queue",
-                p.pending_headers.size(), writer_->id().view());
+            // The header block went to the queue writer already: additions go before it, as
+            // the message's header prefix; removals cannot reach it any more.
+            policy::apply_header_changes(p.late_headers, p.pending_headers);
+            auto removals = std::count_if(
+                p.pending_headers.begin(), p.pending_headers.end(),
+                [](const auto& c) { return c.kind == policy::HeaderChange::Kind::remove; });
+            if (removals > 0) {
+                ctx_.logger.warn(
+                    "policy: {} removeHeader change(s) not applied: the header of message {} was "
+                    "already written to the queue",
+                    removals, writer_->id().view());
+            }
         }
         p.pending_headers.clear();
     }
@@ -357,6 +366,8 @@ bool Session::policy_drop(queue::Envelope& envelope) {
         ctx_.logger.info("policy: recipients of message {} are now {}", writer_->id().view(),
                          envelope.recipients.size());
     }
+    for (const auto& f : p.late_headers)
+        envelope.header_prefix.append(f.name).append(":").append(f.value).append("\r\n");
     if (!p.discard && !envelope.recipients.empty())
         return false;
     ctx_.logger.info("message {} discarded by policy{}", writer_->id().view(),

@@ -51,6 +51,8 @@ struct PolicyState {
     std::size_t body_offset = 0;  // staged bytes from here on are body not shown to onBodyChunk
     std::uint64_t written_before = 0;  // writer size when the header completed (our Received)
     std::int64_t rewritten = 0;        // bytes the header rewrites added (ctx.size is as received)
+    // Fields added once the header block was written: queued as the message's header prefix.
+    std::vector<filter::policy::HeaderField> late_headers;
 
     void reset_transaction();
 };

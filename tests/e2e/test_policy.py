@@ -10,13 +10,17 @@ import threading
 import pytest
 from aiosmtpd.controller import Controller
 
-from harness import POSTERND, LineClient, free_port, wait_for
+from harness import POSTERND, LineClient, client_tls_context, free_port, make_certificate, wait_for
 
 CONFIG = """
 [server]
 hostname = "mx.example.test"
 data_dir = "{dir}/data"
 shutdown_grace = "3s"
+
+[tls]
+cert = "{cert}"
+key = "{key}"
 
 [log]
 level = 15
@@ -40,6 +44,7 @@ relay_networks = ["127.0.0.0/8"]
 
 [[services.smtp.listener]]
 address = "127.0.0.1:{smtp}"
+tls = "starttls"
 """
 
 SCRIPT = r"""
@@ -382,7 +387,9 @@ def test_on_connect_refusal_is_the_greeting_and_closes(policy_server):
 def test_check_config_and_start_refuse_a_broken_script(tmp_path):
     (tmp_path / "policy.lua").write_text("function onMailFrom(ctx)\n  reject(550, 'x'\nend\n")
     config = tmp_path / "postern.toml"
-    config.write_text(CONFIG.format(dir=tmp_path, max_time="1s", sink=free_port(), smtp=free_port()))
+    cert, key = make_certificate(tmp_path)
+    config.write_text(CONFIG.format(dir=tmp_path, max_time="1s", sink=free_port(), smtp=free_port(), cert=cert,
+                                    key=key))
     checked = subprocess.run([str(POSTERND), "--check-config", str(config)], capture_output=True, text=True,
                              timeout=30)
     assert checked.returncode == 1
@@ -414,3 +421,20 @@ def test_large_message_gets_late_header_additions_and_every_body_chunk_is_seen(p
     assert lines[1].startswith("Received: from client.sender.test")
     assert "X-Internal" not in head.decode()
     assert body == big.encode()
+
+
+TLS_SCRIPT = r"""
+function onMailFrom(ctx)
+  log("session", tostring(ctx.tls), tostring(ctx.tls_protocol), tostring(ctx.tls_cipher ~= nil), ctx.helo,
+      ctx.from, ctx.from_params.SIZE or "-", ctx.listener)
+end
+"""
+
+
+def test_script_sees_tls_and_mail_parameters(policy_server):
+    server = policy_server(TLS_SCRIPT)
+    with smtp(server, helo="tls.sender.test") as s:
+        s.starttls(context=client_tls_context(None))
+        s.ehlo("tls.sender.test")
+        assert s.mail("carol@sender.test", ["SIZE=1234"])[0] == 250
+    server.wait_log("policy onMailFrom: session true TLSv1.3 true tls.sender.test carol@sender.test 1234 mx")

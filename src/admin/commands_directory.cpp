@@ -16,7 +16,7 @@ json to_json(const DomainInfo& d) {
 }
 
 json to_json(const AccountInfo& a) {
-    json j = {{"address", a.address}, {"domain", a.domain}, {"enabled", a.enabled},
+    json j = {{"id", a.id}, {"address", a.address}, {"domain", a.domain}, {"enabled", a.enabled},
               {"class", a.account_class ? json(*a.account_class) : json()},
               {"password_scheme", a.password_scheme}, {"created", a.created}};
     if (!a.aliases.empty()) j["aliases"] = a.aliases;

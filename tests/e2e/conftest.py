@@ -1,3 +1,4 @@
+import os
 import shutil
 
 import pytest
@@ -22,4 +23,7 @@ def make_server():
     yield factory
     for server in servers:
         server.stop()
-        shutil.rmtree(server.dir, ignore_errors=True)
+        for cleanup in getattr(server, "cleanups", ()):
+            cleanup()
+        if not os.environ.get("POSTERN_KEEP"):
+            shutil.rmtree(server.dir, ignore_errors=True)

@@ -32,7 +32,7 @@ bool Session::start_message() {
     info.helo = helo_;
     info.client_ip = conn_.client.ip.to_string();
     info.server_name = ctx_.config->server.hostname;
-    info.protocol = with_protocol(esmtp_, conn_.stream->tls_active(), user_.has_value(), lmtp_);
+    info.protocol = with_protocol(esmtp_, conn_.stream->tls_active(), user_.has_value(), lmtp_, envelope_->mail.smtputf8);
     info.queue_id = writer_->id().str();
     info.tls = conn_.stream->tls_summary();
     if (user_) info.auth_user = user_->address;
@@ -255,7 +255,7 @@ asio::awaitable<Session::Flow> Session::finish_message(const std::optional<smtp:
     envelope.client.helo = helo_;
     envelope.client.auth_user = user_ ? user_->address : "";
     envelope.client.tls = conn_.stream->tls_summary();
-    envelope.client.protocol = with_protocol(esmtp_, conn_.stream->tls_active(), user_.has_value(), lmtp_);
+    envelope.client.protocol = with_protocol(esmtp_, conn_.stream->tls_active(), user_.has_value(), lmtp_, envelope_->mail.smtputf8);
     envelope.client.session = conn_.session_id;
     for (auto& r : envelope_->recipients) envelope.recipients.push_back(queue::NewRecipient{r.address, r.orcpt, r.notify});
     if (policy_ && policy_drop(envelope)) {

@@ -25,10 +25,10 @@ std::string rfc5322_date(std::chrono::system_clock::time_point when) {
     return buf;
 }
 
-std::string with_protocol(bool esmtp, bool tls, bool authenticated, bool lmtp) {
-    if (lmtp) return tls ? "LMTPS" : "LMTP";
-    if (!esmtp) return "SMTP";
-    std::string p = "ESMTP";
+std::string with_protocol(bool esmtp, bool tls, bool authenticated, bool lmtp, bool utf8) {
+    if (!esmtp && !lmtp) return "SMTP";
+    // RFC 6531 §4.3 replaces the "E" of ESMTP by "UTF8" (UTF8SMTPSA); LMTP gets the prefix too.
+    std::string p = utf8 ? (lmtp ? "UTF8LMTP" : "UTF8SMTP") : (lmtp ? "LMTP" : "ESMTP");
     if (tls) p += "S";
     if (authenticated) p += "A";
     return p;

@@ -24,8 +24,9 @@ struct ReceivedInfo {
 // "Received: from ...\r\n" folded at 78 columns, CRLF-terminated.
 std::string received_field(const ReceivedInfo& info);
 
-// RFC 3848 "with" keyword from what the session knows.
-std::string with_protocol(bool esmtp, bool tls, bool authenticated, bool lmtp);
+// RFC 3848 "with" keyword from what the session knows; RFC 6531 §4.3 "UTF8" prefix when the
+// transaction used SMTPUTF8.
+std::string with_protocol(bool esmtp, bool tls, bool authenticated, bool lmtp, bool utf8 = false);
 
 // RFC 5322 §3.3 date-time of `when` in local time: "Sun, 22 Nov 2026 13:49:08 +0000".
 std::string rfc5322_date(std::chrono::system_clock::time_point when);

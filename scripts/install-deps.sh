@@ -10,9 +10,9 @@ packages=(
   libboost1.81-dev libssl-dev libc-ares-dev libsqlite3-dev libzstd-dev zlib1g-dev
   libargon2-dev libcrypt-dev libtomlplusplus-dev libfmt-dev nlohmann-json3-dev
   libcli11-dev liblua5.4-dev libicu-dev libldap2-dev libmaxminddb-dev
-  # tests and tools
+  # tests and tools (libnet-ssleay-perl gives swaks its TLS)
   libgtest-dev libgmock-dev libbenchmark-dev
-  python3 python3-pytest python3-dnslib python3-aiosmtpd swaks curl openssl netcat-openbsd procps iproute2
+  python3 python3-pytest python3-dnslib python3-aiosmtpd swaks libnet-ssleay-perl curl openssl netcat-openbsd procps iproute2
 )
 
 missing=()

@@ -133,6 +133,10 @@ struct DeliveryReport {
     // May be empty when reached is false: the recipients in flight (to one destination) are
     // the job.
     std::vector<RecipientResult> results;
+    // False when nothing was tried (onRelay deferred or refused the delivery): the destination
+    // keeps its availability and failure count; a probe it stood for is retried after the
+    // same back-off.
+    bool tried = true;
 };
 
 // ---- admin ----------------------------------------------------------------------------------

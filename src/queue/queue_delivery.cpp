@@ -303,7 +303,7 @@ Status Queue::report_delivery(const QueueId& id, DeliveryReport report, Done dur
         // recipients in flight, which must all go to one destination.
         const RecipientRecord* in_flight = nullptr;
         if (report.results.empty()) {
-            if (report.reached)
+            if (report.reached || !report.tried)
                 return fail(Errc::invalid_argument, "a report needs results");
             for (const auto& r : rcpts) {
                 if (r.state != RecipientState::sending)
@@ -412,7 +412,14 @@ Status Queue::report_delivery(const QueueId& id, DeliveryReport report, Done dur
                 temporary(i, "4.4.1", unreached, "");
             changed.push_back(i);
         }
-        if (report.reached) {
+        if (!report.tried) {
+            // A probe that never went out: the next one after the same back-off, not counted
+            // as a failure (probing at once would pick this same message again).
+            if (auto* d = find_destination(lane, dest); d && d->down && d->probing) {
+                d->probing = false;
+                d->retry_at = now + d->backoff.count();
+            }
+        } else if (report.reached) {
             destination_reached(lane, dest, now);
         } else {
             destination_failed(lane, dest, report.reason.empty() ? "unreachable" : report.reason,

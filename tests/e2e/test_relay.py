@@ -67,3 +67,24 @@ def test_destination_that_comes_back_gets_its_deferred_mail(make_server):
     messages = back.wait(3, timeout=60)
     assert sorted(r[0] for _, r, _ in messages) == [f"user{i}@remote.test" for i in range(3)]
     assert mailbox(mail, "alice@example.test") == []  # no notice: everything arrived
+
+
+def test_unreachable_destination_defers_every_recipient_with_the_reason(make_server):
+    # Slow retries: the first attempt's result stays in the status record while we look.
+    mail = make_mail_server(make_server, extra={"queue_extra": FAST_RETRIES.replace('first = "1s"', 'first = "1h"')
+                                                .replace('max_interval = "2s"', 'max_interval = "2h"')})
+    with smtplib.SMTP_SSL("127.0.0.1", mail.ports["smtps"], context=client_tls_context(None)) as s:
+        s.login("alice@example.test", PASSWORD)
+        body = b"From: alice@example.test\r\nTo: a@down.test, b@down.test\r\nSubject: two\r\n\r\nHi.\r\n"
+        assert s.sendmail("alice@example.test", ["a@down.test", "b@down.test"], body) == {}
+    wait_for(lambda: mail.log_text().count("deferred (attempt 1") >= 2, timeout=30,
+             what="both recipients deferred after the first attempt")
+    [row] = mail.ctl("queue", "list", json_output=True)
+    shown = mail.ctl("queue", "show", row["id"], json_output=True)
+    rcpts = {r["address"]: r for r in shown["recipients"]}
+    for address in ("a@down.test", "b@down.test"):
+        r = rcpts[address]
+        assert r["state"] == "deferred" and r["attempts"] == 1, r
+        assert r["status"] == "4.4.1", r  # no answer from host (RFC 3463)
+        assert "mx.down.test" in r["last_error"] and "127.0.0.9" in r["last_error"], r
+    assert "could not record the delivery result" not in mail.log_text()

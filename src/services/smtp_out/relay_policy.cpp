@@ -65,6 +65,7 @@ asio::awaitable<bool> relay_policy(policy::PolicyHolder* holder, ThreadPool& poo
     if (auto reply = decision.reply()) {
         bool permanent = reply->permanent_failure();
         queue::DeliveryReport report;
+        report.tried = false;  // the destination was not contacted: its availability stands
         for (const auto& r : job.recipients) {
             report.results.push_back(
                 {r.index, permanent ? queue::Outcome::permanent : queue::Outcome::temporary,

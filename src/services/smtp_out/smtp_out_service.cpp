@@ -102,6 +102,25 @@ asio::awaitable<Result<bool>> read_body_chunk(const queue::DeliveryJob& job, std
     co_return !out.empty();
 }
 
+// No host answered: every recipient of the job is retried with "no answer from host" (RFC 3463
+// 4.4.1) and the reason, and the attempt counts toward marking the destination unavailable.
+void report_unreached(const queue::DeliveryJob& job, queue::DeliveryReport& report, const std::string& reason) {
+    report.reached = false;
+    report.reason = reason;
+    report.results.clear();
+    for (const auto& r : job.recipients) {
+        report.results.push_back({r.index, queue::Outcome::temporary, "4.4.1", "X-Postern; " + reason, ""});
+    }
+}
+
+void send_report(queue::Queue& queue, const queue::DeliveryJob& job, queue::DeliveryReport report,
+                 const log::Logger& log) {
+    if (auto st = queue.report_delivery(job.id, std::move(report)); !st) {
+        // The lease runs out and the queue hands the recipients out again: nothing is lost.
+        log.warn("could not record the delivery result: {}", st.error().message);
+    }
+}
+
 asio::awaitable<void> wait_for(std::chrono::milliseconds d) {
     asio::steady_timer timer(co_await asio::this_coro::executor, d);
     co_await timer.async_wait(asio::use_awaitable);
@@ -286,10 +305,9 @@ asio::awaitable<void> SmtpOutService::deliver(queue::DeliveryJob job) {
                                           "dns; cannot deliver to " + destination + ": " + no_hosts, ""});
             }
         } else {
-            report.reached = false;
-            report.reason = "DNS: " + no_hosts;
+            report_unreached(job, report, "DNS: " + no_hosts);
         }
-        (void)queue_.report_delivery(job.id, std::move(report));
+        send_report(queue_, job, std::move(report), log);
         release_slot(destination);
         --in_flight_;
         co_return;
@@ -428,10 +446,9 @@ asio::awaitable<void> SmtpOutService::deliver(queue::DeliveryJob job) {
         }
     }
     if (!done) {
-        report.reached = false;
-        report.reason = last_error.empty() ? "no host could be reached" : last_error;
+        report_unreached(job, report, last_error.empty() ? std::string("no host could be reached") : last_error);
     }
-    (void)queue_.report_delivery(job.id, std::move(report));
+    send_report(queue_, job, std::move(report), log);
     release_slot(destination);
     --in_flight_;
 }

@@ -130,6 +130,43 @@ TEST_F(DestinationTest, UnreachableReportWithoutResultsDefersTheJob) {
     EXPECT_EQ(queue_->show(id)->record.recipients.at(0).attempts, 1u);
 }
 
+TEST_F(DestinationTest, UntriedReportLeavesTheDestinationAsItWas) {
+    open();
+    routed("u0@dead.test", 1);
+    routed("u1@dead.test", 2);
+    routed("u2@dead.test", 3);
+    for (const auto& j : queue_->take_deliveries(Lane::remote, now(), 10))
+        unreachable(j);
+    ASSERT_FALSE(queue_->destinations().at(0).available);
+
+    // The probe is deferred by onRelay before any host was contacted: that says nothing about
+    // the destination, which stays unavailable with its failures, and nothing is flushed.
+    advance(seconds(60));
+    auto jobs = queue_->take_deliveries(Lane::remote, now(), 10);
+    ASSERT_EQ(jobs.size(), 1u);
+    ASSERT_TRUE(jobs[0].probe);
+    const auto probe = jobs[0].id;
+    DeliveryReport deferred{true, {}, {{0, Outcome::temporary, "4.7.1", "policy; 451 later", ""}}};
+    deferred.tried = false;
+    ASSERT_TRUE(queue_->report_delivery(probe, deferred));
+    auto ds = queue_->destinations();
+    ASSERT_EQ(ds.size(), 1u);
+    EXPECT_FALSE(ds[0].available);
+    EXPECT_EQ(ds[0].failures, 3u);
+    auto shown = queue_->show(probe);
+    ASSERT_TRUE(shown);
+    const auto& r = shown->record.recipients.at(0);
+    EXPECT_EQ(r.state, RecipientState::deferred);
+    EXPECT_EQ(r.status, "4.7.1");
+    ASSERT_TRUE(ds[0].retry_at);
+    EXPECT_EQ(*ds[0].retry_at, now() + seconds(60));  // the same back-off, not doubled
+    EXPECT_TRUE(queue_->take_deliveries(Lane::remote, now(), 10).empty());
+    advance(seconds(60));
+    jobs = queue_->take_deliveries(Lane::remote, now(), 10);
+    ASSERT_EQ(jobs.size(), 1u);
+    EXPECT_TRUE(jobs[0].probe);
+}
+
 TEST_F(DestinationTest, ReportWithoutResultsMustNameOneDestination) {
     open();
     auto id = enqueue_ok(make_envelope("a@example.org", {"u@dead.test", "v@other.test"}),

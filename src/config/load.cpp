@@ -218,6 +218,8 @@ void read_smtp(Reader& r, SmtpConfig& smtp, const Config& cfg, const fs::path& b
     smtp.expn = r.get_bool("expn", smtp.expn);
     smtp.help = r.get_bool("help", smtp.help);
     smtp.anti_impersonation = r.get_bool("anti_impersonation", smtp.anti_impersonation);
+    // LMTP clients are our own front ends: their names say nothing, so no lookup by default.
+    smtp.reverse_lookup = r.get_bool("reverse_lookup", lmtp ? false : smtp.reverse_lookup);
     smtp.forbid_unauth_pipelining = r.get_bool("forbid_unauth_pipelining", smtp.forbid_unauth_pipelining);
     if (!lmtp && smtp.enabled && !r.has("listener")) {
         // The usual three: MX on 25, submission on 587 (STARTTLS, auth), submissions on 465.

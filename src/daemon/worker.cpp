@@ -160,6 +160,7 @@ void Worker::build_services() {
     };
     services_->add(std::make_unique<services::TcpService>(
         services::TcpServiceSpec{"test", "TEST", [](const config::Config& c) -> const config::TcpServiceConfig& { return c.test; },
+    smtp.resolver = resolver_.get();
                                  services::test_responder::kRefusal,
                                  services::test_responder::make_session(authenticator_.get())},
         *sockets_, channels));

@@ -2,13 +2,16 @@
 // resolver thread otherwise) to Asio coroutines that resume on their own executor.
 #include "services/dns_bridge.h"
 
+#include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/execution/outstanding_work.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/prefer.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
@@ -42,6 +45,37 @@ asio::awaitable<dns::DnsResult<T>> await_dns(Start& start) {
                                                                          asio::use_awaitable);
     co_return std::move(*result);
 }
+
+// A lookup racing a timer: whichever finishes first resumes the coroutine, once. The DNS
+// callback may run on any thread; the timer and its cancellation stay on the executor.
+struct NameRace {
+    explicit NameRace(const asio::any_io_executor& executor) : timer(executor) {}
+
+    // True for the first finisher, whose name is kept.
+    bool finish(std::string found) {
+        std::function<void()> wake;
+        {
+            std::lock_guard lock(mutex);
+            if (finished)
+                return false;
+            finished = true;
+            name = std::move(found);
+            wake = std::move(resume);
+        }
+        wake();
+        return true;
+    }
+    std::string take() {
+        std::lock_guard lock(mutex);
+        return std::move(name);
+    }
+
+    asio::steady_timer timer;
+    std::mutex mutex;
+    bool finished = false;
+    std::string name;
+    std::function<void()> resume;  // posts the coroutine's resumption to its executor
+};
 
 }  // namespace
 
@@ -107,6 +141,34 @@ asio::awaitable<dns::DnsResult<dns::ConfirmedNames>> dns_forward_confirmed_names
     };
     auto result = co_await await_dns<dns::ConfirmedNames>(start);
     co_return result;
+}
+
+asio::awaitable<std::string> dns_confirmed_name(dns::Resolver& resolver, IpAddress address,
+                                                std::chrono::milliseconds timeout) {
+    auto executor = co_await asio::this_coro::executor;
+    auto race = std::make_shared<NameRace>(executor);
+    auto initiation = [&resolver, &address, race, executor, timeout](auto handler) {
+        auto shared = std::make_shared<decltype(handler)>(std::move(handler));
+        auto work = asio::prefer(executor, asio::execution::outstanding_work.tracked);
+        race->resume = [shared, work]() mutable { asio::post(work, [shared]() mutable { (*shared)(); }); };
+        race->timer.expires_after(timeout);
+        race->timer.async_wait([race](const boost::system::error_code& ec) {
+            if (!ec)
+                race->finish({});
+        });
+        dns::forward_confirmed_names(
+            resolver, address, [race, executor](dns::DnsResult<dns::ConfirmedNames> r) {
+                std::string name;
+                if (r && !r->names.empty())
+                    name = r->names.front();
+                if (race->finish(std::move(name)))
+                    asio::post(executor, [race] { race->timer.cancel(); });
+            });
+    };
+    co_await asio::async_initiate<decltype(asio::use_awaitable), void()>(std::move(initiation),
+                                                                         asio::use_awaitable);
+    auto name = race->take();
+    co_return name;
 }
 
 }  // namespace postern::services

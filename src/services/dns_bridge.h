@@ -2,6 +2,7 @@
 // (or is answered from its cache) and the coroutine resumes on its own executor.
 #pragma once
 
+#include <chrono>
 #include <string>
 
 #include <boost/asio/awaitable.hpp>
@@ -31,5 +32,12 @@ boost::asio::awaitable<net::dns::DnsResult<net::dns::MxHosts>> dns_resolve_mx_ho
     net::dns::Resolver& resolver, std::string domain, net::dns::MxOptions options = {});
 boost::asio::awaitable<net::dns::DnsResult<net::dns::ConfirmedNames>> dns_forward_confirmed_names(
     net::dns::Resolver& resolver, IpAddress address);
+
+// The first forward-confirmed name of `address` (RFC 8601 §3 "iprev pass"), or "" when it has
+// none, the lookup failed, or it took longer than `timeout` (the lookup then finishes in the
+// background and its answer is dropped). Never waits much longer than `timeout`.
+boost::asio::awaitable<std::string> dns_confirmed_name(net::dns::Resolver& resolver,
+                                                       IpAddress address,
+                                                       std::chrono::milliseconds timeout);
 
 }  // namespace postern::services

@@ -122,12 +122,13 @@ def zones():
     }
 
 
-def make_mail_server(make_server, extra=None, start=True, setup_accounts=True):
-    """A started Postern plus .dns (the DNS server) and .sink (aiosmtpd), stopped with the server."""
+def make_mail_server(make_server, extra=None, start=True, setup_accounts=True, dns_zones=None):
+    """A started Postern plus .dns (the DNS server) and .sink (aiosmtpd), stopped with the server.
+    `dns_zones` replaces zones() for the test DNS server."""
     values = {"auth_extra": "", "delivery_extra": "", "queue_extra": "", "smtp_extra": "", "max_size": "10M",
               "max_rcpt": 100}
     values.update(extra or {})
-    dns = start_dns_server(zones())
+    dns = start_dns_server(zones() if dns_zones is None else dns_zones)
     values["dns"] = dns.port
     values["sink"] = free_port()
     sink = Sink(values["sink"])

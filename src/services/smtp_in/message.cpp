@@ -31,6 +31,7 @@ bool Session::start_message() {
     ReceivedInfo info;
     info.helo = helo_;
     info.client_ip = conn_.client.ip.to_string();
+    info.reverse_name = client_name_;
     info.server_name = ctx_.config->server.hostname;
     info.protocol = with_protocol(esmtp_, conn_.stream->tls_active(), user_.has_value(), lmtp_, envelope_->mail.smtputf8);
     info.queue_id = writer_->id().str();

@@ -173,6 +173,7 @@ asio::awaitable<std::optional<smtp::Reply>> Session::policy_connect() {
     ctx.session_id = conn_.session_id;
     ctx.connection.client_ip = conn_.client.ip;
     ctx.connection.client_port = conn_.client.port;
+    ctx.connection.reverse_dns = client_name_;
     ctx.connection.local_ip = conn_.local.ip;
     ctx.connection.local_port = conn_.local.port;
     ctx.connection.role = lmtp_ ? policy::ListenerRole::lmtp

@@ -52,7 +52,8 @@ std::string clean(std::string_view text) {
 std::string received_field(const ReceivedInfo& info) {
     std::vector<std::string> parts;
     std::string from = "from " + clean(info.helo) + " (";
-    if (!info.reverse_name.empty()) from += clean(info.reverse_name) + " ";
+    // RFC 5321 §4.4 TCP-info: the verified name, or "unknown" as Postfix and others write it.
+    from += (info.reverse_name.empty() ? std::string("unknown") : clean(info.reverse_name)) + " ";
     from += "[" + info.client_ip + "])";
     parts.push_back(from);
     parts.push_back("by " + info.server_name + " (Postern)");

@@ -10,6 +10,7 @@
 #include "proto/smtp/extensions.h"
 #include "proto/smtp/replies.h"
 #include "queue/message_writer.h"
+#include "services/dns_bridge.h"
 #include "services/runtime.h"
 #include "services/smtp_in/policy_hooks.h"
 
@@ -123,11 +124,22 @@ Session::Flow Session::refuse(const smtp::Reply& reply) {
     return Flow::next;
 }
 
+asio::awaitable<void> Session::look_up_client() {
+    if (!deps_.resolver || !cfg().reverse_lookup) co_return;
+    // A slow or broken reverse zone must not hold up the greeting: past this the name is unknown.
+    constexpr std::chrono::milliseconds kReverseLookupTimeout{2000};
+    auto name = co_await dns_confirmed_name(*deps_.resolver, conn_.client.ip, kReverseLookupTimeout);
+    client_name_ = std::move(name);
+    ctx_.logger.proto("client {} is {}", conn_.client.ip.to_string(),
+                      client_name_.empty() ? std::string("unknown") : client_name_);
+}
+
 asio::awaitable<void> Session::run() {
     auto& stream = *conn_.stream;
     std::string banner = ctx_.config->server.hostname + " " + cfg().greeting;
     auto greeting = smtp::make_reply(220, std::nullopt, banner);
     if (lmtp_) greeting = smtp::replies::greeting(ctx_.config->server.hostname, true);
+    co_await look_up_client();
     auto connect_refusal = co_await policy_connect();
     if (connect_refusal) {
         ctx_.logger.info("connection refused by policy: {} {}", connect_refusal->code, connect_refusal->text());

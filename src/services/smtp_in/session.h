@@ -33,6 +33,9 @@ struct Resolution;
 namespace postern::filter::policy {
 class PolicyHolder;
 }
+namespace postern::net::dns {
+class Resolver;
+}
 namespace postern::queue {
 class Queue;
 class MessageWriter;
@@ -52,6 +55,7 @@ struct Deps {
     queue::Queue* queue = nullptr;
     SendLimiter* limiter = nullptr;
     filter::policy::PolicyHolder* policy = nullptr;  // null, or no script in service: no policy
+    net::dns::Resolver* resolver = nullptr;          // null: no reverse lookup of clients
 };
 
 class Session {
@@ -114,6 +118,10 @@ private:
     std::optional<proto::smtp::Reply> check_message();
     boost::asio::awaitable<Flow> discard_octets(std::uint64_t octets);
 
+    // The client's forward-confirmed reverse name (RFC 8601 iprev) into client_name_, when
+    // [services.smtp] reverse_lookup is on; bounded by kReverseLookupTimeout.
+    boost::asio::awaitable<void> look_up_client();
+
     // --- policy scripts (policy_hooks.cpp; no-ops without a script) -------------------------
     // onConnect; takes the session's script snapshot. A refusal is the greeting, then close.
     boost::asio::awaitable<std::optional<proto::smtp::Reply>> policy_connect();
@@ -139,6 +147,7 @@ private:
     bool greeted_ = false;
     bool esmtp_ = false;
     std::string helo_;
+    std::string client_name_;  // verified reverse DNS name, or "" (unknown)
     std::optional<User> user_;
     proto::smtp::Transaction txn_;
     std::optional<Envelope> envelope_;

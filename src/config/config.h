@@ -106,7 +106,6 @@ struct TcpServiceConfig {
     std::uint32_t max_bad_commands = 10;   // then the session is dropped; 0 = unlimited
     std::uint32_t max_auth_failures = 3;   // then the session is dropped; 0 = unlimited
     std::size_t max_line_length = 8192;
-    std::uint64_t max_literal_size = 64ull << 20;
     bool allow_plaintext_auth = false;     // auth on an unencrypted connection
 };
 
@@ -373,9 +372,6 @@ struct Config {
     PolicyConfig policy;
     DirectoryConfig directory;
     LogServiceConfig log_service;
-    // The built-in line responder ("test" service): exercises listeners, TLS and auth.
-    // Disabled by default.
-    TcpServiceConfig test;
     SmtpConfig smtp;   // SMTP-IN: MX, submission and implicit-TLS submission
     SmtpConfig lmtp;   // LMTP (RFC 2033) for deliveries from a front-end proxy
     QueueConfig queue;
@@ -386,7 +382,7 @@ struct Config {
 
     // Every TCP service by its config name, for code that treats them alike.
     std::vector<std::pair<std::string, const TcpServiceConfig*>> tcp_services() const {
-        return {{"test", &test}, {"smtp", &smtp}, {"lmtp", &lmtp}};
+        return {{"smtp", &smtp}, {"lmtp", &lmtp}};
     }
 };
 

@@ -10,7 +10,7 @@
 
 namespace postern::config {
 
-// Returns `text` with `key = literal` set in table `[section]` ("services.test"): the key's
+// Returns `text` with `key = literal` set in table `[section]` ("services.smtp"): the key's
 // line is replaced, or the key is added at the end of the table, or the table is appended.
 // `literal` is a TOML value as written ("15", "\"daily\""). The result is parsed back and
 // the value checked; files that define the table in other ways (dotted keys, inline tables)

@@ -135,7 +135,6 @@ void read_tcp_service(Reader& r, TcpServiceConfig& svc, const Config& cfg, const
     svc.max_auth_failures = static_cast<std::uint32_t>(r.get_int("max_auth_failures", svc.max_auth_failures, 0, 1'000'000));
     svc.max_line_length = r.get_size("max_line_length", svc.max_line_length);
     if (svc.max_line_length < 512) r.error("max_line_length", "must be at least 512 (RFC 5321 §4.5.3.1.6)");
-    svc.max_literal_size = r.get_size("max_literal_size", svc.max_literal_size);
     svc.allow_plaintext_auth = r.get_bool("allow_plaintext_auth", svc.allow_plaintext_auth);
     read_limits(r, svc.limits);
 
@@ -592,13 +591,11 @@ std::expected<ConfigPtr, LoadError> load_string(std::string_view text, const fs:
     read_queue(root, *cfg, base);
     read_storage(root, *cfg, base);
 
-    cfg->test.log = cfg->log.defaults;
     cfg->smtp.log = cfg->log.defaults;
     cfg->lmtp.log = cfg->log.defaults;
     std::set<std::string> addresses;
     if (auto services = root.table("services")) {
         read_log_service(*services, *cfg, addresses);
-        if (auto r = services->table("test")) read_tcp_service(*r, cfg->test, *cfg, base, addresses);
         if (auto r = services->table("smtp")) read_smtp(*r, cfg->smtp, *cfg, base, addresses, false);
         if (auto r = services->table("lmtp")) read_smtp(*r, cfg->lmtp, *cfg, base, addresses, true);
         services->finish();

@@ -11,7 +11,7 @@
 
 namespace postern::config {
 
-// One problem found in a config file: "postern.toml:12: services.test.listener[0].tls: ..."
+// One problem found in a config file: "postern.toml:12: services.smtp.listener[0].tls: ..."
 struct Problem {
     std::filesystem::path file;
     unsigned line = 0;

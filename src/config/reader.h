@@ -33,7 +33,7 @@ private:
 
 class Reader {
 public:
-    // `path` is the dotted key of this table ("services.test"), used in messages.
+    // `path` is the dotted key of this table ("services.smtp"), used in messages.
     Reader(const toml::table& table, std::string path, Problems& problems);
 
     bool has(std::string_view key) const { return table_.contains(key); }

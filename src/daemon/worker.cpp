@@ -31,7 +31,6 @@
 #include "services/smtp_in/send_limiter.h"
 #include "services/smtp_in/smtp_service.h"
 #include "services/tcp_service.h"
-#include "services/test_responder/session.h"
 
 namespace postern::daemon {
 
@@ -158,15 +157,10 @@ void Worker::build_services() {
     auto channels = [this](const std::string& module, const config::LogSettings& settings) {
         return hub_->channel(module, settings);
     };
-    services_->add(std::make_unique<services::TcpService>(
-        services::TcpServiceSpec{"test", "TEST", [](const config::Config& c) -> const config::TcpServiceConfig& { return c.test; },
-    smtp.resolver = resolver_.get();
-                                 services::test_responder::kRefusal,
-                                 services::test_responder::make_session(authenticator_.get())},
-        *sockets_, channels));
     services_->add(std::make_unique<services::LogService>(*sockets_, hub_->internal_sink(), hub_->logger("LOG")));
     services::smtp_in::Deps smtp{directory_.get(), authenticator_.get(), queue_.get(), &send_limiter_};
     smtp.policy = &policy_;
+    smtp.resolver = resolver_.get();
     services_->add(std::make_unique<services::TcpService>(services::smtp_in::smtp_spec(smtp), *sockets_, channels));
     services_->add(std::make_unique<services::TcpService>(services::smtp_in::lmtp_spec(smtp), *sockets_, channels));
     services::processing::Deps processing{queue_.get(), directory_.get(), store_.get(),

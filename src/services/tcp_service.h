@@ -35,8 +35,8 @@ struct SessionContext {
 using SessionFunction = std::function<boost::asio::awaitable<void>(net::Connection, SessionContext)>;
 
 struct TcpServiceSpec {
-    std::string name;    // config name: "test", "smtp", ...
-    std::string module;  // log module: "TEST", "SMTP-IN", ...
+    std::string name;    // config name: "smtp", "lmtp"
+    std::string module;  // log module: "SMTP-IN", "LMTP", ...
     std::function<const config::TcpServiceConfig&(const config::Config&)> select;
     std::string refusal;  // sent to refused connections, e.g. "421 4.7.0 access denied\r\n"
     SessionFunction session;

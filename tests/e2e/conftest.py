@@ -11,7 +11,7 @@ def make_server():
     """Factory: make_server(template, ports=[...]) → a started Server, stopped after the test."""
     servers = []
 
-    def factory(template, ports=("test",), udp_ports=(), extra=None, start=True, setup=None):
+    def factory(template, ports=("smtp",), udp_ports=(), extra=None, start=True, setup=None):
         server = Server(template, ports=ports, udp_ports=udp_ports, extra=extra)
         servers.append(server)
         if setup:

@@ -49,7 +49,8 @@ def make_certificate(directory: Path):
 
 
 class LineClient:
-    """A line-oriented client for the test responder (and any CRLF protocol)."""
+    """A line-oriented client for SMTP (and any CRLF protocol), for what smtplib cannot do:
+    raw bytes, PROXY headers, pipelining, replies read one line at a time."""
 
     def __init__(self, port, host="127.0.0.1", source=None, timeout=5.0, tls=False, cafile=None):
         self.sock = socket.create_connection((host, port), timeout=timeout,
@@ -76,6 +77,20 @@ class LineClient:
     def command(self, text: str) -> str:
         self.send(text.encode() + b"\r\n")
         return self.line()
+
+    def reply(self) -> list:
+        """The lines of one SMTP reply, multi-line ("250-...", ..., "250 ...") or not."""
+        lines = [self.line()]
+        while len(lines[-1]) >= 4 and lines[-1][3] == "-":
+            lines.append(self.line())
+        return lines
+
+    def ehlo(self, name="client.test") -> list:
+        """Sends EHLO; returns the reply's lines (the first names the server, the others its extensions)."""
+        self.send(f"EHLO {name}\r\n".encode())
+        lines = self.reply()
+        assert lines[-1].startswith("250 "), lines
+        return lines
 
     def closed(self, timeout=5.0) -> bool:
         """True when the server closes the connection (EOF or reset) within `timeout`."""

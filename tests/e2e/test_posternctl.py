@@ -1,5 +1,6 @@
 """posternctl round trips, offline and against the running daemon, and authentication
-through the daemon (the test responder's AUTH stands in for SMTP AUTH until SMTP exists)."""
+through the daemon (SMTP AUTH PLAIN on a real SMTP-IN session)."""
+import base64
 import crypt
 import json
 import os
@@ -27,14 +28,17 @@ ban_time = "10m"
 argon2_memory_kib = 8192
 argon2_iterations = 1
 
-[services.test]
+[services.smtp]
 enabled = true
 allow_plaintext_auth = true
 max_auth_failures = 10
 
-[[services.test.listener]]
-address = "127.0.0.1:{test}"
+[[services.smtp.listener]]
+address = "127.0.0.1:{smtp}"
 """
+
+OK = "235 2.7.0 Authentication successful"
+FAILED = "535 5.7.8 Authentication credentials invalid"  # whatever the reason
 
 
 @pytest.fixture
@@ -46,11 +50,20 @@ def server(make_server):
 
 
 def login(server, user, password, source=None):
-    c = LineClient(server.ports["test"], source=source)
-    c.line()
-    reply = c.command(f"AUTH {user} {password}")
+    """SMTP AUTH PLAIN in a new session; returns the server's reply."""
+    c = LineClient(server.ports["smtp"], source=source)
+    assert c.line().startswith("220 ")
+    c.ehlo()
+    credentials = base64.b64encode(f"\0{user}\0{password}".encode()).decode()
+    reply = c.command(f"AUTH PLAIN {credentials}")
     c.close()
     return reply
+
+
+def logged_in_as(server, address):
+    """The session logs the account it authenticated, in its canonical form."""
+    server.wait_log(f"authenticated as {address} (PLAIN)")
+    return True
 
 
 def test_offline_domain_and_account_round_trip(make_server):
@@ -130,20 +143,23 @@ def test_aliases_groups_forwarders_and_resolve(make_server):
 
 
 def test_domain_rename_keeps_every_account(server):
-    assert login(server, "alice@example.test", "Correct-Horse-9").startswith("+OK authenticated")
+    assert login(server, "alice@example.test", "Correct-Horse-9") == OK
     server.ctl("domain", "rename", "example.test", "example.net")
-    assert login(server, "alice@example.net", "Correct-Horse-9") == "+OK authenticated as alice@example.net"
+    assert login(server, "alice@example.net", "Correct-Horse-9") == OK
+    assert logged_in_as(server, "alice@example.net")
+    assert login(server, "alice@example.test", "Correct-Horse-9") == FAILED
     assert "alice@example.net" in server.ctl("account", "list").stdout
 
 
 def test_login_logout_password_change_takes_effect_at_once(server):
-    assert login(server, "alice@example.test", "Correct-Horse-9") == "+OK authenticated as alice@example.test"
+    assert login(server, "alice@example.test", "Correct-Horse-9") == OK
+    assert logged_in_as(server, "alice@example.test")
     server.ctl("account", "passwd", "alice@example.test", "--password", "Battery-Staple-7")
     # The old password no longer works even though it was just cached.
-    assert login(server, "alice@example.test", "Correct-Horse-9") == "-ERR authentication failed"
-    assert login(server, "alice@example.test", "Battery-Staple-7").startswith("+OK")
+    assert login(server, "alice@example.test", "Correct-Horse-9") == FAILED
+    assert login(server, "alice@example.test", "Battery-Staple-7") == OK
     server.ctl("account", "disable", "alice@example.test")
-    assert login(server, "alice@example.test", "Battery-Staple-7") == "-ERR authentication failed"
+    assert login(server, "alice@example.test", "Battery-Staple-7") == FAILED
 
 
 def test_unknown_user_and_wrong_password_look_the_same(server):
@@ -154,34 +170,37 @@ def test_migrated_hash_logs_in_and_is_upgraded(server):
     sha512 = "{SHA512-CRYPT}" + crypt.crypt("Old-Secret-1", "$6$saltsalt$")
     server.ctl("account", "add", "gus@example.test", "--hash", sha512)
     assert json.loads(server.ctl("--json", "account", "show", "gus@example.test").stdout)["password_scheme"] == "SHA512-CRYPT"
-    assert login(server, "gus@example.test", "Old-Secret-1").startswith("+OK")
+    assert login(server, "gus@example.test", "Old-Secret-1") == OK
     wait_for(lambda: json.loads(server.ctl("--json", "account", "show", "gus@example.test").stdout)["password_scheme"]
              == "ARGON2ID", what="hash upgrade")
-    assert login(server, "gus@example.test", "Old-Secret-1").startswith("+OK")
+    assert login(server, "gus@example.test", "Old-Secret-1") == OK
 
 
 def test_failed_logins_ban_the_ip_until_unbanned(server):
     for _ in range(4):
-        assert login(server, "alice@example.test", "wrong", source="127.0.0.7") == "-ERR authentication failed"
+        assert login(server, "alice@example.test", "wrong", source="127.0.0.7") == FAILED
     # Banned: even the right password fails, with the same answer.
-    assert login(server, "alice@example.test", "Correct-Horse-9", source="127.0.0.7") == "-ERR authentication failed"
-    assert login(server, "alice@example.test", "Correct-Horse-9", source="127.0.0.8").startswith("+OK")
+    assert login(server, "alice@example.test", "Correct-Horse-9", source="127.0.0.7") == FAILED
+    assert login(server, "alice@example.test", "Correct-Horse-9", source="127.0.0.8") == OK
     bans = json.loads(server.ctl("--json", "auth", "bans").stdout)
     assert any(b["subject"] == "127.0.0.7" for b in bans)
     server.ctl("auth", "unban", "127.0.0.7")
-    assert login(server, "alice@example.test", "Correct-Horse-9", source="127.0.0.7").startswith("+OK")
+    assert login(server, "alice@example.test", "Correct-Horse-9", source="127.0.0.7") == OK
     assert server.ctl("auth", "unban", "127.0.0.99", check=False).returncode == 3
 
 
 def test_services_start_stop_restart(server):
     listing = json.loads(server.ctl("--json", "service", "list").stdout)
-    assert {s["name"]: s["running"] for s in listing}["test"] is True
-    server.ctl("service", "stop", "test")
-    wait_for(lambda: not server.accepts(server.ports["test"]), what="test service stopped")
-    server.ctl("service", "start", "test")
-    wait_for(lambda: server.accepts(server.ports["test"]), what="test service started")
-    server.ctl("service", "restart", "test")
-    wait_for(lambda: server.accepts(server.ports["test"]), what="test service restarted")
+    running = {s["name"]: s["running"] for s in listing}
+    assert running["smtp"] is True and running["lmtp"] is False
+    assert "test" not in running  # the old built-in test responder is gone
+    server.ctl("service", "stop", "smtp")
+    wait_for(lambda: not server.accepts(server.ports["smtp"]), what="smtp service stopped")
+    server.ctl("service", "start", "smtp")
+    wait_for(lambda: server.accepts(server.ports["smtp"]), what="smtp service started")
+    server.ctl("service", "restart", "smtp")
+    wait_for(lambda: server.accepts(server.ports["smtp"]), what="smtp service restarted")
+    assert login(server, "alice@example.test", "Correct-Horse-9") == OK
     assert server.ctl("service", "stop", "nope", check=False).returncode == 3
     status = json.loads(server.ctl("--json", "status").stdout)
     assert status["pid"] == server.worker_pid()
@@ -189,17 +208,21 @@ def test_services_start_stop_restart(server):
 
 
 def test_log_level_is_written_to_the_file_and_applied(server):
-    server.ctl("log", "level", "test", "8")
+    def helo(name):
+        c = LineClient(server.ports["smtp"])
+        assert c.line().startswith("220 ")
+        assert c.command(f"HELO {name}").startswith("250 ")
+        c.close()
+
+    helo("marker-before-level-change.test")  # level 31: protocol lines are logged
+    server.wait_log("<< HELO marker-before-level-change.test")
+    server.ctl("log", "level", "smtp", "8")
     assert "log_level = 8" in server.config.read_text()
     server.wait_log("configuration reloaded")
-    marker = "ECHO marker-after-level-change"
-    c = LineClient(server.ports["test"])
-    c.line()
-    c.command(marker)
-    c.close()
+    helo("marker-after-level-change.test")
     time.sleep(1.5)  # the writer flushes within a second; the line must not appear at level 8
-    assert marker not in server.log_text()
-    assert server.ctl("log", "level", "test", "99", check=False).returncode == 2
+    assert "marker-after-level-change" not in server.log_text()
+    assert server.ctl("log", "level", "smtp", "99", check=False).returncode == 2
     assert server.ctl("log", "level", "nosuch", "8", check=False).returncode == 3
 
 
@@ -233,8 +256,8 @@ def test_csv_import_with_plain_hashed_and_bad_rows(server):
     errors = {e["line"]: e["message"] for e in report["errors"]}
     assert len(errors) == 3  # bad address, duplicate, weak password; each with its line
     assert 203 in errors and 204 in errors and 206 in errors
-    assert login(server, "user42@example.test", "Plain-Password-0042").startswith("+OK")
-    assert login(server, "hashed@example.test", "Imported-Pass-2").startswith("+OK")
-    assert login(server, "quoted@example.test", "Pass,With,Commas-1").startswith("+OK")
+    assert login(server, "user42@example.test", "Plain-Password-0042") == OK
+    assert login(server, "hashed@example.test", "Imported-Pass-2") == OK
+    assert login(server, "quoted@example.test", "Pass,With,Commas-1") == OK
     shown = json.loads(server.ctl("--json", "account", "show", "user1@example.test").stdout)
     assert next(s for s in shown["settings"] if s["key"] == "quota")["from"] == "account"

@@ -32,7 +32,7 @@ TEST(ConfigLoad, EmptyFileGivesDefaults) {
     EXPECT_EQ(c.log.defaults.level, 15);
     ASSERT_EQ(c.log.rules.size(), 1u);
     EXPECT_EQ(c.log.rules[0].file, "postern.log");
-    EXPECT_FALSE(c.test.enabled);
+    EXPECT_FALSE(c.smtp.enabled);
     EXPECT_EQ(c.auth.mechanisms.size(), 3u);
     EXPECT_EQ(c.log_service.listen.at(0).port, 2000);
 }
@@ -55,7 +55,7 @@ rotation = "monthly"
 priority = 5
 file = "all.log"
 
-[services.test]
+[services.smtp]
 enabled = true
 threads_min = 2
 threads_max = 8
@@ -64,20 +64,20 @@ max_connections = 100
 new_connections_per_ip = "5/10s"
 log_level = 8
 
-[[services.test.listener]]
+[[services.smtp.listener]]
 address = "127.0.0.1:2525"
 max_connections_per_ip = 3
 
-[[services.test.listener]]
+[[services.smtp.listener]]
 address = "[::1]:2525"
 enabled = false
 
-[[services.test.rule]]
+[[services.smtp.rule]]
 action = "deny"
 match = "192.0.2.0/24"
 priority = 10
 
-[[services.test.rule]]
+[[services.smtp.rule]]
 action = "allow"
 match = "192.0.2.5"
 priority = 5
@@ -91,7 +91,7 @@ max_connections = 2
     EXPECT_EQ(c.log.rules[0].file, "all.log");  // sorted by priority
     EXPECT_EQ(c.log.rules[1].rotation, Rotation::monthly);
     EXPECT_EQ(c.log.rules[1].max_size, 10u << 20);
-    auto& t = c.test;
+    auto& t = c.smtp;
     EXPECT_TRUE(t.enabled);
     EXPECT_EQ(t.threads_min, 2u);
     EXPECT_EQ(t.idle_timeout, std::chrono::seconds(30));
@@ -119,26 +119,26 @@ TEST(ConfigLoad, UnknownKeyNamesFileLineAndKey) {
 
 TEST(ConfigLoad, ReportsEveryBadValue) {
     auto cfg = load(R"(
-[services.test]
+[services.smtp]
 threads_min = 0
 idle_timeout = "soon"
 new_connections = "lots"
 
-[[services.test.listener]]
+[[services.smtp.listener]]
 address = "localhost:25"
 tls = "sometimes"
 
-[[services.test.rule]]
+[[services.smtp.rule]]
 match = "10.0.0.0/40"
 )");
     ASSERT_FALSE(cfg);
     auto& e = cfg.error();
-    EXPECT_TRUE(problem_for(e, "services.test.threads_min"));
-    EXPECT_TRUE(problem_for(e, "services.test.idle_timeout"));
-    EXPECT_TRUE(problem_for(e, "services.test.new_connections"));
-    EXPECT_TRUE(problem_for(e, "services.test.listener[0].address"));
-    EXPECT_TRUE(problem_for(e, "services.test.listener[0].tls"));
-    auto* rule = problem_for(e, "services.test.rule[0].match");
+    EXPECT_TRUE(problem_for(e, "services.smtp.threads_min"));
+    EXPECT_TRUE(problem_for(e, "services.smtp.idle_timeout"));
+    EXPECT_TRUE(problem_for(e, "services.smtp.new_connections"));
+    EXPECT_TRUE(problem_for(e, "services.smtp.listener[0].address"));
+    EXPECT_TRUE(problem_for(e, "services.smtp.listener[0].tls"));
+    auto* rule = problem_for(e, "services.smtp.rule[0].match");
     ASSERT_TRUE(rule);
     EXPECT_EQ(rule->line, 12u);
 }
@@ -152,12 +152,12 @@ TEST(ConfigLoad, SyntaxErrorHasLine) {
 
 TEST(ConfigLoad, TlsListenerNeedsCertificate) {
     auto cfg = load(R"(
-[[services.test.listener]]
+[[services.smtp.listener]]
 address = "127.0.0.1:993"
 tls = "implicit"
 )");
     ASSERT_FALSE(cfg);
-    auto* p = problem_for(cfg.error(), "services.test.listener[0].tls");
+    auto* p = problem_for(cfg.error(), "services.smtp.listener[0].tls");
     ASSERT_TRUE(p);
     EXPECT_NE(p->message.find("certificate"), std::string::npos);
 }
@@ -171,17 +171,17 @@ TEST(ConfigLoad, TlsFilesMustExist) {
 [tls]
 cert = "c.pem"
 key = "k.pem"
-[[services.test.listener]]
+[[services.smtp.listener]]
 address = "127.0.0.1:993"
 tls = "implicit"
 )", dir / "postern.toml");
     ASSERT_TRUE(ok) << ok.error().to_string();
-    EXPECT_EQ((*ok)->test.listeners[0].tls_settings.cert_file, dir / "c.pem");
+    EXPECT_EQ((*ok)->smtp.listeners[0].tls_settings.cert_file, dir / "c.pem");
     auto missing = load_string(R"(
 [tls]
 cert = "nope.pem"
 key = "k.pem"
-[[services.test.listener]]
+[[services.smtp.listener]]
 address = "127.0.0.1:993"
 tls = "starttls"
 )", dir / "postern.toml");
@@ -191,18 +191,18 @@ tls = "starttls"
 
 TEST(ConfigLoad, DuplicateListenerAddress) {
     auto cfg = load(R"(
-[[services.test.listener]]
+[[services.smtp.listener]]
 address = "127.0.0.1:25"
-[[services.test.listener]]
+[[services.smtp.listener]]
 address = "127.0.0.1:25"
 )");
     ASSERT_FALSE(cfg);
-    EXPECT_TRUE(problem_for(cfg.error(), "services.test.listener[1].address"));
+    EXPECT_TRUE(problem_for(cfg.error(), "services.smtp.listener[1].address"));
 }
 
 TEST(ConfigLoad, DenyRuleWithLimitsIsAnError) {
     auto cfg = load(R"(
-[[services.test.rule]]
+[[services.smtp.rule]]
 action = "deny"
 match = "10.0.0.1"
 max_connections = 4
@@ -215,17 +215,17 @@ TEST(ConfigLoad, RemoteLogNeedsAddress) {
     auto cfg = load("[log]\ntype = \"remote\"\nremote = \"10.0.0.2:2000\"\n");
     ASSERT_TRUE(cfg) << cfg.error().to_string();
     EXPECT_EQ((*cfg)->log.defaults.remote->port, 2000);
-    EXPECT_EQ((*cfg)->test.log.type, LogType::remote);  // services inherit [log]
+    EXPECT_EQ((*cfg)->smtp.log.type, LogType::remote);  // services inherit [log]
 }
 
 TEST(ConfigLoad, ProxyProtocolNeedsTrustedAddresses) {
     auto cfg = load(R"(
-[[services.test.listener]]
+[[services.smtp.listener]]
 address = "127.0.0.1:25"
 proxy_protocol = true
 )");
     ASSERT_FALSE(cfg);
-    EXPECT_TRUE(problem_for(cfg.error(), "services.test.listener[0].proxy_trusted"));
+    EXPECT_TRUE(problem_for(cfg.error(), "services.smtp.listener[0].proxy_trusted"));
 }
 
 TEST(ConfigLoad, AuthMechanisms) {

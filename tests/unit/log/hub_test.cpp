@@ -41,7 +41,7 @@ class HubTest : public ::testing::Test {
         cfg_.log.directory = dir_ / "log";
         cfg_.log.rules = {config::LogRule{}};  // everything to postern.log
         cfg_.log.defaults.level = 15;
-        cfg_.test.log.level = 31;
+        cfg_.lmtp.log.level = 31;
         options_.syslog = syslog_.emitter();
         options_.stderr_sink = stderr_;
     }
@@ -62,11 +62,11 @@ TEST_F(HubTest, SameModuleSameChannelWithSettingsFromConfig) {
     auto hub = make();
     auto a = hub->channel("SMTP-IN");
     auto b = hub->channel("SMTP-IN");
-    auto test = hub->channel("TEST");
+    auto lmtp = hub->channel("LMTP");
     EXPECT_EQ(a.get(), b.get());
-    EXPECT_NE(a.get(), test.get());
+    EXPECT_NE(a.get(), lmtp.get());
     EXPECT_EQ(a->mask(), 15);     // no smtp_in service: [log] defaults
-    EXPECT_EQ(test->mask(), 31);  // the "test" service's own settings
+    EXPECT_EQ(lmtp->mask(), 31);  // the "lmtp" service's own settings
     EXPECT_EQ(hub->host(), "mx1");
     EXPECT_EQ(hub->stats().channels, 2u);
 
@@ -79,35 +79,35 @@ TEST_F(HubTest, SameModuleSameChannelWithSettingsFromConfig) {
 TEST(SettingsFor, ModuleNameToServiceName) {
     config::Config cfg;
     cfg.log.defaults.level = 3;
-    cfg.test.log.level = 9;
-    EXPECT_EQ(settings_for(cfg, "TEST").level, 9);
-    EXPECT_EQ(settings_for(cfg, "test").level, 9);
+    cfg.lmtp.log.level = 9;
+    EXPECT_EQ(settings_for(cfg, "LMTP").level, 9);
+    EXPECT_EQ(settings_for(cfg, "lmtp").level, 9);
     EXPECT_EQ(settings_for(cfg, "SMTP-IN").level, 3);
-    EXPECT_EQ(settings_for(cfg, "TESTX").level, 3);
+    EXPECT_EQ(settings_for(cfg, "LMTPX").level, 3);
 }
 
 TEST_F(HubTest, InternalChannelWritesTheLineFormat) {
     auto hub = make();
-    auto log = hub->logger("TEST", session_id(0x2a));
+    auto log = hub->logger("LMTP", session_id(0x2a));
     log.info("connection accepted from [{}]", "192.0.2.7");
     log.proto("S: 220 ready");
     hub->flush();
     auto lines = file_lines();
     ASSERT_EQ(lines.size(), 2u);
     EXPECT_TRUE(
-        lines[0].ends_with(" +0000 08 mx1 TEST:0000002A: connection accepted from [192.0.2.7]"))
+        lines[0].ends_with(" +0000 08 mx1 LMTP:0000002A: connection accepted from [192.0.2.7]"))
         << lines[0];
-    EXPECT_TRUE(lines[1].ends_with(" +0000 16 mx1 TEST:0000002A: S: 220 ready")) << lines[1];
+    EXPECT_TRUE(lines[1].ends_with(" +0000 16 mx1 LMTP:0000002A: S: 220 ready")) << lines[1];
     EXPECT_EQ(hub->stats().writer.written, 2u);
 }
 
 TEST_F(HubTest, ChannelMaskAndRuleMaskAreAnded) {
-    cfg_.test.log.level = 15;  // client: crit, err, warn, info
+    cfg_.lmtp.log.level = 15;  // client: crit, err, warn, info
     config::LogRule rule;
     rule.level = 9;  // rule: crit + info
     cfg_.log.rules = {rule};
     auto hub = make();
-    auto log = hub->logger("TEST", "1");
+    auto log = hub->logger("LMTP", "1");
     log.crit("c");
     log.error("e");
     log.warn("w");
@@ -123,24 +123,24 @@ TEST_F(HubTest, ChannelMaskAndRuleMaskAreAnded) {
 }
 
 TEST_F(HubTest, SystemTypeGoesToSyslog) {
-    cfg_.test.log.type = config::LogType::system;
+    cfg_.lmtp.log.type = config::LogType::system;
     auto hub = make();
-    hub->logger("TEST", "7").warn("disk at {}%", 91);
+    hub->logger("LMTP", "7").warn("disk at {}%", 91);
     hub->flush();
     std::lock_guard lock(syslog_.mutex);
     ASSERT_EQ(syslog_.lines.size(), 1u);
     EXPECT_EQ(syslog_.lines[0].first, LOG_MAIL | LOG_WARNING);
-    EXPECT_EQ(syslog_.lines[0].second, "TEST:7: disk at 91%");
+    EXPECT_EQ(syslog_.lines[0].second, "LMTP:7: disk at 91%");
     EXPECT_TRUE(file_lines().empty());
 }
 
 TEST_F(HubTest, ReconfigureUpdatesExistingChannelsInPlace) {
     auto hub = make();
-    auto channel = hub->channel("TEST");
+    auto channel = hub->channel("LMTP");
     Logger log(channel, "1");
     log.info("to file");
-    cfg_.test.log.type = config::LogType::system;
-    cfg_.test.log.level = 2;
+    cfg_.lmtp.log.type = config::LogType::system;
+    cfg_.lmtp.log.level = 2;
     ASSERT_TRUE(hub->reconfigure(cfg_));
     EXPECT_EQ(channel->mask(), 2);
     log.info("filtered now");
@@ -149,12 +149,12 @@ TEST_F(HubTest, ReconfigureUpdatesExistingChannelsInPlace) {
     EXPECT_EQ(file_lines().size(), 1u);
     std::lock_guard lock(syslog_.mutex);
     ASSERT_EQ(syslog_.lines.size(), 1u);
-    EXPECT_EQ(syslog_.lines[0].second, "TEST:1: to syslog");
+    EXPECT_EQ(syslog_.lines[0].second, "LMTP:1: to syslog");
 }
 
 TEST_F(HubTest, ReconfigureMovesFilesAndDirectory) {
     auto hub = make();
-    auto log = hub->logger("TEST", "1");
+    auto log = hub->logger("LMTP", "1");
     log.info("old");
     config::LogRule rule;
     rule.file = "new.log";
@@ -182,7 +182,7 @@ TEST_F(HubTest, NoLineLostAcrossReconfigureWhileServicesLog) {
     std::vector<std::thread> threads;
     for (int t = 0; t < kThreads; ++t) {
         threads.emplace_back([&, t] {
-            auto log = hub->logger("TEST", session_id(static_cast<std::uint64_t>(t)));
+            auto log = hub->logger("LMTP", session_id(static_cast<std::uint64_t>(t)));
             for (int i = 0; i < kEach; ++i)
                 log.info("{}", i);
             --running;
@@ -194,7 +194,7 @@ TEST_F(HubTest, NoLineLostAcrossReconfigureWhileServicesLog) {
         config::LogRule rule;
         rule.file = n % 2 ? "a.log" : "b.log";
         cfg_.log.rules = {rule};
-        cfg_.test.log.type = n % 3 == 2 ? config::LogType::system : config::LogType::internal;
+        cfg_.lmtp.log.type = n % 3 == 2 ? config::LogType::system : config::LogType::internal;
         ASSERT_TRUE(hub->reconfigure(cfg_));
         ++n;
         std::this_thread::yield();
@@ -214,14 +214,14 @@ TEST_F(HubTest, NoLineLostAcrossReconfigureWhileServicesLog) {
 TEST_F(HubTest, StderrMirror) {
     cfg_.log.also_stderr = true;
     auto hub = make();
-    hub->logger("TEST", "1").info("both");
+    hub->logger("LMTP", "1").info("both");
     hub->flush();
     EXPECT_EQ(file_lines().size(), 1u);
     ASSERT_EQ(stderr_->size(), 1u);
     EXPECT_EQ(stderr_->records()[0].text, "both");
     cfg_.log.also_stderr = false;
     ASSERT_TRUE(hub->reconfigure(cfg_));
-    hub->logger("TEST", "1").info("file only");
+    hub->logger("LMTP", "1").info("file only");
     hub->flush();
     EXPECT_EQ(stderr_->size(), 1u);
     EXPECT_EQ(file_lines().size(), 2u);
@@ -229,7 +229,7 @@ TEST_F(HubTest, StderrMirror) {
 
 TEST_F(HubTest, ShutdownWritesEverythingThenChannelsUseStderr) {
     auto hub = make();
-    auto log = hub->logger("TEST", "1");
+    auto log = hub->logger("LMTP", "1");
     for (int i = 0; i < 2000; ++i)
         log.info("line {}", i);
     hub->shutdown();
@@ -251,17 +251,17 @@ TEST_F(HubTest, CreateFailsWhenTheDirectoryCannotBeMade) {
 }
 
 TEST_F(HubTest, UnusableRemoteTargetFallsBackToFilesWithAnError) {
-    cfg_.test.log.type = config::LogType::remote;
-    cfg_.test.log.remote = HostPort{"*", 2000};
+    cfg_.lmtp.log.type = config::LogType::remote;
+    cfg_.lmtp.log.remote = HostPort{"*", 2000};
     auto hub = make();
-    hub->logger("TEST", "1").info("kept locally");
+    hub->logger("LMTP", "1").info("kept locally");
     hub->flush();
     auto lines = file_lines();
     ASSERT_EQ(lines.size(), 2u);
     EXPECT_NE(lines[0].find(" 02 mx1 LOG:00000000: remote log target needs a host and a port"),
               std::string::npos)
         << lines[0];
-    EXPECT_TRUE(lines[1].ends_with("TEST:1: kept locally"));
+    EXPECT_TRUE(lines[1].ends_with("LMTP:1: kept locally"));
     auto s = hub->stats();
     ASSERT_EQ(s.remotes.size(), 1u);
     EXPECT_FALSE(s.remotes[0].last_error.empty());
@@ -304,8 +304,8 @@ class UdpListener {
 TEST_F(HubTest, RemoteSinkToRealUdpToCollectorToFile) {
     UdpListener listener;
     // The sending node.
-    cfg_.test.log.type = config::LogType::remote;
-    cfg_.test.log.remote = HostPort{"127.0.0.1", listener.port()};
+    cfg_.lmtp.log.type = config::LogType::remote;
+    cfg_.lmtp.log.remote = HostPort{"127.0.0.1", listener.port()};
     auto sender = make();
     // The collecting node, with its own directory and name.
     config::Config collector_cfg;
@@ -320,7 +320,7 @@ TEST_F(HubTest, RemoteSinkToRealUdpToCollectorToFile) {
     auto receiver = Hub::create(collector_cfg, collector_options).value();
     Collector collector(receiver->internal_sink(), collector_cfg.log_service.max_datagram);
 
-    auto log = sender->logger("TEST", session_id(0x2a));
+    auto log = sender->logger("LMTP", session_id(0x2a));
     log.info("plain");
     log.proto("C: MAIL FROM:<a@b> caf\xc3\xa9");
     log.warn("{}", std::string(10000, 'x'));  // longer than a datagram: cut
@@ -334,10 +334,10 @@ TEST_F(HubTest, RemoteSinkToRealUdpToCollectorToFile) {
     receiver->flush();
     auto lines = read_lines(dir_ / "collected" / "mx.log");
     ASSERT_EQ(lines.size(), 3u);
-    EXPECT_TRUE(lines[0].ends_with(" 08 mx1 TEST:0000002A: plain")) << lines[0];
-    EXPECT_TRUE(lines[1].ends_with(" 16 mx1 TEST:0000002A: C: MAIL FROM:<a@b> caf\xc3\xa9"))
+    EXPECT_TRUE(lines[0].ends_with(" 08 mx1 LMTP:0000002A: plain")) << lines[0];
+    EXPECT_TRUE(lines[1].ends_with(" 16 mx1 LMTP:0000002A: C: MAIL FROM:<a@b> caf\xc3\xa9"))
         << lines[1];
-    auto text_at = lines[2].find(" 04 mx1 TEST:0000002A: ");
+    auto text_at = lines[2].find(" 04 mx1 LMTP:0000002A: ");
     ASSERT_NE(text_at, std::string::npos);
     auto text = lines[2].substr(text_at + 23);
     EXPECT_EQ(text, std::string(text.size(), 'x'));
@@ -356,29 +356,29 @@ TEST_F(HubTest, RemoteSinkToRealUdpToCollectorToFile) {
 
 TEST_F(HubTest, ReconfigureKeepsARemoteSocketWhoseTargetDidNotChange) {
     UdpListener listener;
-    cfg_.test.log.type = config::LogType::remote;
-    cfg_.test.log.remote = HostPort{"127.0.0.1", listener.port()};
+    cfg_.lmtp.log.type = config::LogType::remote;
+    cfg_.lmtp.log.remote = HostPort{"127.0.0.1", listener.port()};
     auto hub = make();
-    hub->logger("TEST", "1").info("one");
+    hub->logger("LMTP", "1").info("one");
     ASSERT_TRUE(listener.receive());
     ASSERT_TRUE(hub->reconfigure(cfg_));
-    hub->logger("TEST", "1").info("two");
+    hub->logger("LMTP", "1").info("two");
     ASSERT_TRUE(listener.receive());
     auto s = hub->stats();
     ASSERT_EQ(s.remotes.size(), 1u);
     EXPECT_EQ(s.remotes[0].sent, 2u);  // same sink, counters continue
-    cfg_.test.log.type = config::LogType::internal;
+    cfg_.lmtp.log.type = config::LogType::internal;
     ASSERT_TRUE(hub->reconfigure(cfg_));
     EXPECT_TRUE(hub->stats().remotes.empty());
 }
 
 TEST_F(HubTest, ReopenAfterExternalRotation) {
     auto hub = make();
-    hub->logger("TEST", "1").info("one");
+    hub->logger("LMTP", "1").info("one");
     hub->flush();
     std::filesystem::rename(dir_ / "log" / "postern.log", dir_ / "log" / "postern.log.old");
     hub->reopen();
-    hub->logger("TEST", "1").info("two");
+    hub->logger("LMTP", "1").info("two");
     hub->flush();
     EXPECT_EQ(read_lines(dir_ / "log" / "postern.log.old").size(), 1u);
     EXPECT_EQ(file_lines().size(), 1u);

@@ -134,8 +134,8 @@ struct SmtpConfig : TcpServiceConfig {
     bool help = true;
     bool anti_impersonation = true;  // authenticated senders may only use their own addresses
     bool forbid_unauth_pipelining = true;  // commands sent ahead without PIPELINING → 554, close
-};
     bool reverse_lookup = true;  // forward-confirmed rDNS of the client at connect (Received, ctx.rdns)
+};
 
 struct LogRule {
     int priority = 100;

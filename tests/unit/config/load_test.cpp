@@ -298,6 +298,9 @@ TEST(ConfigLoadSmtp, Errors) {
     EXPECT_FALSE(load("[services.smtp]\nbare_line_endings = \"fix\"\n"));
     EXPECT_FALSE(load("[services.smtp]\ngreeting = \"a\\r\\nb\"\n"));
     EXPECT_FALSE(load("[[services.smtp.listener]]\naddress = \"127.0.0.1:25\"\nrequire_tls = true\n"));
+    EXPECT_FALSE(load("[services.smtp]\nmax_recipients = 0\n"));
+}
+
 TEST(ConfigLoadSmtp, ReverseLookupOnForSmtpOffForLmtp) {
     auto defaults = load("[services.smtp]\nenabled = true\n[services.lmtp]\nenabled = false\n");
     ASSERT_TRUE(defaults) << defaults.error().to_string();
@@ -308,9 +311,6 @@ TEST(ConfigLoadSmtp, ReverseLookupOnForSmtpOffForLmtp) {
     EXPECT_FALSE((*set)->smtp.reverse_lookup);
     EXPECT_TRUE((*set)->lmtp.reverse_lookup);
     EXPECT_FALSE(load("[services.smtp]\nreverse_lookup = \"yes\"\n"));
-}
-
-    EXPECT_FALSE(load("[services.smtp]\nmax_recipients = 0\n"));
 }
 
 }  // namespace

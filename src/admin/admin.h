@@ -7,11 +7,11 @@
 //           {"ok": false, "error": {"code": "already_exists", "message": "..."}}
 #pragma once
 
-#include <nlohmann/json.hpp>
-
 #include <memory>
 #include <string>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "base/ip_address.h"
 #include "base/result.h"
@@ -32,7 +32,7 @@ namespace postern::admin {
 
 // What only a running daemon can do. The worker implements it; offline posternctl has none.
 class ServerControl {
-public:
+  public:
     virtual ~ServerControl() = default;
     virtual nlohmann::json status() = 0;  // pid, uptime, version, config file
     virtual std::vector<services::ServiceStatus> services() = 0;
@@ -56,7 +56,7 @@ struct Resources {
 // Thread-safe as far as Directory and ServerControl are; execute() blocks on the database,
 // so the daemon calls it from a blocking pool.
 class Admin {
-public:
+  public:
     // `server` may be null (offline): server commands then fail with "needs the running daemon".
     Admin(directory::Directory& directory, ServerControl* server, Resources resources = {});
 
@@ -64,7 +64,7 @@ public:
     // The command names, for help and tests.
     static std::vector<std::string> commands();
 
-private:
+  private:
     directory::Directory& directory_;
     ServerControl* server_;
     Resources resources_;

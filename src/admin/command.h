@@ -1,11 +1,11 @@
 // Internal: the shape of one admin command and helpers to read its JSON arguments.
 #pragma once
 
-#include <nlohmann/json.hpp>
-
 #include <optional>
 #include <string>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "admin/admin.h"
 
@@ -37,17 +37,22 @@ std::vector<Command> queue_commands();    // queue.list, queue.show, ...
 Result<std::string> arg_string(const json& args, const char* name);
 std::optional<std::string> opt_string(const json& args, const char* name);
 bool opt_bool(const json& args, const char* name, bool fallback = false);
-Result<std::vector<std::string>> arg_strings(const json& args, const char* name, bool required = true);
+Result<std::vector<std::string>> arg_strings(const json& args, const char* name,
+                                             bool required = true);
 
 // Result<T> → Result<json> shorthands.
-inline Result<json> done() { return json{{"done", true}}; }
+inline Result<json> done() {
+    return json{{"done", true}};
+}
 template <class T>
 Result<json> ok_or(const Result<T>& r, json value) {
-    if (!r) return fail(r.error());
+    if (!r)
+        return fail(r.error());
     return value;
 }
 inline Result<json> ok_or(const Status& s) {
-    if (!s) return fail(s.error());
+    if (!s)
+        return fail(s.error());
     return done();
 }
 

@@ -15,15 +15,16 @@ namespace postern::auth {
 
 struct AccountCredentials {
     std::int64_t account_id = 0;
-    std::string address;                 // canonical "user@domain"
+    std::string address;  // canonical "user@domain"
     StoredSecrets secrets;
     std::uint64_t password_generation = 0;  // bumped on every password change
     bool enabled = true;
-    std::vector<std::string> services;   // effective services the account may use: "smtp", "imap", ...
+    std::vector<std::string>
+        services;  // effective services the account may use: "smtp", "imap", ...
 };
 
 class AccountLookup {
-public:
+  public:
     virtual ~AccountLookup() = default;
 
     // The account a login name refers to: its address, an alias, or an address in a domain

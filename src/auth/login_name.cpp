@@ -1,8 +1,8 @@
 // Login name normalisation for lookups, cache keys and failure accounting.
 #include "auth/login_name.h"
 
-#include "base/utf8.h"
 #include "base/strings.h"
+#include "base/utf8.h"
 
 namespace postern::auth {
 

@@ -32,7 +32,7 @@ struct HashParams {
 // What an account stores. Empty fields mean "not known yet": they are derived at the next
 // successful password login, when the password is in hand.
 struct StoredSecrets {
-    std::string hash;          // "{ARGON2ID}$argon2id$v=19$m=..,t=..,p=..$salt$hash" or imported {SCHEME}
+    std::string hash;  // "{ARGON2ID}$argon2id$v=19$m=..,t=..,p=..$salt$hash" or imported {SCHEME}
     std::string scram_sha256;  // "iterations,salt_b64,storedkey_b64,serverkey_b64"
     std::string cram_md5;      // hex of the HMAC-MD5 inner and outer states (32 bytes)
     bool operator==(const StoredSecrets&) const = default;

@@ -13,7 +13,8 @@ Result<std::string> read_file(const std::filesystem::path& path);
 
 // Writes to a temporary sibling, fsyncs it, renames over `path`, fsyncs the directory.
 // After success the new content survives a crash; before it the old content is intact.
-Status write_file_atomic(const std::filesystem::path& path, std::string_view content, int mode = 0644);
+Status write_file_atomic(const std::filesystem::path& path, std::string_view content,
+                         int mode = 0644);
 
 Status fsync_directory(const std::filesystem::path& dir);
 

@@ -1,9 +1,9 @@
 // IP address parsing via inet_pton; ranges from CIDR or first-last notation.
 #include "base/ip_address.h"
 
-#include <arpa/inet.h>
-
 #include <cstring>
+
+#include <arpa/inet.h>
 
 #include "base/strings.h"
 
@@ -13,9 +13,11 @@ constexpr std::array<std::uint8_t, 12> kV4Prefix = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0
 }
 
 std::optional<IpAddress> IpAddress::parse(std::string_view text) {
-    if (text.size() > 64) return std::nullopt;
+    if (text.size() > 64)
+        return std::nullopt;
     std::string s(text);
-    if (s.size() > 2 && s.front() == '[' && s.back() == ']') s = s.substr(1, s.size() - 2);
+    if (s.size() > 2 && s.front() == '[' && s.back() == ']')
+        s = s.substr(1, s.size() - 2);
     std::array<std::uint8_t, 16> bytes{};
     in_addr v4{};
     if (inet_pton(AF_INET, s.c_str(), &v4) == 1) {
@@ -41,7 +43,9 @@ IpAddress IpAddress::from_v4(std::uint32_t host_order) {
     return IpAddress(bytes);
 }
 
-bool IpAddress::is_v4() const { return std::memcmp(bytes_.data(), kV4Prefix.data(), kV4Prefix.size()) == 0; }
+bool IpAddress::is_v4() const {
+    return std::memcmp(bytes_.data(), kV4Prefix.data(), kV4Prefix.size()) == 0;
+}
 
 std::string IpAddress::to_string() const {
     char buf[INET6_ADDRSTRLEN] = {};
@@ -58,10 +62,12 @@ std::optional<IpRange> IpRange::parse(std::string_view raw) {
     if (auto slash = text.find('/'); slash != std::string_view::npos) {
         auto base = IpAddress::parse(text.substr(0, slash));
         auto bits = parse_uint(text.substr(slash + 1));
-        if (!base || !bits) return std::nullopt;
+        if (!base || !bits)
+            return std::nullopt;
         unsigned prefix = static_cast<unsigned>(*bits);
         if (base->is_v4()) {
-            if (prefix > 32) return std::nullopt;
+            if (prefix > 32)
+                return std::nullopt;
             prefix += 96;
         } else if (prefix > 128) {
             return std::nullopt;
@@ -77,37 +83,45 @@ std::optional<IpRange> IpRange::parse(std::string_view raw) {
     if (auto dash = text.find('-'); dash != std::string_view::npos) {
         auto first = IpAddress::parse(trim(text.substr(0, dash)));
         auto last = IpAddress::parse(trim(text.substr(dash + 1)));
-        if (!first || !last || first->is_v4() != last->is_v4() || *last < *first) return std::nullopt;
+        if (!first || !last || first->is_v4() != last->is_v4() || *last < *first)
+            return std::nullopt;
         return IpRange{*first, *last};
     }
     auto single = IpAddress::parse(text);
-    if (!single) return std::nullopt;
+    if (!single)
+        return std::nullopt;
     return IpRange{*single, *single};
 }
 
 std::string IpRange::to_string() const {
-    if (first == last) return first.to_string();
+    if (first == last)
+        return first.to_string();
     return first.to_string() + "-" + last.to_string();
 }
 
 std::optional<HostPort> HostPort::parse(std::string_view text) {
     auto colon = text.rfind(':');
-    if (colon == std::string_view::npos || colon == 0) return std::nullopt;
+    if (colon == std::string_view::npos || colon == 0)
+        return std::nullopt;
     auto port = parse_uint(text.substr(colon + 1));
-    if (!port || *port == 0 || *port > 65535) return std::nullopt;
+    if (!port || *port == 0 || *port > 65535)
+        return std::nullopt;
     std::string host(text.substr(0, colon));
     if (host.front() == '[') {
-        if (host.back() != ']') return std::nullopt;
+        if (host.back() != ']')
+            return std::nullopt;
         host = host.substr(1, host.size() - 2);
     } else if (host.find(':') != std::string::npos) {
         return std::nullopt;  // bare IPv6 needs brackets to separate the port
     }
-    if (host.empty()) return std::nullopt;
+    if (host.empty())
+        return std::nullopt;
     return HostPort{host, static_cast<std::uint16_t>(*port)};
 }
 
 std::string HostPort::to_string() const {
-    if (host.find(':') != std::string::npos) return "[" + host + "]:" + std::to_string(port);
+    if (host.find(':') != std::string::npos)
+        return "[" + host + "]:" + std::to_string(port);
     return host + ":" + std::to_string(port);
 }
 

@@ -13,11 +13,13 @@ namespace postern {
 // An IPv4 or IPv6 address. IPv4 is kept as an IPv4-mapped IPv6 address (::ffff:a.b.c.d) so
 // that one ordering and one range type cover both families.
 class IpAddress {
-public:
+  public:
     IpAddress() = default;
     static std::optional<IpAddress> parse(std::string_view text);
     static IpAddress from_v4(std::uint32_t host_order);
-    static IpAddress from_bytes(const std::array<std::uint8_t, 16>& bytes) { return IpAddress(bytes); }
+    static IpAddress from_bytes(const std::array<std::uint8_t, 16>& bytes) {
+        return IpAddress(bytes);
+    }
 
     bool is_v4() const;
     const std::array<std::uint8_t, 16>& bytes() const { return bytes_; }
@@ -25,7 +27,7 @@ public:
 
     auto operator<=>(const IpAddress&) const = default;
 
-private:
+  private:
     explicit IpAddress(const std::array<std::uint8_t, 16>& b) : bytes_(b) {}
     std::array<std::uint8_t, 16> bytes_{};
 };

@@ -1,10 +1,10 @@
 // Random bytes from OpenSSL; aborts if the system cannot provide entropy (nothing safe to do).
 #include "base/random.h"
 
-#include <openssl/rand.h>
-
 #include <cstdlib>
 #include <cstring>
+
+#include <openssl/rand.h>
 
 namespace postern {
 
@@ -30,9 +30,11 @@ std::string random_token(std::size_t length) {
     while (out.size() < length) {
         for (unsigned char b : random_bytes(length)) {
             // Rejection sampling keeps every character equally likely.
-            if (b >= 256 - 256 % kChars.size()) continue;
+            if (b >= 256 - 256 % kChars.size())
+                continue;
             out += kChars[b % kChars.size()];
-            if (out.size() == length) break;
+            if (out.size() == length)
+                break;
         }
     }
     return out;

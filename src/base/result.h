@@ -43,8 +43,12 @@ inline std::unexpected<Error> fail(Errc code, std::string message) {
     return std::unexpected<Error>(Error{code, std::move(message)});
 }
 
-inline std::unexpected<Error> fail(Error error) { return std::unexpected<Error>(std::move(error)); }
+inline std::unexpected<Error> fail(Error error) {
+    return std::unexpected<Error>(std::move(error));
+}
 
-inline Status ok() { return {}; }
+inline Status ok() {
+    return {};
+}
 
 }  // namespace postern

@@ -7,20 +7,24 @@ namespace postern {
 
 std::string to_lower(std::string_view s) {
     std::string out(s);
-    for (auto& c : out) c = ascii_lower(c);
+    for (auto& c : out)
+        c = ascii_lower(c);
     return out;
 }
 
 std::string to_upper(std::string_view s) {
     std::string out(s);
-    for (auto& c : out) c = ascii_upper(c);
+    for (auto& c : out)
+        c = ascii_upper(c);
     return out;
 }
 
 bool iequals(std::string_view a, std::string_view b) {
-    if (a.size() != b.size()) return false;
+    if (a.size() != b.size())
+        return false;
     for (std::size_t i = 0; i < a.size(); ++i) {
-        if (ascii_lower(a[i]) != ascii_lower(b[i])) return false;
+        if (ascii_lower(a[i]) != ascii_lower(b[i]))
+            return false;
     }
     return true;
 }
@@ -32,7 +36,8 @@ bool istarts_with(std::string_view s, std::string_view prefix) {
 std::string_view trim(std::string_view s) {
     constexpr std::string_view kSpace = " \t\r\n";
     auto first = s.find_first_not_of(kSpace);
-    if (first == std::string_view::npos) return {};
+    if (first == std::string_view::npos)
+        return {};
     auto last = s.find_last_not_of(kSpace);
     return s.substr(first, last - first + 1);
 }
@@ -54,17 +59,20 @@ std::vector<std::string_view> split(std::string_view s, char sep) {
 std::string join(const std::vector<std::string>& parts, std::string_view sep) {
     std::string out;
     for (std::size_t i = 0; i < parts.size(); ++i) {
-        if (i) out += sep;
+        if (i)
+            out += sep;
         out += parts[i];
     }
     return out;
 }
 
 std::optional<std::uint64_t> parse_uint(std::string_view s) {
-    if (s.empty()) return std::nullopt;
+    if (s.empty())
+        return std::nullopt;
     std::uint64_t value = 0;
     auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), value);
-    if (ec != std::errc{} || ptr != s.data() + s.size()) return std::nullopt;
+    if (ec != std::errc{} || ptr != s.data() + s.size())
+        return std::nullopt;
     return value;
 }
 
@@ -86,7 +94,8 @@ bool glob_match(std::string_view pattern, std::string_view text) {
             return false;
         }
     }
-    while (p < pattern.size() && pattern[p] == '*') ++p;
+    while (p < pattern.size() && pattern[p] == '*')
+        ++p;
     return p == pattern.size();
 }
 

@@ -48,11 +48,14 @@ void ThreadPool::worker() {
     std::unique_lock lock(mutex_);
     while (true) {
         if (jobs_.empty()) {
-            if (stopping_) break;
+            if (stopping_)
+                break;
             ++idle_;
-            bool woke = wake_.wait_for(lock, idle_exit_, [&] { return !jobs_.empty() || stopping_; });
+            bool woke =
+                wake_.wait_for(lock, idle_exit_, [&] { return !jobs_.empty() || stopping_; });
             --idle_;
-            if (!woke && jobs_.empty()) break;  // idle too long: give the thread back
+            if (!woke && jobs_.empty())
+                break;  // idle too long: give the thread back
             continue;
         }
         auto job = std::move(jobs_.front());

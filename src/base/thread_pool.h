@@ -15,7 +15,7 @@
 namespace postern {
 
 class ThreadPool {
-public:
+  public:
     ThreadPool(std::string name, unsigned max_threads,
                std::chrono::milliseconds idle_exit = std::chrono::seconds(30));
     ~ThreadPool();  // runs every queued job, then joins
@@ -29,7 +29,7 @@ public:
     unsigned threads() const;
     std::size_t queued() const;
 
-private:
+  private:
     void worker();
 
     const std::string name_;

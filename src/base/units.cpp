@@ -8,9 +8,11 @@ namespace postern {
 std::optional<std::chrono::milliseconds> parse_duration(std::string_view raw) {
     auto text = trim(raw);
     std::size_t digits = 0;
-    while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9') ++digits;
+    while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9')
+        ++digits;
     auto number = parse_uint(text.substr(0, digits));
-    if (!number || *number > (1ULL << 40)) return std::nullopt;
+    if (!number || *number > (1ULL << 40))
+        return std::nullopt;
     auto unit = to_lower(trim(text.substr(digits)));
     std::uint64_t ms = 0;
     if (unit == "ms") {
@@ -31,19 +33,25 @@ std::optional<std::chrono::milliseconds> parse_duration(std::string_view raw) {
 
 std::string format_duration(std::chrono::milliseconds d) {
     auto ms = d.count();
-    if (ms % 86'400'000 == 0 && ms) return std::to_string(ms / 86'400'000) + "d";
-    if (ms % 3'600'000 == 0 && ms) return std::to_string(ms / 3'600'000) + "h";
-    if (ms % 60'000 == 0 && ms) return std::to_string(ms / 60'000) + "m";
-    if (ms % 1000 == 0) return std::to_string(ms / 1000) + "s";
+    if (ms % 86'400'000 == 0 && ms)
+        return std::to_string(ms / 86'400'000) + "d";
+    if (ms % 3'600'000 == 0 && ms)
+        return std::to_string(ms / 3'600'000) + "h";
+    if (ms % 60'000 == 0 && ms)
+        return std::to_string(ms / 60'000) + "m";
+    if (ms % 1000 == 0)
+        return std::to_string(ms / 1000) + "s";
     return std::to_string(ms) + "ms";
 }
 
 std::optional<std::uint64_t> parse_size(std::string_view raw) {
     auto text = trim(raw);
     std::size_t digits = 0;
-    while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9') ++digits;
+    while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9')
+        ++digits;
     auto number = parse_uint(text.substr(0, digits));
-    if (!number) return std::nullopt;
+    if (!number)
+        return std::nullopt;
     auto unit = to_lower(trim(text.substr(digits)));
     std::uint64_t mult = 1;
     if (unit.empty() || unit == "b") {
@@ -57,7 +65,8 @@ std::optional<std::uint64_t> parse_size(std::string_view raw) {
     } else {
         return std::nullopt;
     }
-    if (*number > (~0ULL) / mult) return std::nullopt;
+    if (*number > (~0ULL) / mult)
+        return std::nullopt;
     return *number * mult;
 }
 

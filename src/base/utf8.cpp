@@ -22,7 +22,8 @@ std::size_t utf8_sequence(std::string_view s, std::size_t i, char32_t& cp) {
         unsigned char lo = b == 0xE0 ? 0xA0 : 0x80;
         unsigned char hi = b == 0xED ? 0x9F : 0xBF;
         if (cont(i + 1, lo, hi) && cont(i + 2)) {
-            cp = (char32_t{b} & 0x0F) << 12 | (char32_t{byte(i + 1)} & 0x3F) << 6 | (byte(i + 2) & 0x3F);
+            cp = (char32_t{b} & 0x0F) << 12 | (char32_t{byte(i + 1)} & 0x3F) << 6 |
+                 (byte(i + 2) & 0x3F);
             return 3;
         }
         return 0;
@@ -41,12 +42,15 @@ std::size_t utf8_sequence(std::string_view s, std::size_t i, char32_t& cp) {
 
 bool is_ascii(std::string_view text) {
     for (unsigned char c : text) {
-        if (c >= 0x80) return false;
+        if (c >= 0x80)
+            return false;
     }
     return true;
 }
 
-bool is_valid_utf8(std::string_view text) { return utf8_code_points(text).has_value(); }
+bool is_valid_utf8(std::string_view text) {
+    return utf8_code_points(text).has_value();
+}
 
 std::optional<std::size_t> utf8_code_points(std::string_view text) {
     std::size_t count = 0;
@@ -57,7 +61,8 @@ std::optional<std::size_t> utf8_code_points(std::string_view text) {
             continue;
         }
         auto n = utf8_sequence(text, i, cp);
-        if (n == 0) return std::nullopt;
+        if (n == 0)
+            return std::nullopt;
         i += n;
     }
     return count;

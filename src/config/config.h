@@ -46,7 +46,7 @@ struct AccessRule {
     IpRange range;
     int priority = 100;  // lower value = higher priority
     bool enabled = true;
-    FlowLimits limits;   // applied when this allow rule is the one chosen
+    FlowLimits limits;  // applied when this allow rule is the one chosen
     bool operator==(const AccessRule& o) const {
         return action == o.action && match == o.match && priority == o.priority &&
                enabled == o.enabled && limits == o.limits;
@@ -60,7 +60,7 @@ struct TlsSettings {
     std::string ciphers;              // TLS 1.2 cipher list; empty = OpenSSL's secure default
     std::string ciphersuites;         // TLS 1.3 suites; empty = default
     ClientCertMode client_cert = ClientCertMode::none;
-    std::filesystem::path ca_file;    // CAs for client certificates
+    std::filesystem::path ca_file;  // CAs for client certificates
     int verify_depth = 9;
     bool operator==(const TlsSettings&) const = default;
     bool has_certificate() const { return !cert_file.empty() && !key_file.empty(); }
@@ -78,8 +78,9 @@ struct ListenerConfig {
     bool require_tls = false;   // only greeting, EHLO/HELO, STARTTLS, NOOP, RSET, QUIT before TLS
     bool require_auth = false;  // every transaction must be authenticated
     bool operator==(const ListenerConfig& o) const {
-        return address.to_string() == o.address.to_string() && enabled == o.enabled && tls == o.tls &&
-               tls_settings == o.tls_settings && proxy_protocol == o.proxy_protocol &&
+        return address.to_string() == o.address.to_string() && enabled == o.enabled &&
+               tls == o.tls && tls_settings == o.tls_settings &&
+               proxy_protocol == o.proxy_protocol &&
                proxy_trusted.size() == o.proxy_trusted.size() && limits == o.limits &&
                require_tls == o.require_tls && require_auth == o.require_auth;
     }
@@ -103,27 +104,28 @@ struct TcpServiceConfig {
     FlowLimits limits;
     Millis idle_timeout{std::chrono::minutes(5)};
     Millis session_timeout{std::chrono::hours(2)};
-    std::uint32_t max_bad_commands = 10;   // then the session is dropped; 0 = unlimited
-    std::uint32_t max_auth_failures = 3;   // then the session is dropped; 0 = unlimited
+    std::uint32_t max_bad_commands = 10;  // then the session is dropped; 0 = unlimited
+    std::uint32_t max_auth_failures = 3;  // then the session is dropped; 0 = unlimited
     std::size_t max_line_length = 8192;
-    bool allow_plaintext_auth = false;     // auth on an unencrypted connection
+    bool allow_plaintext_auth = false;  // auth on an unencrypted connection
 };
 
 enum class LineEndings { reject, normalize };
 
 // SMTP-IN (and LMTP, which shares the receiving path).
 struct SmtpConfig : TcpServiceConfig {
-    std::string greeting = "ESMTP Postern";         // after "220 <hostname> "
-    std::uint64_t max_message_size = 50ull << 20;    // advertised in SIZE; bigger → 552 5.3.4
-    std::uint32_t max_recipients = 1000;             // per transaction (RFC 5321: at least 100)
-    std::uint32_t max_received_headers = 30;         // more → 554 5.4.6 (a mail loop)
-    std::uint64_t max_header_size = 1ull << 20;      // the header block of one message
-    std::vector<IpRange> relay_networks;             // may relay without authenticating
-    LineEndings bare_line_endings = LineEndings::reject;  // bare CR/LF in DATA: 550 5.6.0, or repair
-    std::uint32_t max_message_line = 998;            // longer lines are accepted unless reject_long_lines
+    std::string greeting = "ESMTP Postern";        // after "220 <hostname> "
+    std::uint64_t max_message_size = 50ull << 20;  // advertised in SIZE; bigger → 552 5.3.4
+    std::uint32_t max_recipients = 1000;           // per transaction (RFC 5321: at least 100)
+    std::uint32_t max_received_headers = 30;       // more → 554 5.4.6 (a mail loop)
+    std::uint64_t max_header_size = 1ull << 20;    // the header block of one message
+    std::vector<IpRange> relay_networks;           // may relay without authenticating
+    LineEndings bare_line_endings =
+        LineEndings::reject;               // bare CR/LF in DATA: 550 5.6.0, or repair
+    std::uint32_t max_message_line = 998;  // longer lines are accepted unless reject_long_lines
     bool reject_long_lines = false;
-    bool strict_helo = false;        // HELO names must be a domain or an address literal
-    bool strict_addresses = false;   // RFC 5321 §4.5.3.1 lengths (local part 64)
+    bool strict_helo = false;       // HELO names must be a domain or an address literal
+    bool strict_addresses = false;  // RFC 5321 §4.5.3.1 lengths (local part 64)
     bool pipelining = true;
     bool eight_bit_mime = true;
     bool dsn = true;
@@ -132,7 +134,7 @@ struct SmtpConfig : TcpServiceConfig {
     bool vrfy = false;
     bool expn = false;
     bool help = true;
-    bool anti_impersonation = true;  // authenticated senders may only use their own addresses
+    bool anti_impersonation = true;        // authenticated senders may only use their own addresses
     bool forbid_unauth_pipelining = true;  // commands sent ahead without PIPELINING → 554, close
     bool reverse_lookup = true;  // forward-confirmed rDNS of the client at connect (Received, ctx.rdns)
 };
@@ -144,17 +146,17 @@ struct LogRule {
     std::uint8_t level = 31;
     std::string file = "postern.log";  // relative to [log] directory
     std::uint64_t max_size = 100ull << 20;
-    Millis max_age{0};                 // 0 = no age limit
-    unsigned keep = 10;                // rotated files kept
+    Millis max_age{0};   // 0 = no age limit
+    unsigned keep = 10;  // rotated files kept
     Rotation rotation = Rotation::daily;
     bool operator==(const LogRule&) const = default;
 };
 
 struct LogConfig {
-    LogSettings defaults;              // for services that do not set their own
-    std::filesystem::path directory;   // where internal log files go
-    std::vector<LogRule> rules;        // sorted by priority
-    bool also_stderr = false;          // mirror lines to stderr (foreground runs)
+    LogSettings defaults;             // for services that do not set their own
+    std::filesystem::path directory;  // where internal log files go
+    std::vector<LogRule> rules;       // sorted by priority
+    bool also_stderr = false;         // mirror lines to stderr (foreground runs)
 };
 
 // The UDP log collector: other nodes (or this one, with type = remote) send lines here.
@@ -177,23 +179,23 @@ struct AuthConfig {
     std::uint32_t argon2_iterations = 2;
     std::uint32_t argon2_parallelism = 1;
     unsigned scram_iterations = 4096;
-    unsigned hash_threads = 2;                // password hashing pool, off event loops
+    unsigned hash_threads = 2;  // password hashing pool, off event loops
 };
 
 // The directory database (domains, accounts); see docs/directory.md.
 struct DirectoryConfig {
-    std::string recipient_delimiters = "+";  // "user+tag@domain" → user; "" turns it off
-    unsigned max_readers = 8;                // concurrent read connections
+    std::string recipient_delimiters = "+";        // "user+tag@domain" → user; "" turns it off
+    unsigned max_readers = 8;                      // concurrent read connections
     Millis busy_timeout{std::chrono::seconds(5)};  // wait for another process's write lock
-    unsigned expand_max_depth = 10;          // nested groups/forwarders followed
-    std::size_t expand_max_recipients = 10000;  // final recipients of one expansion
+    unsigned expand_max_depth = 10;                // nested groups/forwarders followed
+    std::size_t expand_max_recipients = 10000;     // final recipients of one expansion
 };
 
 struct ServerConfig {
     std::string hostname;
     std::filesystem::path data_dir;
     std::filesystem::path admin_socket;
-    std::string user;   // drop to this user after binding ports; empty = keep
+    std::string user;  // drop to this user after binding ports; empty = keep
     std::string group;
     Millis shutdown_grace{std::chrono::seconds(30)};
     Millis restart_backoff_min{std::chrono::milliseconds(500)};
@@ -217,8 +219,8 @@ struct DnsConfig {
 // [queue] (docs/queue.md "Configuration"); daemon/data_options.cpp maps it onto
 // queue::QueueOptions, whose comments say what each value does.
 struct QueueRetryConfig {
-    Seconds first{300};          // first retry after a temporary failure
-    Seconds max_interval{3600};  // retries stop doubling here
+    Seconds first{300};              // first retry after a temporary failure
+    Seconds max_interval{3600};      // retries stop doubling here
     std::uint32_t max_attempts = 0;  // 0: only max_age limits
     Seconds max_age{5 * 24 * 3600};  // give up on messages older than this (0: never)
 };
@@ -283,10 +285,10 @@ struct QueueConfig {
 struct PolicyConfig {
     bool enabled = true;           // false: the script is not loaded (as if none were named)
     std::filesystem::path script;  // empty: no policy
-    std::uint64_t max_memory = 16ull << 20;         // per interpreter, 256K..1G
-    Millis max_time{50};                            // per event call, 1ms..10s
-    std::string failure_action = "tempfail";        // tempfail | reject | ignore
-    unsigned states = 16;                           // interpreters for concurrent calls, 1..1024
+    std::uint64_t max_memory = 16ull << 20;   // per interpreter, 256K..1G
+    Millis max_time{50};                      // per event call, 1ms..10s
+    std::string failure_action = "tempfail";  // tempfail | reject | ignore
+    unsigned states = 16;                     // interpreters for concurrent calls, 1..1024
     bool active() const { return enabled && !script.empty(); }
 };
 
@@ -304,33 +306,33 @@ struct DeliveryRoute {
     std::vector<std::string> domains = {"*"};  // globs on the recipient domain
     std::optional<HostPort> smarthost;         // none: MX lookup
     OutboundTls tls = OutboundTls::opportunistic;
-    std::string auth_user;                     // SMTP AUTH at the smarthost
+    std::string auth_user;  // SMTP AUTH at the smarthost
     std::string auth_password;
-    std::optional<IpAddress> source_ip;        // bind outgoing connections to this address
+    std::optional<IpAddress> source_ip;  // bind outgoing connections to this address
 };
 
 // SMTP-OUT.
 struct DeliveryConfig {
     bool enabled = true;
-    unsigned max_connections = 100;          // concurrent outgoing sessions
-    unsigned max_per_destination = 10;       // concurrent sessions to one domain/smarthost
+    unsigned max_connections = 100;     // concurrent outgoing sessions
+    unsigned max_per_destination = 10;  // concurrent sessions to one domain/smarthost
     Millis connect_timeout{std::chrono::seconds(30)};
     Millis command_timeout{std::chrono::minutes(5)};  // RFC 5321 §4.5.3.2
     Millis data_timeout{std::chrono::minutes(10)};    // the reply to the final dot
-    std::string helo_name;                   // default: [server] hostname
-    std::uint16_t port = 25;                 // MX port (change only for tests)
+    std::string helo_name;                            // default: [server] hostname
+    std::uint16_t port = 25;                          // MX port (change only for tests)
     bool ipv6 = true;
     Millis reuse_idle{std::chrono::seconds(30)};  // keep a finished connection for the next message
-    unsigned reuse_messages = 100;           // messages per connection before a new one
-    std::filesystem::path ca_file;           // CAs for tls = "verify"/"implicit" (system store when empty)
+    unsigned reuse_messages = 100;                // messages per connection before a new one
+    std::filesystem::path ca_file;  // CAs for tls = "verify"/"implicit" (system store when empty)
     std::vector<DeliveryRoute> routes;
 };
 
 // PROCESSING: recipient expansion, filters, local delivery.
 struct ProcessingConfig {
     bool enabled = true;
-    unsigned threads = 2;       // concurrent messages in filters/delivery
-    unsigned batch = 64;        // jobs taken from the queue at once
+    unsigned threads = 2;                              // concurrent messages in filters/delivery
+    unsigned batch = 64;                               // jobs taken from the queue at once
     std::vector<unsigned> quota_warnings = {90, 100};  // percent; a notice once per crossing
 };
 
@@ -366,14 +368,14 @@ struct StorageConfig {
 struct Config {
     std::filesystem::path source;  // the file this came from
     ServerConfig server;
-    TlsSettings tls;               // server-wide default certificate
+    TlsSettings tls;  // server-wide default certificate
     LogConfig log;
     AuthConfig auth;
     PolicyConfig policy;
     DirectoryConfig directory;
     LogServiceConfig log_service;
-    SmtpConfig smtp;   // SMTP-IN: MX, submission and implicit-TLS submission
-    SmtpConfig lmtp;   // LMTP (RFC 2033) for deliveries from a front-end proxy
+    SmtpConfig smtp;  // SMTP-IN: MX, submission and implicit-TLS submission
+    SmtpConfig lmtp;  // LMTP (RFC 2033) for deliveries from a front-end proxy
     QueueConfig queue;
     ProcessingConfig processing;
     DeliveryConfig delivery;

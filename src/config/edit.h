@@ -19,7 +19,7 @@ Result<std::string> set_key(std::string_view text, std::string_view section, std
                             std::string_view literal);
 
 // set_key on a file, validated with load_string() before it atomically replaces the file.
-Status set_key_in_file(const std::filesystem::path& file, std::string_view section, std::string_view key,
-                       std::string_view literal);
+Status set_key_in_file(const std::filesystem::path& file, std::string_view section,
+                       std::string_view key, std::string_view literal);
 
 }  // namespace postern::config

@@ -18,7 +18,8 @@ Reader::Reader(const toml::table& table, std::string path, Problems& problems)
     : table_(table), path_(std::move(path)), problems_(problems) {}
 
 std::string Reader::key_path(std::string_view key) const {
-    if (path_.empty()) return std::string(key);
+    if (path_.empty())
+        return std::string(key);
     return path_ + "." + std::string(key);
 }
 
@@ -35,8 +36,10 @@ void Reader::error(std::string_view key, std::string message) {
 
 bool Reader::get_bool(std::string_view key, bool fallback) {
     auto* node = find(key);
-    if (!node) return fallback;
-    if (auto v = node->value<bool>()) return *v;
+    if (!node)
+        return fallback;
+    if (auto v = node->value<bool>())
+        return *v;
     error(key, "expected true or false");
     return fallback;
 }
@@ -44,7 +47,8 @@ bool Reader::get_bool(std::string_view key, bool fallback) {
 std::int64_t Reader::get_int(std::string_view key, std::int64_t fallback, std::int64_t min,
                              std::int64_t max) {
     auto* node = find(key);
-    if (!node) return fallback;
+    if (!node)
+        return fallback;
     if (!node->is_integer()) {
         error(key, "expected an integer");
         return fallback;
@@ -60,8 +64,10 @@ std::int64_t Reader::get_int(std::string_view key, std::int64_t fallback, std::i
 
 std::string Reader::get_string(std::string_view key, std::string fallback) {
     auto* node = find(key);
-    if (!node) return fallback;
-    if (auto v = node->value<std::string>()) return *v;
+    if (!node)
+        return fallback;
+    if (auto v = node->value<std::string>())
+        return *v;
     error(key, "expected a string");
     return fallback;
 }
@@ -69,18 +75,21 @@ std::string Reader::get_string(std::string_view key, std::string fallback) {
 std::size_t Reader::get_choice(std::string_view key, std::size_t fallback,
                                std::initializer_list<std::string_view> choices) {
     auto* node = find(key);
-    if (!node) return fallback;
+    if (!node)
+        return fallback;
     auto v = node->value<std::string>();
     if (v) {
         std::size_t i = 0;
         for (auto c : choices) {
-            if (iequals(*v, c)) return i;
+            if (iequals(*v, c))
+                return i;
             ++i;
         }
     }
     std::string list;
     for (auto c : choices) {
-        if (!list.empty()) list += ", ";
+        if (!list.empty())
+            list += ", ";
         list += "\"" + std::string(c) + "\"";
     }
     error(key, "expected one of " + list);
@@ -90,11 +99,14 @@ std::size_t Reader::get_choice(std::string_view key, std::size_t fallback,
 std::chrono::milliseconds Reader::get_duration(std::string_view key,
                                                std::chrono::milliseconds fallback) {
     auto* node = find(key);
-    if (!node) return fallback;
+    if (!node)
+        return fallback;
     if (auto i = node->value_exact<std::int64_t>()) {
-        if (*i >= 0) return std::chrono::seconds(*i);
+        if (*i >= 0)
+            return std::chrono::seconds(*i);
     } else if (auto s = node->value<std::string>()) {
-        if (auto d = parse_duration(*s)) return *d;
+        if (auto d = parse_duration(*s))
+            return *d;
     }
     error(key, "expected a duration such as \"30s\", \"10m\", \"2h\" or \"7d\"");
     return fallback;
@@ -102,11 +114,14 @@ std::chrono::milliseconds Reader::get_duration(std::string_view key,
 
 std::uint64_t Reader::get_size(std::string_view key, std::uint64_t fallback) {
     auto* node = find(key);
-    if (!node) return fallback;
+    if (!node)
+        return fallback;
     if (auto i = node->value_exact<std::int64_t>()) {
-        if (*i >= 0) return static_cast<std::uint64_t>(*i);
+        if (*i >= 0)
+            return static_cast<std::uint64_t>(*i);
     } else if (auto s = node->value<std::string>()) {
-        if (auto n = parse_size(*s)) return *n;
+        if (auto n = parse_size(*s))
+            return *n;
     }
     error(key, "expected a size such as 65536, \"64K\", \"10M\" or \"1G\"");
     return fallback;
@@ -115,7 +130,8 @@ std::uint64_t Reader::get_size(std::string_view key, std::uint64_t fallback) {
 std::vector<std::string> Reader::get_string_list(std::string_view key,
                                                  std::vector<std::string> fallback) {
     auto* node = find(key);
-    if (!node) return fallback;
+    if (!node)
+        return fallback;
     auto* arr = node->as_array();
     if (!arr) {
         error(key, "expected an array of strings");
@@ -133,10 +149,12 @@ std::vector<std::string> Reader::get_string_list(std::string_view key,
     return out;
 }
 
-std::vector<std::int64_t> Reader::get_int_list(std::string_view key, std::vector<std::int64_t> fallback,
-                                               std::int64_t min, std::int64_t max) {
+std::vector<std::int64_t> Reader::get_int_list(std::string_view key,
+                                               std::vector<std::int64_t> fallback, std::int64_t min,
+                                               std::int64_t max) {
     auto* node = find(key);
-    if (!node) return fallback;
+    if (!node)
+        return fallback;
     auto* arr = node->as_array();
     std::vector<std::int64_t> out;
     if (arr) {
@@ -144,7 +162,8 @@ std::vector<std::int64_t> Reader::get_int_list(std::string_view key, std::vector
             auto v = item.value_exact<std::int64_t>();
             if (!v || *v < min || *v > max) {
                 problems_.add(item.source(), key_path(key),
-                              "expected integers between " + std::to_string(min) + " and " + std::to_string(max));
+                              "expected integers between " + std::to_string(min) + " and " +
+                                  std::to_string(max));
                 return fallback;
             }
             out.push_back(*v);
@@ -158,16 +177,20 @@ std::vector<std::int64_t> Reader::get_int_list(std::string_view key, std::vector
 std::filesystem::path Reader::get_path(std::string_view key, std::filesystem::path fallback,
                                        const std::filesystem::path& base) {
     auto text = get_string(key, fallback.string());
-    if (text.empty()) return {};
+    if (text.empty())
+        return {};
     std::filesystem::path p(text);
-    if (p.is_relative()) p = base / p;
+    if (p.is_relative())
+        p = base / p;
     return p.lexically_normal();
 }
 
 std::optional<Reader> Reader::table(std::string_view key) {
     auto* node = find(key);
-    if (!node) return std::nullopt;
-    if (auto* t = node->as_table()) return Reader(*t, key_path(key), problems_);
+    if (!node)
+        return std::nullopt;
+    if (auto* t = node->as_table())
+        return Reader(*t, key_path(key), problems_);
     error(key, "expected a table");
     return std::nullopt;
 }
@@ -175,7 +198,8 @@ std::optional<Reader> Reader::table(std::string_view key) {
 std::vector<Reader> Reader::tables(std::string_view key) {
     std::vector<Reader> out;
     auto* node = find(key);
-    if (!node) return out;
+    if (!node)
+        return out;
     auto* arr = node->as_array();
     if (!arr) {
         error(key, "expected an array of tables ([[" + key_path(key) + "]])");

@@ -2,8 +2,6 @@
 // of which keys were read so that unknown keys can be reported with their line.
 #pragma once
 
-#include <toml++/toml.h>
-
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
@@ -13,12 +11,14 @@
 #include <string>
 #include <vector>
 
+#include <toml++/toml.h>
+
 #include "config/load.h"
 
 namespace postern::config {
 
 class Problems {
-public:
+  public:
     explicit Problems(std::filesystem::path file) : file_(std::move(file)) {}
     void add(const toml::source_region& where, std::string key, std::string message);
     void add(unsigned line, std::string key, std::string message);
@@ -26,13 +26,13 @@ public:
     std::vector<Problem> take() { return std::move(list_); }
     const std::filesystem::path& file() const { return file_; }
 
-private:
+  private:
     std::filesystem::path file_;
     std::vector<Problem> list_;
 };
 
 class Reader {
-public:
+  public:
     // `path` is the dotted key of this table ("services.smtp"), used in messages.
     Reader(const toml::table& table, std::string path, Problems& problems);
 
@@ -47,9 +47,11 @@ public:
     // One of `choices` (case-insensitive); returns the index.
     std::size_t get_choice(std::string_view key, std::size_t fallback,
                            std::initializer_list<std::string_view> choices);
-    std::chrono::milliseconds get_duration(std::string_view key, std::chrono::milliseconds fallback);
+    std::chrono::milliseconds get_duration(std::string_view key,
+                                           std::chrono::milliseconds fallback);
     std::uint64_t get_size(std::string_view key, std::uint64_t fallback);
-    std::vector<std::string> get_string_list(std::string_view key, std::vector<std::string> fallback);
+    std::vector<std::string> get_string_list(std::string_view key,
+                                             std::vector<std::string> fallback);
     std::vector<std::int64_t> get_int_list(std::string_view key, std::vector<std::int64_t> fallback,
                                            std::int64_t min, std::int64_t max);
     // A path, resolved against `base` when relative; empty stays empty.
@@ -66,7 +68,7 @@ public:
     // Reports every key of the table that no getter asked for.
     void finish();
 
-private:
+  private:
     const toml::node* find(std::string_view key);
     std::string key_path(std::string_view key) const;
 

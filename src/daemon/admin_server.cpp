@@ -1,10 +1,6 @@
 // Admin socket sessions: peer credential check, newline-delimited JSON, bounded request size.
 #include "daemon/admin_server.h"
 
-#include <sys/socket.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -14,6 +10,9 @@
 #include <boost/asio/streambuf.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "services/runtime.h"
 
@@ -44,7 +43,8 @@ asio::awaitable<void> AdminServer::Impl::accept_loop() {
     while (acceptor.is_open()) {
         auto [ec, socket] = co_await acceptor.async_accept(kUseTuple);
         if (ec) {
-            if (!acceptor.is_open() || ec == asio::error::operation_aborted) break;
+            if (!acceptor.is_open() || ec == asio::error::operation_aborted)
+                break;
             continue;
         }
         asio::co_spawn(io, session(std::move(socket)), asio::detached);
@@ -65,17 +65,22 @@ asio::awaitable<void> AdminServer::Impl::session(stream_protocol::socket socket)
         auto [ec, n] = co_await asio::async_read_until(socket, buffer, '\n', kUseTuple);
         if (ec) {
             if (ec == asio::error::not_found) {
-                std::string too_big = R"({"ok":false,"error":{"code":"limit_exceeded","message":"request too large"}})" "\n";
+                std::string too_big =
+                    R"({"ok":false,"error":{"code":"limit_exceeded","message":"request too large"}})"
+                    "\n";
                 co_await asio::async_write(socket, asio::buffer(too_big), kUseTuple);
             }
             co_return;
         }
-        std::string line(asio::buffers_begin(buffer.data()), asio::buffers_begin(buffer.data()) + static_cast<std::ptrdiff_t>(n));
+        std::string line(asio::buffers_begin(buffer.data()),
+                         asio::buffers_begin(buffer.data()) + static_cast<std::ptrdiff_t>(n));
         buffer.consume(n);
         auto request = nlohmann::json::parse(line, nullptr, false);
         nlohmann::json response;
         if (request.is_discarded()) {
-            response = {{"ok", false}, {"error", {{"code", "invalid_argument"}, {"message", "request is not JSON"}}}};
+            response = {
+                {"ok", false},
+                {"error", {{"code", "invalid_argument"}, {"message", "request is not JSON"}}}};
         } else {
             auto command = request.value("command", std::string("?"));
             logger.info("admin: {} (uid {})", command, peer.uid);
@@ -85,24 +90,31 @@ asio::awaitable<void> AdminServer::Impl::session(stream_protocol::socket socket)
         }
         auto text = response.dump() + "\n";
         auto [wec, wn] = co_await asio::async_write(socket, asio::buffer(text), kUseTuple);
-        if (wec) co_return;
+        if (wec)
+            co_return;
     }
 }
 
 AdminServer::AdminServer(asio::io_context& io, admin::Admin& admin, log::Logger logger)
     : impl_(std::make_shared<Impl>(io, admin, std::move(logger))) {}
 
-AdminServer::~AdminServer() { stop(); }
+AdminServer::~AdminServer() {
+    stop();
+}
 
 Status AdminServer::start(const std::filesystem::path& path) {
     std::error_code fec;
     std::filesystem::remove(path, fec);  // a stale socket from a killed worker
     boost::system::error_code ec;
     impl_->acceptor.open(stream_protocol(), ec);
-    if (!ec) impl_->acceptor.bind(stream_protocol::endpoint(path.string()), ec);
-    if (!ec) ::chmod(path.c_str(), 0600);
-    if (!ec) impl_->acceptor.listen(64, ec);
-    if (ec) return fail(Errc::unavailable, "admin socket " + path.string() + ": " + ec.message());
+    if (!ec)
+        impl_->acceptor.bind(stream_protocol::endpoint(path.string()), ec);
+    if (!ec)
+        ::chmod(path.c_str(), 0600);
+    if (!ec)
+        impl_->acceptor.listen(64, ec);
+    if (ec)
+        return fail(Errc::unavailable, "admin socket " + path.string() + ": " + ec.message());
     impl_->path = path;
     asio::co_spawn(impl_->io, impl_->accept_loop(), asio::detached);
     return ok();

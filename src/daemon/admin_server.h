@@ -17,7 +17,7 @@ class io_context;
 namespace postern::daemon {
 
 class AdminServer {
-public:
+  public:
     AdminServer(boost::asio::io_context& io, admin::Admin& admin, log::Logger logger);
     ~AdminServer();
 
@@ -25,7 +25,7 @@ public:
     Status start(const std::filesystem::path& path);
     void stop();
 
-private:
+  private:
     struct Impl;
     std::shared_ptr<Impl> impl_;
 };

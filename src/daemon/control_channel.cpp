@@ -1,11 +1,11 @@
 // Packet I/O with descriptor passing over a Unix SOCK_SEQPACKET socket.
 #include "daemon/control_channel.h"
 
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <cerrno>
 #include <cstring>
+
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "base/fs.h"
 
@@ -29,7 +29,8 @@ Status send_packet(int channel, std::string_view text, int fd) {
         std::memcpy(CMSG_DATA(c), &fd, sizeof(int));
     }
     while (::sendmsg(channel, &msg, MSG_NOSIGNAL) < 0) {
-        if (errno == EINTR) continue;
+        if (errno == EINTR)
+            continue;
         return fail(Errc::io_error, "control channel send: " + errno_text(errno));
     }
     return ok();
@@ -46,14 +47,17 @@ Result<Packet> receive_packet(int channel) {
     msg.msg_controllen = sizeof control;
     ssize_t n;
     while ((n = ::recvmsg(channel, &msg, MSG_CMSG_CLOEXEC)) < 0) {
-        if (errno == EINTR) continue;
+        if (errno == EINTR)
+            continue;
         return fail(Errc::io_error, "control channel receive: " + errno_text(errno));
     }
-    if (n == 0) return fail(Errc::unavailable, "control channel closed");
+    if (n == 0)
+        return fail(Errc::unavailable, "control channel closed");
     Packet p;
     p.text.assign(buf, static_cast<std::size_t>(n));
     for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
-        if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) std::memcpy(&p.fd, CMSG_DATA(c), sizeof(int));
+        if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
+            std::memcpy(&p.fd, CMSG_DATA(c), sizeof(int));
     }
     return p;
 }
@@ -62,15 +66,22 @@ Result<int> SupervisorListenSockets::acquire(net::SocketKind kind, const HostPor
     std::lock_guard lock(mutex_);
     auto key = net::socket_key(kind, address);
     auto sep = key.find(':');
-    if (auto st = send_packet(channel_, "ACQUIRE " + key.substr(0, sep) + " " + key.substr(sep + 1)); !st) {
+    if (auto st =
+            send_packet(channel_, "ACQUIRE " + key.substr(0, sep) + " " + key.substr(sep + 1));
+        !st) {
         return fail(st.error());
     }
     auto reply = receive_packet(channel_);
-    if (!reply) return fail(reply.error());
-    if (reply->text == "OK" && reply->fd >= 0) return reply->fd;
-    if (reply->fd >= 0) ::close(reply->fd);
+    if (!reply)
+        return fail(reply.error());
+    if (reply->text == "OK" && reply->fd >= 0)
+        return reply->fd;
+    if (reply->fd >= 0)
+        ::close(reply->fd);
     auto reason = reply->text.starts_with("ERR ") ? reply->text.substr(4) : reply->text;
-    return fail(reason.find("ermission") != std::string::npos ? Errc::permission_denied : Errc::unavailable, reason);
+    return fail(
+        reason.find("ermission") != std::string::npos ? Errc::permission_denied : Errc::unavailable,
+        reason);
 }
 
 void SupervisorListenSockets::release(net::SocketKind kind, const HostPort& address) {

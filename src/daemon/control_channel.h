@@ -25,13 +25,13 @@ Result<Packet> receive_packet(int channel);
 
 // Worker side: listening sockets come from the supervisor, which may still be root.
 class SupervisorListenSockets : public net::ListenSockets {
-public:
+  public:
     explicit SupervisorListenSockets(int channel) : channel_(channel) {}
     Result<int> acquire(net::SocketKind kind, const HostPort& address) override;
     void release(net::SocketKind kind, const HostPort& address) override;
     Status request_reload();
 
-private:
+  private:
     std::mutex mutex_;  // one request/reply at a time
     int channel_;
 };

@@ -49,9 +49,15 @@ queue::QueueOptions queue_options(const config::Config& config) {
     d.success_text = q.dsn.success_text;
     d.footer_text = q.dsn.footer_text;
     switch (q.dsn.attach) {
-        case config::DsnAttach::none: d.attach = queue::Attach::none; break;
-        case config::DsnAttach::headers: d.attach = queue::Attach::headers; break;
-        case config::DsnAttach::full: d.attach = queue::Attach::full; break;
+        case config::DsnAttach::none:
+            d.attach = queue::Attach::none;
+            break;
+        case config::DsnAttach::headers:
+            d.attach = queue::Attach::headers;
+            break;
+        case config::DsnAttach::full:
+            d.attach = queue::Attach::full;
+            break;
     }
     d.max_full_attach = q.dsn.max_full_attach;
     d.delay_after = q.dsn.delay_after;
@@ -70,9 +76,11 @@ store::StoreOptions store_options(const config::Config& config) {
     // default one already holds bodies: dropping it would hide every message stored there.
     auto default_store = o.data_root / "stores" / "default";
     bool listed = false;
-    for (const auto& ms : o.message_stores) listed = listed || ms.path.lexically_normal() == default_store.lexically_normal();
+    for (const auto& ms : o.message_stores)
+        listed = listed || ms.path.lexically_normal() == default_store.lexically_normal();
     std::error_code ec;
-    if (o.message_stores.empty() || (!listed && std::filesystem::exists(default_store / "store.meta", ec))) {
+    if (o.message_stores.empty() ||
+        (!listed && std::filesystem::exists(default_store / "store.meta", ec))) {
         o.message_stores.push_back({default_store, {}, st.max_file_size, st.max_files});
     }
     o.compression = st.compression;
@@ -93,11 +101,14 @@ store::StoreOptions store_options(const config::Config& config) {
 std::vector<std::string> add_new_message_stores(store::Store& store, const config::Config& config) {
     std::vector<std::string> out;
     std::vector<std::filesystem::path> open;
-    for (auto* ms : store.message_stores()) open.push_back(ms->path().lexically_normal());
+    for (auto* ms : store.message_stores())
+        open.push_back(ms->path().lexically_normal());
     for (const auto& ms : store_options(config).message_stores) {
-        if (std::find(open.begin(), open.end(), ms.path.lexically_normal()) != open.end()) continue;
+        if (std::find(open.begin(), open.end(), ms.path.lexically_normal()) != open.end())
+            continue;
         if (auto s = store.add_message_store(ms); !s) {
-            out.push_back("message store " + ms.path.string() + " not added: " + s.error().to_string());
+            out.push_back("message store " + ms.path.string() +
+                          " not added: " + s.error().to_string());
         } else {
             out.push_back("message store " + ms.path.string() + " added");
         }

@@ -12,7 +12,8 @@ void ServiceManager::add(std::unique_ptr<services::Service> service) {
 
 services::Service* ServiceManager::find(const std::string& name) const {
     for (auto& s : services_) {
-        if (s->name() == name) return s.get();
+        if (s->name() == name)
+            return s.get();
     }
     return nullptr;
 }
@@ -25,7 +26,8 @@ std::vector<std::string> ServiceManager::apply(const config::ConfigPtr& config) 
         bool wanted = s->enabled_in(*config) && !stopped_by_admin_.contains(s->name());
         Status st;
         if (!wanted) {
-            if (s->status().running) logger_.info("stopping service {}", s->name());
+            if (s->status().running)
+                logger_.info("stopping service {}", s->name());
             s->stop(config->server.shutdown_grace);
         } else if (s->status().running) {
             st = s->reload(config);
@@ -44,10 +46,12 @@ std::vector<std::string> ServiceManager::apply(const config::ConfigPtr& config) 
 Status ServiceManager::start(const std::string& name) {
     std::lock_guard lock(mutex_);
     auto* s = find(name);
-    if (!s) return fail(Errc::not_found, "no service named " + name);
+    if (!s)
+        return fail(Errc::not_found, "no service named " + name);
     stopped_by_admin_.erase(name);
     if (!s->enabled_in(*config_)) {
-        return fail(Errc::invalid_argument, "service " + name + " is disabled in the configuration");
+        return fail(Errc::invalid_argument,
+                    "service " + name + " is disabled in the configuration");
     }
     logger_.info("service {} started by an administrator", name);
     return s->start(config_);
@@ -56,7 +60,8 @@ Status ServiceManager::start(const std::string& name) {
 Status ServiceManager::stop(const std::string& name) {
     std::lock_guard lock(mutex_);
     auto* s = find(name);
-    if (!s) return fail(Errc::not_found, "no service named " + name);
+    if (!s)
+        return fail(Errc::not_found, "no service named " + name);
     stopped_by_admin_.insert(name);
     logger_.info("service {} stopped by an administrator", name);
     s->stop(config_->server.shutdown_grace);
@@ -64,14 +69,16 @@ Status ServiceManager::stop(const std::string& name) {
 }
 
 Status ServiceManager::restart(const std::string& name) {
-    if (auto st = stop(name); !st) return st;
+    if (auto st = stop(name); !st)
+        return st;
     return start(name);
 }
 
 std::vector<services::ServiceStatus> ServiceManager::status() const {
     std::lock_guard lock(mutex_);
     std::vector<services::ServiceStatus> out;
-    for (auto& s : services_) out.push_back(s->status());
+    for (auto& s : services_)
+        out.push_back(s->status());
     return out;
 }
 
@@ -83,7 +90,8 @@ void ServiceManager::stop_all(std::chrono::milliseconds grace) {
     for (auto& s : services_) {
         stoppers.emplace_back([&s, grace] { s->stop(grace); });
     }
-    for (auto& t : stoppers) t.join();
+    for (auto& t : stoppers)
+        t.join();
 }
 
 }  // namespace postern::daemon

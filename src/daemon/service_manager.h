@@ -17,7 +17,7 @@
 namespace postern::daemon {
 
 class ServiceManager {
-public:
+  public:
     explicit ServiceManager(log::Logger logger) : logger_(std::move(logger)) {}
 
     void add(std::unique_ptr<services::Service> service);
@@ -33,7 +33,7 @@ public:
 
     void stop_all(std::chrono::milliseconds grace);
 
-private:
+  private:
     services::Service* find(const std::string& name) const;
 
     mutable std::mutex mutex_;

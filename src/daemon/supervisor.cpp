@@ -1,17 +1,17 @@
 // Supervisor loop: poll on a self-pipe for signals and on the worker's control channel.
 #include "daemon/supervisor.h"
 
+#include <cerrno>
+#include <chrono>
+#include <map>
+#include <set>
+
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#include <cerrno>
-#include <chrono>
-#include <map>
-#include <set>
 
 #include "base/fs.h"
 #include "base/strings.h"
@@ -34,16 +34,18 @@ void on_signal(int sig) {
 }
 
 class Supervisor {
-public:
+  public:
     Supervisor(std::filesystem::path file, config::ConfigPtr config, WorkerMain main)
-        : file_(std::move(file)), config_(std::move(config)), main_(std::move(main)),
+        : file_(std::move(file)),
+          config_(std::move(config)),
+          main_(std::move(main)),
           log_(std::make_shared<log::Channel>("SUPERVISOR", config_->server.hostname, 15,
                                               std::make_shared<log::StderrSink>()),
                "") {}
 
     int run();
 
-private:
+  private:
     void spawn();
     void handle_signal(int sig);
     void handle_control();
@@ -71,9 +73,11 @@ private:
 std::set<std::string> Supervisor::configured_addresses() const {
     std::set<std::string> out;
     for (auto& [name, svc] : config_->tcp_services()) {
-        for (auto& l : svc->listeners) out.insert(net::socket_key(net::SocketKind::tcp, l.address));
+        for (auto& l : svc->listeners)
+            out.insert(net::socket_key(net::SocketKind::tcp, l.address));
     }
-    for (auto& a : config_->log_service.listen) out.insert(net::socket_key(net::SocketKind::udp, a));
+    for (auto& a : config_->log_service.listen)
+        out.insert(net::socket_key(net::SocketKind::udp, a));
     return out;
 }
 
@@ -110,14 +114,17 @@ void Supervisor::handle_control() {
         control_ = -1;
         return;
     }
-    if (packet->fd >= 0) ::close(packet->fd);
+    if (packet->fd >= 0)
+        ::close(packet->fd);
     auto parts = split(packet->text, ' ');
     if (parts[0] == "ACQUIRE" && parts.size() == 3) {
         reply_acquire(std::string(parts[1]), std::string(parts[2]));
     } else if (parts[0] == "RELEASE" && parts.size() == 3) {
         auto hp = HostPort::parse(parts[2]);
-        if (!hp) return;
-        auto key = net::socket_key(parts[1] == "udp" ? net::SocketKind::udp : net::SocketKind::tcp, *hp);
+        if (!hp)
+            return;
+        auto key =
+            net::socket_key(parts[1] == "udp" ? net::SocketKind::udp : net::SocketKind::tcp, *hp);
         if (auto it = sockets_.find(key); it != sockets_.end()) {
             ::close(it->second);
             sockets_.erase(it);
@@ -137,10 +144,12 @@ void Supervisor::reload() {
     if (next) {
         config_ = *next;
     } else {
-        log_.error("configuration reload failed, keeping the running one:\n{}", next.error().to_string());
+        log_.error("configuration reload failed, keeping the running one:\n{}",
+                   next.error().to_string());
     }
     // The worker re-reads the file itself and reports problems in its own log.
-    if (worker_ > 0) ::kill(worker_, SIGHUP);
+    if (worker_ > 0)
+        ::kill(worker_, SIGHUP);
 }
 
 void Supervisor::spawn() {
@@ -160,15 +169,18 @@ void Supervisor::spawn() {
     }
     if (pid == 0) {
         // Worker: default signal dispositions, none of the supervisor's descriptors.
-        for (int sig : {SIGCHLD, SIGHUP, SIGTERM, SIGINT, SIGUSR1}) ::signal(sig, SIG_DFL);
+        for (int sig : {SIGCHLD, SIGHUP, SIGTERM, SIGINT, SIGUSR1})
+            ::signal(sig, SIG_DFL);
         ::close(g_signal_pipe[0]);
         ::close(g_signal_pipe[1]);
         ::close(pair[0]);
-        for (auto& [key, fd] : sockets_) ::close(fd);
+        for (auto& [key, fd] : sockets_)
+            ::close(fd);
         ::_exit(main_(config_, pair[1]));
     }
     ::close(pair[1]);
-    if (control_ >= 0) ::close(control_);
+    if (control_ >= 0)
+        ::close(control_);
     control_ = pair[0];
     worker_ = pid;
     worker_ready_ = false;
@@ -188,7 +200,8 @@ void Supervisor::worker_exited(int status) {
     if (!ever_ready_) {
         log_.crit("worker {} before it was ready; not restarting", how);
         stopping_ = true;
-        exit_code_ = WIFEXITED(status) && WEXITSTATUS(status) ? WEXITSTATUS(status) : kWorkerStartFailed;
+        exit_code_ =
+            WIFEXITED(status) && WEXITSTATUS(status) ? WEXITSTATUS(status) : kWorkerStartFailed;
         return;
     }
     // Back-off: double after a quick crash, start over after a worker that ran a while.
@@ -207,63 +220,77 @@ void Supervisor::handle_signal(int sig) {
         int status = 0;
         pid_t pid;
         while ((pid = ::waitpid(-1, &status, WNOHANG)) > 0) {
-            if (pid == worker_) worker_exited(status);
+            if (pid == worker_)
+                worker_exited(status);
         }
     } else if (sig == SIGHUP) {
         log_.info("SIGHUP: reloading configuration");
         reload();
     } else if (sig == SIGUSR1) {
-        if (worker_ > 0) ::kill(worker_, SIGUSR1);
+        if (worker_ > 0)
+            ::kill(worker_, SIGUSR1);
     } else if (sig == SIGTERM || sig == SIGINT) {
-        if (!stopping_) log_.info("{}: shutting down", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+        if (!stopping_)
+            log_.info("{}: shutting down", sig == SIGTERM ? "SIGTERM" : "SIGINT");
         stopping_ = true;
-        if (worker_ > 0) ::kill(worker_, SIGTERM);
+        if (worker_ > 0)
+            ::kill(worker_, SIGTERM);
     }
 }
 
 int Supervisor::run() {
-    if (::pipe2(g_signal_pipe, O_CLOEXEC | O_NONBLOCK) != 0) return 1;
+    if (::pipe2(g_signal_pipe, O_CLOEXEC | O_NONBLOCK) != 0)
+        return 1;
     struct sigaction sa {};
     sa.sa_handler = on_signal;
     sigemptyset(&sa.sa_mask);
     sa.sa_flags = SA_RESTART;
-    for (int sig : {SIGCHLD, SIGHUP, SIGTERM, SIGINT, SIGUSR1}) ::sigaction(sig, &sa, nullptr);
+    for (int sig : {SIGCHLD, SIGHUP, SIGTERM, SIGINT, SIGUSR1})
+        ::sigaction(sig, &sa, nullptr);
     ::signal(SIGPIPE, SIG_IGN);
 
     spawn();
     Clock::time_point kill_at{};
     while (true) {
-        if (stopping_ && worker_ <= 0) break;
+        if (stopping_ && worker_ <= 0)
+            break;
         if (stopping_ && kill_at == Clock::time_point{}) {
             kill_at = Clock::now() + config_->server.shutdown_grace + std::chrono::seconds(10);
         }
-        if (!stopping_ && worker_ <= 0 && Clock::now() >= restart_at_) spawn();
+        if (!stopping_ && worker_ <= 0 && Clock::now() >= restart_at_)
+            spawn();
 
         int timeout = 1000;
         if (!stopping_ && worker_ <= 0) {
-            timeout = static_cast<int>(std::max<long>(0, std::chrono::duration_cast<std::chrono::milliseconds>(
-                                                             restart_at_ - Clock::now()).count()));
+            timeout = static_cast<int>(std::max<long>(
+                0, std::chrono::duration_cast<std::chrono::milliseconds>(restart_at_ - Clock::now())
+                       .count()));
         }
         pollfd fds[2] = {{g_signal_pipe[0], POLLIN, 0}, {control_, POLLIN, 0}};
         int n = ::poll(fds, control_ >= 0 ? 2 : 1, timeout);
-        if (n < 0 && errno != EINTR) break;
+        if (n < 0 && errno != EINTR)
+            break;
         if (n > 0 && (fds[0].revents & POLLIN)) {
             unsigned char sig;
-            while (::read(g_signal_pipe[0], &sig, 1) == 1) handle_signal(sig);
+            while (::read(g_signal_pipe[0], &sig, 1) == 1)
+                handle_signal(sig);
         }
-        if (n > 0 && control_ >= 0 && (fds[1].revents & (POLLIN | POLLHUP))) handle_control();
+        if (n > 0 && control_ >= 0 && (fds[1].revents & (POLLIN | POLLHUP)))
+            handle_control();
         if (stopping_ && worker_ > 0 && kill_at != Clock::time_point{} && Clock::now() >= kill_at) {
             log_.crit("worker {} did not stop in time; killing it", worker_);
             ::kill(worker_, SIGKILL);
         }
     }
-    for (auto& [key, fd] : sockets_) ::close(fd);
+    for (auto& [key, fd] : sockets_)
+        ::close(fd);
     return exit_code_;
 }
 
 }  // namespace
 
-int run_supervisor(const std::filesystem::path& config_file, config::ConfigPtr config, WorkerMain worker_main) {
+int run_supervisor(const std::filesystem::path& config_file, config::ConfigPtr config,
+                   WorkerMain worker_main) {
     Supervisor s(config_file, std::move(config), std::move(worker_main));
     return s.run();
 }

@@ -17,7 +17,8 @@ using WorkerMain = std::function<int(const config::ConfigPtr& config, int contro
 
 // Returns the supervisor's exit code: 0 after a clean shutdown, non-zero when the first worker
 // could not start (so a broken setup fails loudly instead of restarting forever).
-int run_supervisor(const std::filesystem::path& config_file, config::ConfigPtr config, WorkerMain worker_main);
+int run_supervisor(const std::filesystem::path& config_file, config::ConfigPtr config,
+                   WorkerMain worker_main);
 
 // Exit code a worker uses when it could not start (ports, data directory, ...).
 inline constexpr int kWorkerStartFailed = 75;

@@ -10,7 +10,6 @@
 
 namespace postern::mime {
 
-
 // Bytes with no trustworthy label (raw 8-bit header text, "us-ascii" text that is not ASCII,
 // unknown labels): each valid UTF-8 sequence is kept, every other byte is read as
 // Windows-1252 (which assigns the C1 range, unlike ISO-8859-1). Never fails.

@@ -16,7 +16,8 @@ std::string limit_text(std::string_view what, std::uint32_t n) {
 }  // namespace
 
 bool FlowScope::window_full(Window& w, const config::RateLimit& rate, SteadyTime now) {
-    if (rate.count == 0) return false;
+    if (rate.count == 0)
+        return false;
     if (now - w.start >= rate.interval) {
         w.start = now;
         w.count = 0;
@@ -28,7 +29,8 @@ void FlowScope::prune_windows(SteadyTime now) {
     // Per-IP windows older than their interval hold no information; drop them so a scan from
     // many addresses cannot grow memory without bound.
     auto interval = limits_.new_connections_per_ip.interval;
-    if (now - last_prune_ < std::max<std::chrono::milliseconds>(interval, std::chrono::seconds(1))) return;
+    if (now - last_prune_ < std::max<std::chrono::milliseconds>(interval, std::chrono::seconds(1)))
+        return;
     last_prune_ = now;
     std::erase_if(window_per_ip_, [&](auto& kv) { return now - kv.second.start >= interval; });
 }
@@ -49,8 +51,10 @@ std::optional<std::string> FlowScope::check(const IpAddress& ip, SteadyTime now)
     if (limits_.new_connections_per_ip.count) {
         prune_windows(now);
         auto it = window_per_ip_.find(ip);
-        if (it != window_per_ip_.end() && window_full(it->second, limits_.new_connections_per_ip, now)) {
-            return limit_text("max new connections per IP per interval", limits_.new_connections_per_ip.count);
+        if (it != window_per_ip_.end() &&
+            window_full(it->second, limits_.new_connections_per_ip, now)) {
+            return limit_text("max new connections per IP per interval",
+                              limits_.new_connections_per_ip.count);
         }
     }
     return std::nullopt;
@@ -59,7 +63,8 @@ std::optional<std::string> FlowScope::check(const IpAddress& ip, SteadyTime now)
 void FlowScope::add(const IpAddress& ip, SteadyTime now) {
     ++open_;
     ++open_per_ip_[ip];
-    if (limits_.new_connections.count) ++window_.count;
+    if (limits_.new_connections.count)
+        ++window_.count;
     if (limits_.new_connections_per_ip.count) {
         auto [it, inserted] = window_per_ip_.try_emplace(ip, Window{now, 0});
         ++it->second.count;
@@ -67,20 +72,26 @@ void FlowScope::add(const IpAddress& ip, SteadyTime now) {
 }
 
 void FlowScope::remove(const IpAddress& ip) {
-    if (open_) --open_;
+    if (open_)
+        --open_;
     auto it = open_per_ip_.find(ip);
-    if (it != open_per_ip_.end() && --it->second == 0) open_per_ip_.erase(it);
+    if (it != open_per_ip_.end() && --it->second == 0)
+        open_per_ip_.erase(it);
 }
 
-const config::AccessRule* choose_rule(const std::vector<config::AccessRule>& rules, const IpAddress& ip) {
+const config::AccessRule* choose_rule(const std::vector<config::AccessRule>& rules,
+                                      const IpAddress& ip) {
     const config::AccessRule* best_deny = nullptr;
     const config::AccessRule* best_allow = nullptr;
     for (auto& r : rules) {
-        if (!r.enabled || !r.range.contains(ip)) continue;
+        if (!r.enabled || !r.range.contains(ip))
+            continue;
         auto*& best = r.action == config::RuleAction::deny ? best_deny : best_allow;
-        if (!best || r.priority < best->priority) best = &r;
+        if (!best || r.priority < best->priority)
+            best = &r;
     }
-    if (best_deny && best_allow) return best_deny->priority < best_allow->priority ? best_deny : best_allow;
+    if (best_deny && best_allow)
+        return best_deny->priority < best_allow->priority ? best_deny : best_allow;
     return best_deny ? best_deny : best_allow;
 }
 
@@ -102,20 +113,23 @@ Admission& Admission::operator=(Admission&& other) noexcept {
 }
 
 Admission::~Admission() {
-    if (!state_) return;
+    if (!state_)
+        return;
     if (auto c = state_->controller.lock()) {
         c->release(state_->scopes, state_->ip);
     }
 }
 
-AccessController::AccessController(std::vector<config::AccessRule> rules, config::FlowLimits service_limits)
+AccessController::AccessController(std::vector<config::AccessRule> rules,
+                                   config::FlowLimits service_limits)
     : service_(std::make_shared<FlowScope>(service_limits)) {
     set_rules(std::move(rules));
 }
 
 std::shared_ptr<AccessController> AccessController::create(std::vector<config::AccessRule> rules,
                                                            config::FlowLimits service_limits) {
-    return std::shared_ptr<AccessController>(new AccessController(std::move(rules), service_limits));
+    return std::shared_ptr<AccessController>(
+        new AccessController(std::move(rules), service_limits));
 }
 
 void AccessController::set_rules(std::vector<config::AccessRule> rules) {
@@ -130,35 +144,43 @@ void AccessController::set_rules(std::vector<config::AccessRule> rules) {
                     scope->set_limits(r.limits);
                 }
             }
-            if (!scope) scope = std::make_shared<FlowScope>(r.limits);
+            if (!scope)
+                scope = std::make_shared<FlowScope>(r.limits);
         }
         next.push_back(Rule{std::move(r), std::move(scope)});
     }
     rules_ = std::move(next);
     rule_configs_.clear();
-    for (auto& r : rules_) rule_configs_.push_back(r.config);
+    for (auto& r : rules_)
+        rule_configs_.push_back(r.config);
 }
 
 std::shared_ptr<FlowScope> AccessController::listener_scope(const config::FlowLimits& limits) {
     return std::make_shared<FlowScope>(limits);
 }
 
-AdmissionResult AccessController::admit(const IpAddress& ip, const std::shared_ptr<FlowScope>& listener,
+AdmissionResult AccessController::admit(const IpAddress& ip,
+                                        const std::shared_ptr<FlowScope>& listener,
                                         SteadyTime now) {
     std::lock_guard lock(mutex_);
     std::vector<std::pair<std::string, std::shared_ptr<FlowScope>>> checks;
     if (const auto* chosen = choose_rule(rule_configs_, ip)) {
         auto& rule = rules_[static_cast<std::size_t>(chosen - rule_configs_.data())];
         if (rule.config.action == config::RuleAction::deny) {
-            return {false, "denied by rule " + rule.config.match + " (priority " + std::to_string(rule.config.priority) + ")", {}};
+            return {false,
+                    "denied by rule " + rule.config.match + " (priority " +
+                        std::to_string(rule.config.priority) + ")",
+                    {}};
         }
         checks.emplace_back("rule " + rule.config.match, rule.scope);
     }
-    if (listener) checks.emplace_back("listener", listener);
+    if (listener)
+        checks.emplace_back("listener", listener);
     checks.emplace_back("service", service_);
 
     for (auto& [name, scope] : checks) {
-        if (auto broken = scope->check(ip, now)) return {false, name + " limit: " + *broken, {}};
+        if (auto broken = scope->check(ip, now))
+            return {false, name + " limit: " + *broken, {}};
     }
     std::vector<std::shared_ptr<FlowScope>> scopes;
     for (auto& [name, scope] : checks) {
@@ -171,18 +193,22 @@ AdmissionResult AccessController::admit(const IpAddress& ip, const std::shared_p
     return result;
 }
 
-void AccessController::release(const std::vector<std::shared_ptr<FlowScope>>& scopes, const IpAddress& ip) {
+void AccessController::release(const std::vector<std::shared_ptr<FlowScope>>& scopes,
+                               const IpAddress& ip) {
     std::lock_guard lock(mutex_);
-    for (auto& s : scopes) s->remove(ip);
+    for (auto& s : scopes)
+        s->remove(ip);
 }
 
-void AccessController::update(std::vector<config::AccessRule> rules, config::FlowLimits service_limits) {
+void AccessController::update(std::vector<config::AccessRule> rules,
+                              config::FlowLimits service_limits) {
     std::lock_guard lock(mutex_);
     set_rules(std::move(rules));
     service_->set_limits(service_limits);
 }
 
-void AccessController::update_listener(const std::shared_ptr<FlowScope>& scope, const config::FlowLimits& limits) {
+void AccessController::update_listener(const std::shared_ptr<FlowScope>& scope,
+                                       const config::FlowLimits& limits) {
     std::lock_guard lock(mutex_);
     scope->set_limits(limits);
 }

@@ -20,7 +20,7 @@ using SteadyTime = std::chrono::steady_clock::time_point;
 // Live counters of one scope (a rule, a listener or a service): connections open now, in
 // total and per remote IP, and new connections in the current rate window.
 class FlowScope {
-public:
+  public:
     explicit FlowScope(config::FlowLimits limits) : limits_(limits) {}
 
     // nullopt if one more connection from `ip` fits; otherwise which limit it would break.
@@ -31,7 +31,7 @@ public:
     void set_limits(const config::FlowLimits& limits) { limits_ = limits; }
     std::uint32_t open_connections() const { return open_; }
 
-private:
+  private:
     struct Window {
         SteadyTime start{};
         std::uint32_t count = 0;
@@ -53,13 +53,13 @@ class AccessController;
 // Proof that a connection was admitted; while it lives the connection counts against every
 // scope it was admitted through. Destroying it releases those counts.
 class Admission {
-public:
+  public:
     Admission();
     Admission(Admission&&) noexcept;
     Admission& operator=(Admission&&) noexcept;
     ~Admission();
 
-private:
+  private:
     friend class AccessController;
     struct State;
     std::unique_ptr<State> state_;
@@ -73,7 +73,7 @@ struct AdmissionResult {
 
 // One per TCP service. Listeners register their own scope and pass it to admit().
 class AccessController : public std::enable_shared_from_this<AccessController> {
-public:
+  public:
     static std::shared_ptr<AccessController> create(std::vector<config::AccessRule> rules,
                                                     config::FlowLimits service_limits);
 
@@ -90,7 +90,7 @@ public:
 
     std::uint32_t open_connections() const;
 
-private:
+  private:
     friend class Admission;
     struct Rule {
         config::AccessRule config;
@@ -109,6 +109,7 @@ private:
 // The pure rule decision, exposed for tests: which rule applies to `ip`, if any.
 // Returns nullptr when no enabled rule matches. A deny rule wins only with a strictly lower
 // priority value than the best allow rule (equal priorities accept, per the reference).
-const config::AccessRule* choose_rule(const std::vector<config::AccessRule>& rules, const IpAddress& ip);
+const config::AccessRule* choose_rule(const std::vector<config::AccessRule>& rules,
+                                      const IpAddress& ip);
 
 }  // namespace postern::net

@@ -14,8 +14,8 @@ namespace postern::net {
 
 struct Connection {
     std::unique_ptr<Stream> stream;
-    Endpoint client;    // the real client (after PROXY protocol, if any)
-    Endpoint local;     // the listener's address as the client reached it
+    Endpoint client;         // the real client (after PROXY protocol, if any)
+    Endpoint local;          // the listener's address as the client reached it
     std::string session_id;  // 8 hex digits, unique per service
     std::shared_ptr<const config::ListenerConfig> listener;
     std::shared_ptr<TlsContext> tls;  // for STARTTLS; null when the listener has no certificate

@@ -14,7 +14,8 @@ std::span<char> LineBuffer::prepare(std::size_t min) {
         end_ -= begin_;
         begin_ = 0;
     }
-    if (data_.size() - end_ < min) data_.resize(end_ + min);
+    if (data_.size() - end_ < min)
+        data_.resize(end_ + min);
     return {data_.data() + end_, data_.size() - end_};
 }
 
@@ -46,7 +47,8 @@ LineBuffer::Next LineBuffer::next_line() {
         }
         bool crlf = lf > 0 && view[lf - 1] == '\r';
         auto text = view.substr(0, crlf ? lf - 1 : lf);
-        if (text.size() > max_line_) return {Kind::too_long, {}};
+        if (text.size() > max_line_)
+            return {Kind::too_long, {}};
         return {Kind::line, text, crlf};
     }
 }
@@ -58,7 +60,8 @@ void LineBuffer::clear() {
 }
 
 void LineBuffer::shrink() {
-    if (begin_ != end_ || data_.capacity() <= 1024) return;
+    if (begin_ != end_ || data_.capacity() <= 1024)
+        return;
     std::string().swap(data_);
     begin_ = end_ = 0;
     scanned_ = 0;

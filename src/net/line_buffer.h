@@ -10,7 +10,7 @@
 namespace postern::net {
 
 class LineBuffer {
-public:
+  public:
     // `max_line` counts the line without its terminator.
     explicit LineBuffer(std::size_t max_line) : max_line_(max_line) {}
 
@@ -33,7 +33,9 @@ public:
     Next next_line();
 
     // Raw access for literals and DATA: what is buffered, and consuming it.
-    std::string_view buffered() const { return std::string_view(data_.data() + begin_, end_ - begin_); }
+    std::string_view buffered() const {
+        return std::string_view(data_.data() + begin_, end_ - begin_);
+    }
     void consume(std::size_t n) {
         begin_ += n;
         scanned_ = scanned_ > n ? scanned_ - n : 0;  // the scan offset is relative to begin_
@@ -47,12 +49,12 @@ public:
     // Releases memory beyond a small reserve when nothing is buffered (idle connections).
     void shrink();
 
-private:
+  private:
     std::string data_;
     std::size_t begin_ = 0;
     std::size_t end_ = 0;
     std::size_t max_line_;
-    std::size_t scanned_ = 0;   // bytes after begin_ known to hold no LF
+    std::size_t scanned_ = 0;  // bytes after begin_ known to hold no LF
     bool discarding_ = false;
 };
 

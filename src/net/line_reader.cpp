@@ -10,7 +10,8 @@ namespace asio = boost::asio;
 asio::awaitable<Result<bool>> LineReader::fill() {
     auto space = buffer_.prepare(4096);
     auto n = co_await stream_.read_some(space);
-    if (!n) co_return std::unexpected(n.error());
+    if (!n)
+        co_return std::unexpected(n.error());
     buffer_.commit(*n);
     co_return *n > 0;
 }
@@ -18,10 +19,13 @@ asio::awaitable<Result<bool>> LineReader::fill() {
 asio::awaitable<Result<LineBuffer::Next>> LineReader::read_line() {
     while (true) {
         auto next = buffer_.next_line();
-        if (next.kind != LineBuffer::Kind::need_more) co_return next;
+        if (next.kind != LineBuffer::Kind::need_more)
+            co_return next;
         auto more = co_await fill();
-        if (!more) co_return std::unexpected(more.error());
-        if (!*more) co_return fail(Errc::unavailable, "connection closed by peer");
+        if (!more)
+            co_return std::unexpected(more.error());
+        if (!*more)
+            co_return fail(Errc::unavailable, "connection closed by peer");
     }
 }
 
@@ -36,8 +40,10 @@ asio::awaitable<Status> LineReader::read_exact(std::size_t n, std::string& out) 
             continue;
         }
         auto more = co_await fill();
-        if (!more) co_return std::unexpected(more.error());
-        if (!*more) co_return fail(Errc::unavailable, "connection closed by peer");
+        if (!more)
+            co_return std::unexpected(more.error());
+        if (!*more)
+            co_return fail(Errc::unavailable, "connection closed by peer");
     }
     co_return ok();
 }

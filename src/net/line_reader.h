@@ -1,9 +1,9 @@
 // Reads protocol lines and raw byte runs from a Stream through a LineBuffer.
 #pragma once
 
-#include <boost/asio/awaitable.hpp>
-
 #include <string>
+
+#include <boost/asio/awaitable.hpp>
 
 #include "base/result.h"
 #include "net/line_buffer.h"
@@ -12,7 +12,7 @@
 namespace postern::net {
 
 class LineReader {
-public:
+  public:
     LineReader(Stream& stream, std::size_t max_line) : stream_(stream), buffer_(max_line) {}
 
     // The next line (kind line or too_long). Errc::unavailable when the peer closed,
@@ -27,7 +27,7 @@ public:
 
     LineBuffer& buffer() { return buffer_; }
 
-private:
+  private:
     Stream& stream_;
     LineBuffer buffer_;
 };

@@ -1,14 +1,14 @@
 // Binding listening sockets with the options a mail server wants.
 #include "net/listen_sockets.h"
 
+#include <cerrno>
+#include <cstring>
+
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
-
-#include <cerrno>
-#include <cstring>
 
 #include "base/fs.h"
 
@@ -31,7 +31,8 @@ Result<int> bind_socket(SocketKind kind, const HostPort& address) {
         len = sizeof *sa;
     } else {
         auto ip = IpAddress::parse(address.host);
-        if (!ip) return fail(Errc::invalid_argument, "not an IP address: " + address.host);
+        if (!ip)
+            return fail(Errc::invalid_argument, "not an IP address: " + address.host);
         if (ip->is_v4()) {
             family = AF_INET;
             auto* sa = reinterpret_cast<sockaddr_in*>(&storage);
@@ -49,7 +50,8 @@ Result<int> bind_socket(SocketKind kind, const HostPort& address) {
     }
     int type = kind == SocketKind::tcp ? SOCK_STREAM : SOCK_DGRAM;
     int fd = ::socket(family, type | SOCK_CLOEXEC, 0);
-    if (fd < 0) return fail(Errc::io_error, "socket: " + errno_text(errno));
+    if (fd < 0)
+        return fail(Errc::io_error, "socket: " + errno_text(errno));
     int one = 1, zero = 0;
     ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
     if (family == AF_INET6) {
@@ -73,7 +75,8 @@ Result<int> bind_socket(SocketKind kind, const HostPort& address) {
 }
 
 DirectListenSockets::~DirectListenSockets() {
-    for (auto& [key, fd] : bound_) ::close(fd);
+    for (auto& [key, fd] : bound_)
+        ::close(fd);
 }
 
 Result<int> DirectListenSockets::acquire(SocketKind kind, const HostPort& address) {
@@ -82,18 +85,21 @@ Result<int> DirectListenSockets::acquire(SocketKind kind, const HostPort& addres
     auto it = bound_.find(key);
     if (it == bound_.end()) {
         auto fd = bind_socket(kind, address);
-        if (!fd) return fd;
+        if (!fd)
+            return fd;
         it = bound_.emplace(key, *fd).first;
     }
     int copy = ::fcntl(it->second, F_DUPFD_CLOEXEC, 0);
-    if (copy < 0) return fail(Errc::io_error, "dup: " + errno_text(errno));
+    if (copy < 0)
+        return fail(Errc::io_error, "dup: " + errno_text(errno));
     return copy;
 }
 
 void DirectListenSockets::release(SocketKind kind, const HostPort& address) {
     std::lock_guard lock(mutex_);
     auto it = bound_.find(socket_key(kind, address));
-    if (it == bound_.end()) return;
+    if (it == bound_.end())
+        return;
     ::close(it->second);
     bound_.erase(it);
 }

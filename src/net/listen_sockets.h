@@ -2,8 +2,8 @@
 // root) asks the supervisor to bind them; without it they are bound directly.
 #pragma once
 
-#include <mutex>
 #include <map>
+#include <mutex>
 #include <string>
 
 #include "base/ip_address.h"
@@ -14,7 +14,7 @@ namespace postern::net {
 enum class SocketKind { tcp, udp };
 
 class ListenSockets {
-public:
+  public:
     virtual ~ListenSockets() = default;
     // A listening (TCP) or bound (UDP) socket for `address`; the caller owns the returned fd.
     // Asking twice for the same address gives descriptors of the same socket.
@@ -26,12 +26,12 @@ public:
 
 // Binds and listens in this process; keeps one descriptor per address and hands out dup()s.
 class DirectListenSockets : public ListenSockets {
-public:
+  public:
     ~DirectListenSockets() override;
     Result<int> acquire(SocketKind kind, const HostPort& address) override;
     void release(SocketKind kind, const HostPort& address) override;
 
-private:
+  private:
     std::mutex mutex_;
     std::map<std::string, int> bound_;
 };

@@ -4,8 +4,6 @@
 // come from the connection's strand (the session coroutine).
 #pragma once
 
-#include <boost/asio/awaitable.hpp>
-
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -13,6 +11,8 @@
 #include <span>
 #include <string>
 #include <string_view>
+
+#include <boost/asio/awaitable.hpp>
 
 #include "base/ip_address.h"
 #include "base/result.h"
@@ -28,7 +28,7 @@ struct Endpoint {
 };
 
 class Stream {
-public:
+  public:
     struct Impl;  // owns the socket (see stream.cpp); created by TcpServer or connect()
     explicit Stream(std::shared_ptr<Impl> impl);
     ~Stream();
@@ -43,11 +43,12 @@ public:
     // Upgrades the connection in place (STARTTLS / implicit TLS). Nothing read before this
     // call is kept by the stream, so plaintext pipelined after STARTTLS cannot leak in.
     boost::asio::awaitable<Status> start_tls_server(std::shared_ptr<TlsContext> context);
-    boost::asio::awaitable<Status> start_tls_client(std::shared_ptr<TlsContext> context, std::string server_name);
+    boost::asio::awaitable<Status> start_tls_client(std::shared_ptr<TlsContext> context,
+                                                    std::string server_name);
 
     bool tls_active() const;
-    std::string tls_summary() const;              // "TLSv1.3 TLS_AES_256_GCM_SHA384", "" when plain
-    std::string peer_certificate_subject() const; // "" when none was presented
+    std::string tls_summary() const;  // "TLSv1.3 TLS_AES_256_GCM_SHA384", "" when plain
+    std::string peer_certificate_subject() const;  // "" when none was presented
 
     // Idle: closes after `timeout` without reads/writes completing. Deadline: closes at that
     // moment regardless of activity (total session time). Zero/max disables.
@@ -65,16 +66,17 @@ public:
     const Endpoint& local() const;
     const Endpoint& remote() const;
 
-private:
+  private:
     std::shared_ptr<Impl> impl_;
 };
 
 // Outgoing TCP connection on the caller's executor (SMTP-out, proxies, tests).
-boost::asio::awaitable<Result<std::unique_ptr<Stream>>> connect(const std::string& host, std::uint16_t port,
+boost::asio::awaitable<Result<std::unique_ptr<Stream>>> connect(const std::string& host,
+                                                                std::uint16_t port,
                                                                 std::chrono::milliseconds timeout);
 // To one address, optionally from a given local address (outbound IP per sending domain).
-boost::asio::awaitable<Result<std::unique_ptr<Stream>>> connect_to(const IpAddress& address, std::uint16_t port,
-                                                                   const std::optional<IpAddress>& source,
-                                                                   std::chrono::milliseconds timeout);
+boost::asio::awaitable<Result<std::unique_ptr<Stream>>> connect_to(
+    const IpAddress& address, std::uint16_t port, const std::optional<IpAddress>& source,
+    std::chrono::milliseconds timeout);
 
 }  // namespace postern::net

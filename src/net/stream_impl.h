@@ -2,11 +2,11 @@
 // few net/*.cpp files that create streams (TcpServer, connect).
 #pragma once
 
+#include <optional>
+
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/steady_timer.hpp>
-
-#include <optional>
 
 #include "net/stream.h"
 #include "net/tls.h"
@@ -21,7 +21,8 @@ struct Stream::Impl : std::enable_shared_from_this<Stream::Impl> {
     std::optional<boost::asio::ssl::stream<boost::asio::ip::tcp::socket&>> tls;
     boost::asio::steady_timer watchdog;
     std::chrono::milliseconds idle_timeout{0};
-    std::chrono::steady_clock::time_point idle_deadline = std::chrono::steady_clock::time_point::max();
+    std::chrono::steady_clock::time_point idle_deadline =
+        std::chrono::steady_clock::time_point::max();
     std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
     bool watchdog_armed = false;
     bool timed_out = false;
@@ -32,8 +33,8 @@ struct Stream::Impl : std::enable_shared_from_this<Stream::Impl> {
     Endpoint local_endpoint;
     Endpoint remote_endpoint;
 
-    void touch();        // activity: push the idle deadline forward
-    void arm();          // (re)start the watchdog for the nearest deadline
+    void touch();  // activity: push the idle deadline forward
+    void arm();    // (re)start the watchdog for the nearest deadline
     void close_socket();
     void request_stop();  // cancel a pending command read now, or the next one
 };

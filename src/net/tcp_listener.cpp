@@ -32,7 +32,8 @@ void SessionRegistry::add(const std::weak_ptr<Stream::Impl>& stream) {
 void SessionRegistry::request_stop() {
     std::lock_guard lock(mutex_);
     for (auto& weak : streams_) {
-        if (auto s = weak.lock()) asio::post(s->socket.get_executor(), [s] { s->request_stop(); });
+        if (auto s = weak.lock())
+            asio::post(s->socket.get_executor(), [s] { s->request_stop(); });
     }
 }
 
@@ -57,7 +58,8 @@ std::size_t SessionRegistry::active() {
 }
 
 struct TcpListener::Impl : std::enable_shared_from_this<TcpListener::Impl> {
-    Impl(asio::io_context& io_, int fd, ListenerOptions o) : io(io_), acceptor(io_), options(std::move(o)) {
+    Impl(asio::io_context& io_, int fd, ListenerOptions o)
+        : io(io_), acceptor(io_), options(std::move(o)) {
         boost::system::error_code ec;
         sockaddr_storage ss{};
         socklen_t len = sizeof ss;
@@ -83,9 +85,11 @@ asio::awaitable<void> TcpListener::Impl::accept_loop() {
         auto strand = asio::make_strand(io);  // named: no temporaries in co_await (GCC 12)
         auto [ec, socket] = co_await acceptor.async_accept(strand, kUseTuple);
         if (ec) {
-            if (ec == asio::error::operation_aborted || !acceptor.is_open()) break;
+            if (ec == asio::error::operation_aborted || !acceptor.is_open())
+                break;
             // EMFILE and friends: back off briefly instead of spinning.
-            options.logger.error("accept on {}: {}", options.config->address.to_string(), ec.message());
+            options.logger.error("accept on {}: {}", options.config->address.to_string(),
+                                 ec.message());
             asio::steady_timer t(io, std::chrono::milliseconds(100));
             co_await t.async_wait(kUseTuple);
             continue;
@@ -99,25 +103,33 @@ asio::awaitable<void> TcpListener::Impl::accept_loop() {
 asio::awaitable<Result<ProxyHeader>> TcpListener::Impl::read_proxy_header(Stream::Impl& s) {
     std::string data(8, '\0');
     auto [ec, n] = co_await asio::async_read(s.socket, asio::buffer(data), kUseTuple);
-    if (ec) co_return fail(Errc::io_error, "reading PROXY header: " + ec.message());
+    if (ec)
+        co_return fail(Errc::io_error, "reading PROXY header: " + ec.message());
     while (true) {
         auto parsed = parse_proxy_header(data);
         if (parsed.kind == ProxyParse::Kind::done) {
-            if (parsed.consumed != data.size()) co_return fail(Errc::invalid_argument, "PROXY header length mismatch");
+            if (parsed.consumed != data.size())
+                co_return fail(Errc::invalid_argument, "PROXY header length mismatch");
             co_return parsed.header;
         }
-        if (parsed.kind == ProxyParse::Kind::invalid) co_return fail(Errc::invalid_argument, parsed.error);
+        if (parsed.kind == ProxyParse::Kind::invalid)
+            co_return fail(Errc::invalid_argument, parsed.error);
         // v2: signature + 4 bytes give the payload length; v1: one byte at a time to CR LF.
         std::size_t want = 1;
         if (data.size() >= 16 && data[0] == '\r') {
-            want = 16 + ((static_cast<unsigned char>(data[14]) << 8) | static_cast<unsigned char>(data[15])) - data.size();
+            want = 16 +
+                   ((static_cast<unsigned char>(data[14]) << 8) |
+                    static_cast<unsigned char>(data[15])) -
+                   data.size();
         } else if (data[0] == '\r') {
             want = 16 - data.size();
         }
         auto old = data.size();
         data.resize(old + want);
-        auto [ec2, n2] = co_await asio::async_read(s.socket, asio::buffer(data.data() + old, want), kUseTuple);
-        if (ec2) co_return fail(Errc::io_error, "reading PROXY header: " + ec2.message());
+        auto [ec2, n2] =
+            co_await asio::async_read(s.socket, asio::buffer(data.data() + old, want), kUseTuple);
+        if (ec2)
+            co_return fail(Errc::io_error, "reading PROXY header: " + ec2.message());
     }
 }
 
@@ -140,30 +152,31 @@ asio::awaitable<void> TcpListener::Impl::handle(tcp::socket socket) {
 
     if (config->proxy_protocol) {
         bool trusted = false;
-        for (auto& range : config->proxy_trusted) trusted = trusted || range.contains(client.ip);
+        for (auto& range : config->proxy_trusted)
+            trusted = trusted || range.contains(client.ip);
         if (trusted) {
             impl->deadline = std::chrono::steady_clock::now() + kProxyHeaderTimeout;
             impl->arm();
             auto header = co_await read_proxy_header(*impl);
             if (!header) {
-                logger.warn("[{}] bad PROXY header from {}: {}", config->address.to_string(), client.to_string(),
-                            header.error().message);
+                logger.warn("[{}] bad PROXY header from {}: {}", config->address.to_string(),
+                            client.to_string(), header.error().message);
                 impl->close_socket();
                 co_return;
             }
             impl->deadline = std::chrono::steady_clock::time_point::max();
             if (!header->local) {
                 client = Endpoint{header->source, header->source_port};
-                logger.info("[{}] PROXY: {} connects through {}", config->address.to_string(), client.to_string(),
-                            impl->remote_endpoint.to_string());
+                logger.info("[{}] PROXY: {} connects through {}", config->address.to_string(),
+                            client.to_string(), impl->remote_endpoint.to_string());
             }
         }
     }
 
     auto admitted = options.access->admit(client.ip, scope);
     if (!admitted.accepted) {
-        logger.info("[{}] connection refused from [{}]: {}", config->address.to_string(), client.to_string(),
-                    admitted.reason);
+        logger.info("[{}] connection refused from [{}]: {}", config->address.to_string(),
+                    client.to_string(), admitted.reason);
         impl->deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
         impl->arm();
         if (!options.refusal.empty() && config->tls != config::TlsMode::implicit) {
@@ -172,7 +185,8 @@ asio::awaitable<void> TcpListener::Impl::handle(tcp::socket socket) {
         impl->close_socket();
         co_return;
     }
-    logger.info("[{}] connection accepted from [{}]", config->address.to_string(), client.to_string());
+    logger.info("[{}] connection accepted from [{}]", config->address.to_string(),
+                client.to_string());
     options.sessions->add(impl);
     auto stream = std::make_unique<Stream>(impl);
 
@@ -180,22 +194,31 @@ asio::awaitable<void> TcpListener::Impl::handle(tcp::socket socket) {
         stream->set_deadline(std::chrono::steady_clock::now() + kHandshakeTimeout);
         auto handshake = co_await stream->start_tls_server(tls);
         if (!handshake) {
-            logger.info("TLS handshake with [{}] failed: {}", client.to_string(), handshake.error().message);
+            logger.info("TLS handshake with [{}] failed: {}", client.to_string(),
+                        handshake.error().message);
             co_return;
         }
         stream->set_deadline(std::chrono::steady_clock::time_point::max());
         logger.info("TLS established: {}", stream->tls_summary());
     }
 
-    Connection connection{std::move(stream), client, impl->local_endpoint, log::session_id(id), config, tls,
-                          std::move(admitted.admission), options.stopping};
+    Connection connection{std::move(stream),
+                          client,
+                          impl->local_endpoint,
+                          log::session_id(id),
+                          config,
+                          tls,
+                          std::move(admitted.admission),
+                          options.stopping};
     co_await options.handler(std::move(connection));
 }
 
 TcpListener::TcpListener(asio::io_context& io, int fd, ListenerOptions options)
     : impl_(std::make_shared<Impl>(io, fd, std::move(options))) {}
 
-TcpListener::~TcpListener() { stop(); }
+TcpListener::~TcpListener() {
+    stop();
+}
 
 void TcpListener::start() {
     asio::co_spawn(impl_->acceptor.get_executor(), impl_->accept_loop(), asio::detached);
@@ -209,7 +232,8 @@ void TcpListener::stop() {
     });
 }
 
-void TcpListener::update(std::shared_ptr<const config::ListenerConfig> config, std::shared_ptr<TlsContext> tls) {
+void TcpListener::update(std::shared_ptr<const config::ListenerConfig> config,
+                         std::shared_ptr<TlsContext> tls) {
     std::lock_guard lock(impl_->mutex);
     impl_->options.access->update_listener(impl_->scope, config->limits);
     impl_->options.config = std::move(config);

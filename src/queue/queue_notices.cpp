@@ -168,16 +168,19 @@ void Queue::send_notices(const QueueId& id) {
             NoticeFacts facts;
             facts.failure = kind == DsnKind::failure;
             facts.sender = rec.sender;
-            for (const auto& item : due[k]) facts.recipients.push_back(item.rcpt.address);
+            for (const auto& item : due[k])
+                facts.recipients.push_back(item.rcpt.address);
             facts.domain = address_domain(first.address);
             facts.remote_mta = first.remote_mta;
             facts.diagnostic = first.diagnostic;
             facts.attempts = first.attempts;
-            facts.queued_for = std::chrono::seconds(std::max<UnixMs>(0, now - rec.received_at) / 1000);
+            facts.queued_for =
+                std::chrono::seconds(std::max<UnixMs>(0, now - rec.received_at) / 1000);
             auto verdict = notice_policy(id, facts);
             if (verdict.discard) {
                 sent[k] = true;  // nothing to send: the notice is done
-                logger.info("{} notification for {} discarded by policy", k == 0 ? "failure" : "delay", names);
+                logger.info("{} notification for {} discarded by policy",
+                            k == 0 ? "failure" : "delay", names);
                 continue;
             }
             policy_text = std::move(verdict.text);
@@ -216,8 +219,9 @@ void Queue::send_notices(const QueueId& id) {
             {"retry_until", rfc5322_date(retry_until)},
         };
         d.text = policy_text ? *policy_text
-                             : expand_placeholders(
-                                   custom.empty() ? default_dsn_text(kind) : std::string_view(custom), vars);
+                             : expand_placeholders(custom.empty() ? default_dsn_text(kind)
+                                                                  : std::string_view(custom),
+                                                   vars);
         if (!opt.footer_text.empty())
             d.text += "\r\n" + expand_placeholders(opt.footer_text, vars);
         auto bytes = build_dsn(d);

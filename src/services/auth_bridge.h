@@ -13,6 +13,6 @@ boost::asio::awaitable<auth::AuthResult> check_password(auth::Authenticator& aut
 
 // One step of a SASL exchange (SaslExchange::step) as a coroutine.
 boost::asio::awaitable<auth::SaslReply> sasl_step(auth::SaslExchange& exchange,
-                                                 std::optional<std::string> response);
+                                                  std::optional<std::string> response);
 
 }  // namespace postern::services

@@ -9,7 +9,7 @@
 namespace postern::services {
 
 class ErrorControl {
-public:
+  public:
     explicit ErrorControl(const config::TcpServiceConfig& c)
         : max_bad_(c.max_bad_commands), max_auth_(c.max_auth_failures) {}
 
@@ -20,7 +20,7 @@ public:
     std::uint32_t bad_commands() const { return bad_; }
     std::uint32_t auth_failures() const { return auth_; }
 
-private:
+  private:
     std::uint32_t max_bad_;
     std::uint32_t max_auth_;
     std::uint32_t bad_ = 0;

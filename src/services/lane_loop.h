@@ -18,7 +18,7 @@
 namespace postern::services {
 
 class LaneLoop {
-public:
+  public:
     using Drain = std::function<std::size_t(queue::Lane)>;
     LaneLoop(std::string name, queue::Queue& queue, std::vector<queue::Lane> lanes, Drain drain);
     ~LaneLoop();
@@ -27,7 +27,7 @@ public:
     void stop();  // returns once the loop thread has ended (jobs in pools are the caller's)
     void wake();  // from any thread
 
-private:
+  private:
     void run();
 
     std::string name_;

@@ -10,17 +10,20 @@ namespace postern::services {
 
 namespace asio = boost::asio;
 
-asio::awaitable<Result<queue::QueueId>> commit_message(queue::MessageWriter& writer, queue::Envelope envelope) {
+asio::awaitable<Result<queue::QueueId>> commit_message(queue::MessageWriter& writer,
+                                                       queue::Envelope envelope) {
     auto executor = co_await asio::this_coro::executor;
     Result<queue::QueueId> result = fail(Errc::internal, "not committed");
-    auto initiation = [&writer, &result, executor, envelope = std::move(envelope)](auto handler) mutable {
+    auto initiation = [&writer, &result, executor,
+                       envelope = std::move(envelope)](auto handler) mutable {
         auto shared = std::make_shared<decltype(handler)>(std::move(handler));
         writer.commit(std::move(envelope), [&result, shared, executor](Result<queue::QueueId> r) {
             result = std::move(r);
             asio::post(executor, [shared]() mutable { (*shared)(); });
         });
     };
-    co_await asio::async_initiate<decltype(asio::use_awaitable), void()>(std::move(initiation), asio::use_awaitable);
+    co_await asio::async_initiate<decltype(asio::use_awaitable), void()>(std::move(initiation),
+                                                                         asio::use_awaitable);
     co_return result;
 }
 

@@ -9,6 +9,6 @@
 namespace postern::services {
 
 boost::asio::awaitable<Result<queue::QueueId>> commit_message(queue::MessageWriter& writer,
-                                                             queue::Envelope envelope);
+                                                              queue::Envelope envelope);
 
 }  // namespace postern::services

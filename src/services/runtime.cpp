@@ -1,8 +1,6 @@
 // Service event loops and the bridge from coroutines to the blocking pool.
 #include "services/runtime.h"
 
-#include <pthread.h>
-
 #include <optional>
 
 #include <boost/asio/async_result.hpp>
@@ -12,6 +10,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <pthread.h>
 
 namespace postern::services {
 
@@ -28,12 +27,17 @@ Runtime::Runtime(std::string name, unsigned threads_min, unsigned threads_max)
       loop_threads_(threads_min ? threads_min : 1),
       blocking_(name_ + "-blk", threads_max > threads_min ? threads_max - threads_min : 1) {}
 
-Runtime::~Runtime() { stop(); }
+Runtime::~Runtime() {
+    stop();
+}
 
-asio::io_context& Runtime::io() { return impl_->io; }
+asio::io_context& Runtime::io() {
+    return impl_->io;
+}
 
 void Runtime::start() {
-    if (!threads_.empty()) return;
+    if (!threads_.empty())
+        return;
     impl_->io.restart();
     impl_->work.emplace(impl_->io.get_executor());
     for (unsigned i = 0; i < loop_threads_; ++i) {
@@ -48,7 +52,8 @@ void Runtime::stop() {
     impl_->work.reset();
     impl_->io.stop();
     for (auto& t : threads_) {
-        if (t.joinable()) t.join();
+        if (t.joinable())
+            t.join();
     }
     threads_.clear();
 }
@@ -63,7 +68,8 @@ asio::awaitable<void> run_blocking(ThreadPool& pool, std::function<void()> job) 
             asio::post(executor, [shared]() mutable { (*shared)(); });
         });
     };
-    co_await asio::async_initiate<decltype(asio::use_awaitable), void()>(std::move(initiation), asio::use_awaitable);
+    co_await asio::async_initiate<decltype(asio::use_awaitable), void()>(std::move(initiation),
+                                                                         asio::use_awaitable);
 }
 
 }  // namespace postern::services

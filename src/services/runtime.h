@@ -2,13 +2,13 @@
 // pool (up to threads_max) for blocking work. Keeps heavy Asio headers out of the interface.
 #pragma once
 
-#include <boost/asio/awaitable.hpp>
-
 #include <functional>
 #include <memory>
 #include <string>
 #include <thread>
 #include <vector>
+
+#include <boost/asio/awaitable.hpp>
 
 #include "base/thread_pool.h"
 
@@ -19,7 +19,7 @@ class io_context;
 namespace postern::services {
 
 class Runtime {
-public:
+  public:
     Runtime(std::string name, unsigned threads_min, unsigned threads_max);
     ~Runtime();  // stops and joins
 
@@ -27,9 +27,11 @@ public:
     ThreadPool& blocking() { return blocking_; }
     void start();
     void stop();  // stops the loop and joins its threads; pending handlers are dropped
-    unsigned threads() const { return static_cast<unsigned>(threads_.size()) + blocking_.threads(); }
+    unsigned threads() const {
+        return static_cast<unsigned>(threads_.size()) + blocking_.threads();
+    }
 
-private:
+  private:
     struct Impl;
     std::unique_ptr<Impl> impl_;
     std::string name_;

@@ -14,17 +14,17 @@ namespace postern::services {
 
 struct ServiceStatus {
     std::string name;
-    bool enabled = false;   // in the current configuration
+    bool enabled = false;  // in the current configuration
     bool running = false;
     unsigned threads = 0;
     std::uint64_t connections = 0;  // open now
     std::uint64_t sessions_total = 0;
     std::vector<std::string> listeners;  // "127.0.0.1:25 (starttls)"
-    std::string error;      // why it is not running, when it should be
+    std::string error;                   // why it is not running, when it should be
 };
 
 class Service {
-public:
+  public:
     virtual ~Service() = default;
     virtual const std::string& name() const = 0;
     // Whether this configuration wants the service running.

@@ -1,9 +1,9 @@
 // Starting, stopping and reloading a TCP service; listener diffs on reload.
 #include "services/tcp_service.h"
 
-#include <unistd.h>
-
 #include <thread>
+
+#include <unistd.h>
 
 #include "net/tcp_listener.h"
 
@@ -24,16 +24,22 @@ std::string describe(const config::ListenerConfig& l) {
 TcpService::TcpService(TcpServiceSpec spec, net::ListenSockets& sockets, ChannelFactory channels)
     : spec_(std::move(spec)), sockets_(sockets), channels_(std::move(channels)) {}
 
-TcpService::~TcpService() { stop(std::chrono::milliseconds(0)); }
+TcpService::~TcpService() {
+    stop(std::chrono::milliseconds(0));
+}
 
-bool TcpService::enabled_in(const config::Config& config) const { return spec_.select(config).enabled; }
+bool TcpService::enabled_in(const config::Config& config) const {
+    return spec_.select(config).enabled;
+}
 
 Result<std::shared_ptr<net::TlsContext>> TcpService::tls_for(const config::TlsSettings& settings) {
     for (auto& [s, ctx] : tls_cache_) {
-        if (s == settings) return ctx;
+        if (s == settings)
+            return ctx;
     }
     auto ctx = net::TlsContext::create_server(settings);
-    if (!ctx) return ctx;
+    if (!ctx)
+        return ctx;
     tls_cache_.emplace_back(settings, *ctx);
     return ctx;
 }
@@ -43,15 +49,18 @@ Status TcpService::open_listener(const config::ListenerConfig& lc) {
     if (lc.tls_settings.has_certificate()) {
         auto ctx = tls_for(lc.tls_settings);
         if (!ctx) {
-            if (lc.tls != config::TlsMode::none) return fail(ctx.error());
+            if (lc.tls != config::TlsMode::none)
+                return fail(ctx.error());
             // A plain listener without a usable certificate just cannot offer STARTTLS.
-            channel_->write(log::kWarning, "", "listener " + lc.address.to_string() + ": " + ctx.error().message);
+            channel_->write(log::kWarning, "",
+                            "listener " + lc.address.to_string() + ": " + ctx.error().message);
         } else {
             tls = *ctx;
         }
     }
     auto fd = sockets_.acquire(net::SocketKind::tcp, lc.address);
-    if (!fd) return fail(fd.error());
+    if (!fd)
+        return fail(fd.error());
     net::ListenerOptions options;
     options.config = std::make_shared<const config::ListenerConfig>(lc);
     options.tls = tls;
@@ -85,7 +94,8 @@ boost::asio::awaitable<void> TcpService::run_session(net::Connection connection)
 
 Status TcpService::start(const config::ConfigPtr& config) {
     std::lock_guard lock(mutex_);
-    if (running_) return ok();
+    if (running_)
+        return ok();
     auto& svc = spec_.select(*config);
     config_.store(config);
     error_.clear();
@@ -96,7 +106,8 @@ Status TcpService::start(const config::ConfigPtr& config) {
     tls_cache_.clear();
     runtime_->start();
     for (auto& lc : svc.listeners) {
-        if (!lc.enabled) continue;
+        if (!lc.enabled)
+            continue;
         if (auto st = open_listener(lc); !st) {
             error_ = "listener " + lc.address.to_string() + ": " + st.error().message;
             channel_->write(log::kCritical, "", error_);
@@ -111,13 +122,15 @@ Status TcpService::start(const config::ConfigPtr& config) {
         }
     }
     running_ = true;
-    channel_->write(log::kInfo, "", "service started with " + std::to_string(svc.threads_min) + " threads");
+    channel_->write(log::kInfo, "",
+                    "service started with " + std::to_string(svc.threads_min) + " threads");
     return ok();
 }
 
 void TcpService::stop(std::chrono::milliseconds grace) {
     std::lock_guard lock(mutex_);
-    if (!running_) return;
+    if (!running_)
+        return;
     stopping_->store(true);
     for (auto& [key, entry] : listeners_) {
         entry->listener->stop();
@@ -129,7 +142,8 @@ void TcpService::stop(std::chrono::milliseconds grace) {
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
     if (auto left = sessions_->active()) {
-        channel_->write(log::kInfo, "", "closing " + std::to_string(left) + " sessions at shutdown");
+        channel_->write(log::kInfo, "",
+                        "closing " + std::to_string(left) + " sessions at shutdown");
         sessions_->close_all();
         auto hard = std::chrono::steady_clock::now() + std::chrono::seconds(2);
         while (sessions_->active() > 0 && std::chrono::steady_clock::now() < hard) {
@@ -158,7 +172,8 @@ Status TcpService::reload(const config::ConfigPtr& config) {
             tls_cache_.clear();
             std::map<std::string, const config::ListenerConfig*> wanted;
             for (auto& lc : svc.listeners) {
-                if (lc.enabled) wanted[lc.address.to_string()] = &lc;
+                if (lc.enabled)
+                    wanted[lc.address.to_string()] = &lc;
             }
             for (auto it = listeners_.begin(); it != listeners_.end();) {
                 auto w = wanted.find(it->first);
@@ -167,9 +182,11 @@ Status TcpService::reload(const config::ConfigPtr& config) {
                 if (same_shape) {
                     std::shared_ptr<net::TlsContext> tls;
                     if (w->second->tls_settings.has_certificate()) {
-                        if (auto ctx = tls_for(w->second->tls_settings)) tls = *ctx;
+                        if (auto ctx = tls_for(w->second->tls_settings))
+                            tls = *ctx;
                     }
-                    it->second->listener->update(std::make_shared<const config::ListenerConfig>(*w->second), tls);
+                    it->second->listener->update(
+                        std::make_shared<const config::ListenerConfig>(*w->second), tls);
                     it->second->config = *w->second;
                     wanted.erase(w);
                     ++it;
@@ -177,14 +194,17 @@ Status TcpService::reload(const config::ConfigPtr& config) {
                 }
                 it->second->listener->stop();
                 sockets_.release(net::SocketKind::tcp, it->second->config.address);
-                channel_->write(log::kInfo, "", "stopped listening on " + describe(it->second->config));
+                channel_->write(log::kInfo, "",
+                                "stopped listening on " + describe(it->second->config));
                 it = listeners_.erase(it);
             }
             std::string errors;
             for (auto& [key, lc] : wanted) {
-                if (auto st = open_listener(*lc); !st) errors += (errors.empty() ? "" : "; ") + st.error().message;
+                if (auto st = open_listener(*lc); !st)
+                    errors += (errors.empty() ? "" : "; ") + st.error().message;
             }
-            if (!errors.empty()) return fail(Errc::unavailable, errors);
+            if (!errors.empty())
+                return fail(Errc::unavailable, errors);
             return ok();
         }
     }
@@ -201,7 +221,8 @@ ServiceStatus TcpService::status() const {
     s.threads = runtime_ ? runtime_->threads() : 0;
     s.connections = access_ ? access_->open_connections() : 0;
     s.sessions_total = session_counter_->load();
-    for (auto& [key, entry] : listeners_) s.listeners.push_back(describe(entry->config));
+    for (auto& [key, entry] : listeners_)
+        s.listeners.push_back(describe(entry->config));
     s.error = error_;
     return s;
 }

@@ -3,14 +3,14 @@
 // session function; everything else is the same for SMTP, IMAP, POP3, HTTP, ...
 #pragma once
 
-#include <boost/asio/awaitable.hpp>
-
 #include <atomic>
 #include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <string>
+
+#include <boost/asio/awaitable.hpp>
 
 #include "log/log.h"
 #include "net/connection.h"
@@ -21,18 +21,19 @@
 
 namespace postern::services {
 
-using ChannelFactory =
-    std::function<std::shared_ptr<log::Channel>(const std::string& module, const config::LogSettings& settings)>;
+using ChannelFactory = std::function<std::shared_ptr<log::Channel>(
+    const std::string& module, const config::LogSettings& settings)>;
 
 // What a session gets besides its connection.
 struct SessionContext {
-    config::ConfigPtr config;                   // the snapshot current when it was accepted
-    const config::TcpServiceConfig* service;    // points into *config
-    log::Logger logger;                         // carries the session id
-    ThreadPool* blocking;                       // for run_blocking()
+    config::ConfigPtr config;                 // the snapshot current when it was accepted
+    const config::TcpServiceConfig* service;  // points into *config
+    log::Logger logger;                       // carries the session id
+    ThreadPool* blocking;                     // for run_blocking()
 };
 
-using SessionFunction = std::function<boost::asio::awaitable<void>(net::Connection, SessionContext)>;
+using SessionFunction =
+    std::function<boost::asio::awaitable<void>(net::Connection, SessionContext)>;
 
 struct TcpServiceSpec {
     std::string name;    // config name: "smtp", "lmtp"
@@ -43,7 +44,7 @@ struct TcpServiceSpec {
 };
 
 class TcpService : public Service {
-public:
+  public:
     TcpService(TcpServiceSpec spec, net::ListenSockets& sockets, ChannelFactory channels);
     ~TcpService() override;
 
@@ -54,7 +55,7 @@ public:
     Status reload(const config::ConfigPtr& config) override;
     ServiceStatus status() const override;
 
-private:
+  private:
     struct ListenerEntry;
     Status open_listener(const config::ListenerConfig& config);
     Result<std::shared_ptr<net::TlsContext>> tls_for(const config::TlsSettings& settings);
@@ -71,7 +72,8 @@ private:
     std::shared_ptr<net::AccessController> access_;
     std::map<std::string, std::unique_ptr<ListenerEntry>> listeners_;  // by address
     std::vector<std::pair<config::TlsSettings, std::shared_ptr<net::TlsContext>>> tls_cache_;
-    std::shared_ptr<std::atomic<std::uint64_t>> session_counter_ = std::make_shared<std::atomic<std::uint64_t>>(0);
+    std::shared_ptr<std::atomic<std::uint64_t>> session_counter_ =
+        std::make_shared<std::atomic<std::uint64_t>>(0);
     std::shared_ptr<std::atomic<bool>> stopping_ = std::make_shared<std::atomic<bool>>(false);
     std::shared_ptr<net::SessionRegistry> sessions_ = std::make_shared<net::SessionRegistry>();
     std::string error_;

@@ -1,11 +1,11 @@
 // posternctl's human output: tables for lists, "key: value" for objects.
 #pragma once
 
-#include <nlohmann/json.hpp>
-
 #include <ostream>
 #include <string>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 namespace postern::tools {
 

@@ -1,12 +1,12 @@
 // posternctl: the local admin command line. Talks to the running daemon over its admin socket
 // or, with --offline, works on the data directory directly. Human output by default, --json
 // for scripts; exit codes in docs/posternctl.md.
-#include <CLI/CLI.hpp>
-
 #include <fstream>
 #include <functional>
 #include <iostream>
 #include <sstream>
+
+#include <CLI/CLI.hpp>
 
 #include "admin/admin.h"
 #include "base/strings.h"
@@ -38,9 +38,9 @@ struct Options {
 struct Plan {
     std::string command;
     json args = json::object();
-    std::string quiet_field;  // print only this field of the result with --quiet
+    std::string quiet_field;     // print only this field of the result with --quiet
     std::function<int()> local;  // commands that run entirely in posternctl
-    std::string ok_field;  // when set and this result field is false, exit 1 (storage check)
+    std::string ok_field;        // when set and this result field is false, exit 1 (storage check)
 };
 
 int print_error(const std::string& code, const std::string& message) {
@@ -55,40 +55,50 @@ int run_request(const Options& opt, const config::Config& cfg, const Plan& plan)
         // Work as the daemon's user, so files we create stay writable by the daemon.
         std::error_code ec;
         std::filesystem::create_directories(cfg.server.data_dir, ec);
-        if (auto st = daemon::prepare_directories({cfg.server.data_dir}, cfg.server.user, cfg.server.group); !st) {
+        if (auto st = daemon::prepare_directories({cfg.server.data_dir}, cfg.server.user,
+                                                  cfg.server.group);
+            !st) {
             return print_error(admin::error_code(st.error().code), st.error().message);
         }
         if (auto st = daemon::drop_privileges(cfg.server.user, cfg.server.group); !st) {
             return print_error(admin::error_code(st.error().code), st.error().message);
         }
-        auto dir = directory::Directory::open(cfg.server.data_dir, directory::DirectoryOptions::from(cfg));
-        if (!dir) return print_error(admin::error_code(dir.error().code), dir.error().message);
+        auto dir =
+            directory::Directory::open(cfg.server.data_dir, directory::DirectoryOptions::from(cfg));
+        if (!dir)
+            return print_error(admin::error_code(dir.error().code), dir.error().message);
         // The store and the queue are opened only for the commands that work on them.
         std::unique_ptr<store::Store> store;
         std::unique_ptr<queue::Queue> queue;
         if (plan.command.starts_with("storage.")) {
             auto s = store::Store::open(daemon::store_options(cfg));
-            if (!s) return print_error("unavailable", "store: " + s.error().to_string());
+            if (!s)
+                return print_error("unavailable", "store: " + s.error().to_string());
             store = std::move(*s);
         }
         if (plan.command.starts_with("queue.")) {
             auto options = daemon::queue_options(cfg);
             options.background = false;
             auto q = queue::Queue::open(std::move(options), {});
-            if (!q) return print_error(admin::error_code(q.error().code), "queue: " + q.error().message);
+            if (!q)
+                return print_error(admin::error_code(q.error().code),
+                                   "queue: " + q.error().message);
             queue = std::move(*q);
         }
         admin::Admin admin(**dir, nullptr, admin::Resources{store.get(), queue.get()});
         response = admin.execute(request);
     } else {
-        auto socket = opt.socket.empty() ? cfg.server.admin_socket : std::filesystem::path(opt.socket);
+        auto socket =
+            opt.socket.empty() ? cfg.server.admin_socket : std::filesystem::path(opt.socket);
         auto r = tools::call_daemon(socket, request);
-        if (!r) return print_error(admin::error_code(r.error().code), r.error().message);
+        if (!r)
+            return print_error(admin::error_code(r.error().code), r.error().message);
         response = std::move(*r);
     }
     if (!response.value("ok", false)) {
         auto& e = response["error"];
-        if (opt.json_output) std::cout << response.dump(2) << "\n";
+        if (opt.json_output)
+            std::cout << response.dump(2) << "\n";
         return print_error(e.value("code", "internal"), e.value("message", "unknown error"));
     }
     auto& result = response["result"];
@@ -96,21 +106,24 @@ int run_request(const Options& opt, const config::Config& cfg, const Plan& plan)
         std::cout << result.dump(2) << "\n";
     } else if (opt.quiet) {
         if (!plan.quiet_field.empty() && result.contains(plan.quiet_field)) {
-            std::cout << (result[plan.quiet_field].is_string() ? result[plan.quiet_field].get<std::string>()
-                                                              : result[plan.quiet_field].dump())
+            std::cout << (result[plan.quiet_field].is_string()
+                              ? result[plan.quiet_field].get<std::string>()
+                              : result[plan.quiet_field].dump())
                       << "\n";
         }
     } else {
         tools::print_human(std::cout, plan.command, result);
     }
-    if (!plan.ok_field.empty() && result.value(plan.ok_field, true) == false) return 1;
+    if (!plan.ok_field.empty() && result.value(plan.ok_field, true) == false)
+        return 1;
     return 0;
 }
 
 // KEY=VALUE → (KEY, VALUE)
 std::pair<std::string, std::string> key_value(const std::string& text) {
     auto eq = text.find('=');
-    if (eq == std::string::npos) throw CLI::ValidationError("setting", "expected KEY=VALUE, got " + text);
+    if (eq == std::string::npos)
+        throw CLI::ValidationError("setting", "expected KEY=VALUE, got " + text);
     return {text.substr(0, eq), text.substr(eq + 1)};
 }
 
@@ -126,7 +139,8 @@ int main(int argc, char** argv) {
     app.add_option("--socket", opt.socket, "admin socket (default from the configuration)");
     app.add_flag("--offline", opt.offline, "work on the data directory, without the daemon");
     app.add_flag("--json", opt.json_output, "print results as JSON");
-    app.add_flag("-q,--quiet", opt.quiet, "print only the essential value (e.g. a generated password)");
+    app.add_flag("-q,--quiet", opt.quiet,
+                 "print only the essential value (e.g. a generated password)");
 
     auto set = [&plan](std::string command, json args = json::object(), std::string quiet = "") {
         plan.command = std::move(command);
@@ -141,7 +155,8 @@ int main(int argc, char** argv) {
     // --- server ---------------------------------------------------------------------------
     app.add_subcommand("status", "daemon and service status")->callback([&] { set("status"); });
     auto* config_cmd = app.add_subcommand("config", "configuration file")->require_subcommand(1);
-    auto* check = config_cmd->add_subcommand("check", "check the configuration file (default: --config)");
+    auto* check =
+        config_cmd->add_subcommand("check", "check the configuration file (default: --config)");
     check->add_option("file", s["file"]);
     check->callback([&] {
         plan.local = [&] {
@@ -151,48 +166,73 @@ int main(int argc, char** argv) {
                 std::cerr << cfg.error().to_string() << "\n";
                 return 2;
             }
-            if (!opt.quiet) std::cout << file << ": configuration OK\n";
+            if (!opt.quiet)
+                std::cout << file << ": configuration OK\n";
             return 0;
         };
     });
-    config_cmd->add_subcommand("reload", "make the daemon re-read its configuration")->callback([&] { set("config.reload"); });
+    config_cmd->add_subcommand("reload", "make the daemon re-read its configuration")
+        ->callback([&] { set("config.reload"); });
 
-    auto* service = app.add_subcommand("service", "start, stop, restart services")->require_subcommand(1);
-    service->add_subcommand("list", "services and their state")->callback([&] { set("service.list"); });
+    auto* service =
+        app.add_subcommand("service", "start, stop, restart services")->require_subcommand(1);
+    service->add_subcommand("list", "services and their state")->callback([&] {
+        set("service.list");
+    });
     for (auto verb : {"start", "stop", "restart"}) {
-        auto* c = service->add_subcommand(verb, std::string(verb) + " a service until the daemon restarts");
+        auto* c = service->add_subcommand(
+            verb, std::string(verb) + " a service until the daemon restarts");
         c->add_option("name", s[std::string("service.") + verb])->required();
-        c->callback([&, verb] { set(std::string("service.") + verb, {{"name", s[std::string("service.") + verb]}}); });
+        c->callback([&, verb] {
+            set(std::string("service.") + verb, {{"name", s[std::string("service.") + verb]}});
+        });
     }
 
     auto* log_cmd = app.add_subcommand("log", "logging")->require_subcommand(1);
-    auto* log_level = log_cmd->add_subcommand("level", "set a service's log level (0-31) in the configuration file and reload");
-    log_level->add_option("service", s["log.service"], "service name, or \"default\" for [log]")->required();
-    log_level->add_option("level", s["log.level"], "bitmask: 1 crit, 2 err, 4 warn, 8 info, 16 protocol")->required();
+    auto* log_level = log_cmd->add_subcommand(
+        "level", "set a service's log level (0-31) in the configuration file and reload");
+    log_level->add_option("service", s["log.service"], "service name, or \"default\" for [log]")
+        ->required();
+    log_level
+        ->add_option("level", s["log.level"], "bitmask: 1 crit, 2 err, 4 warn, 8 info, 16 protocol")
+        ->required();
     log_level->callback([&] {
         plan.local = [&] {
             auto n = parse_uint(s["log.level"]);
-            if (!n || *n > 31) return print_error("invalid_argument", "level must be 0..31");
+            if (!n || *n > 31)
+                return print_error("invalid_argument", "level must be 0..31");
             auto cfg = config::load_file(opt.config);
-            if (!cfg) return print_error("invalid_argument", cfg.error().to_string());
+            if (!cfg)
+                return print_error("invalid_argument", cfg.error().to_string());
             auto svc = s["log.service"];
             bool known = svc == "default";
-            for (auto& [name, ptr] : (*cfg)->tcp_services()) known = known || name == svc;
-            if (!known) return print_error("not_found", "no service named " + svc);
-            auto st = svc == "default" ? config::set_key_in_file(opt.config, "log", "level", std::to_string(*n))
-                                       : config::set_key_in_file(opt.config, "services." + svc, "log_level", std::to_string(*n));
-            if (!st) return print_error(admin::error_code(st.error().code), st.error().message);
-            if (!opt.quiet) std::cout << "log level of " << svc << " set to " << *n << " in " << opt.config << "\n";
-            if (opt.offline) return 0;
+            for (auto& [name, ptr] : (*cfg)->tcp_services())
+                known = known || name == svc;
+            if (!known)
+                return print_error("not_found", "no service named " + svc);
+            auto st = svc == "default"
+                          ? config::set_key_in_file(opt.config, "log", "level", std::to_string(*n))
+                          : config::set_key_in_file(opt.config, "services." + svc, "log_level",
+                                                    std::to_string(*n));
+            if (!st)
+                return print_error(admin::error_code(st.error().code), st.error().message);
+            if (!opt.quiet)
+                std::cout << "log level of " << svc << " set to " << *n << " in " << opt.config
+                          << "\n";
+            if (opt.offline)
+                return 0;
             Plan reload{"config.reload", json::object(), "", {}};
             auto code = run_request(opt, **cfg, reload);
-            if (code == tools::exit_code_for("unavailable")) return 0;  // not running: applies at start
+            if (code == tools::exit_code_for("unavailable"))
+                return 0;  // not running: applies at start
             return code;
         };
     });
 
     auto* auth_cmd = app.add_subcommand("auth", "authentication bans")->require_subcommand(1);
-    auth_cmd->add_subcommand("bans", "IPs and accounts banned after failed logins")->callback([&] { set("auth.bans"); });
+    auth_cmd->add_subcommand("bans", "IPs and accounts banned after failed logins")->callback([&] {
+        set("auth.bans");
+    });
     auto* unban = auth_cmd->add_subcommand("unban", "lift a ban");
     unban->add_option("who", s["unban"], "IP address or account")->required();
     unban->callback([&] { set("auth.unban", {{"who", s["unban"]}}); });
@@ -204,31 +244,45 @@ int main(int argc, char** argv) {
     d_add->callback([&] { set("domain.add", {{"name", s["d.name"]}}, "name"); });
     auto* d_list = domain->add_subcommand("list", "list domains");
     d_list->add_option("pattern", s["d.pattern"], "glob, default *");
-    d_list->callback([&] { set("domain.list", {{"pattern", s["d.pattern"].empty() ? "*" : s["d.pattern"]}}); });
+    d_list->callback([&] {
+        set("domain.list", {{"pattern", s["d.pattern"].empty() ? "*" : s["d.pattern"]}});
+    });
     auto* d_show = domain->add_subcommand("show", "a domain and its effective settings");
     d_show->add_option("name", s["d.name"])->required();
     d_show->callback([&] { set("domain.show", {{"name", s["d.name"]}}); });
-    auto* d_rename = domain->add_subcommand("rename", "rename a domain; every account keeps its data");
+    auto* d_rename =
+        domain->add_subcommand("rename", "rename a domain; every account keeps its data");
     d_rename->add_option("from", s["d.from"])->required();
     d_rename->add_option("to", s["d.to"])->required();
     d_rename->add_flag("--keep-alias", f["d.keep"], "keep the old name as a domain alias");
-    d_rename->callback([&] { set("domain.rename", {{"from", s["d.from"]}, {"to", s["d.to"]}, {"keep_alias", f["d.keep"]}}); });
+    d_rename->callback([&] {
+        set("domain.rename",
+            {{"from", s["d.from"]}, {"to", s["d.to"]}, {"keep_alias", f["d.keep"]}});
+    });
     auto* d_remove = domain->add_subcommand("remove", "remove a domain");
     d_remove->add_option("name", s["d.name"])->required();
-    d_remove->add_flag("--force", f["d.force"], "also remove its accounts, aliases, groups and forwarders");
-    d_remove->callback([&] { set("domain.remove", {{"name", s["d.name"]}, {"force", f["d.force"]}}); });
+    d_remove->add_flag("--force", f["d.force"],
+                       "also remove its accounts, aliases, groups and forwarders");
+    d_remove->callback([&] {
+        set("domain.remove", {{"name", s["d.name"]}, {"force", f["d.force"]}});
+    });
     auto* d_alias = domain->add_subcommand("alias", "domain aliases")->require_subcommand(1);
     auto* da_add = d_alias->add_subcommand("add", "ALIAS receives mail for DOMAIN's addresses");
     da_add->add_option("alias", s["da.alias"])->required();
     da_add->add_option("domain", s["da.domain"])->required();
-    da_add->callback([&] { set("domain.alias.add", {{"alias", s["da.alias"]}, {"domain", s["da.domain"]}}); });
+    da_add->callback([&] {
+        set("domain.alias.add", {{"alias", s["da.alias"]}, {"domain", s["da.domain"]}});
+    });
     auto* da_remove = d_alias->add_subcommand("remove", "remove a domain alias");
     da_remove->add_option("alias", s["da.alias"])->required();
     da_remove->callback([&] { set("domain.alias.remove", {{"alias", s["da.alias"]}}); });
-    auto* d_catch = domain->add_subcommand("catch-all", "account for unknown local parts (\"\" to remove)");
+    auto* d_catch =
+        domain->add_subcommand("catch-all", "account for unknown local parts (\"\" to remove)");
     d_catch->add_option("domain", s["dc.domain"])->required();
     d_catch->add_option("account", s["dc.account"])->required();
-    d_catch->callback([&] { set("domain.catch_all", {{"domain", s["dc.domain"]}, {"account", s["dc.account"]}}); });
+    d_catch->callback([&] {
+        set("domain.catch_all", {{"domain", s["dc.domain"]}, {"account", s["dc.account"]}});
+    });
 
     // --- accounts -----------------------------------------------------------------------------
     auto* account = app.add_subcommand("account", "accounts")->require_subcommand(1);
@@ -238,9 +292,12 @@ int main(int argc, char** argv) {
         c->add_flag("--generate", f["a.generate"], "generate a password and print it");
     };
     auto password_args = [&](json& args) {
-        if (!s["a.password"].empty()) args["password"] = s["a.password"];
-        if (!s["a.hash"].empty()) args["hash"] = s["a.hash"];
-        if (f["a.generate"]) args["generate"] = true;
+        if (!s["a.password"].empty())
+            args["password"] = s["a.password"];
+        if (!s["a.hash"].empty())
+            args["hash"] = s["a.hash"];
+        if (f["a.generate"])
+            args["generate"] = true;
     };
     auto* a_add = account->add_subcommand("add", "add an account");
     a_add->add_option("address", s["a.address"])->required();
@@ -250,14 +307,16 @@ int main(int argc, char** argv) {
     a_add->callback([&] {
         json args = {{"address", s["a.address"]}, {"disabled", f["a.disabled"]}};
         password_args(args);
-        if (!s["a.class"].empty()) args["class"] = s["a.class"];
+        if (!s["a.class"].empty())
+            args["class"] = s["a.class"];
         set("account.add", args, f["a.generate"] ? "generated_password" : "address");
     });
     auto* a_list = account->add_subcommand("list", "list accounts");
     a_list->add_option("domain", s["a.domain"], "only this domain");
     a_list->add_option("--pattern", s["a.pattern"], "glob on the local part");
     a_list->callback([&] {
-        set("account.list", {{"domain", s["a.domain"]}, {"pattern", s["a.pattern"].empty() ? "*" : s["a.pattern"]}});
+        set("account.list", {{"domain", s["a.domain"]},
+                             {"pattern", s["a.pattern"].empty() ? "*" : s["a.pattern"]}});
     });
     auto* a_show = account->add_subcommand("show", "an account and its effective settings");
     a_show->add_option("address", s["a.address"])->required();
@@ -273,41 +332,54 @@ int main(int argc, char** argv) {
     for (auto verb : {"enable", "disable", "remove"}) {
         auto* c = account->add_subcommand(verb, std::string(verb) + " an account");
         c->add_option("address", s["a.address"])->required();
-        c->callback([&, verb] { set(std::string("account.") + verb, {{"address", s["a.address"]}}); });
+        c->callback([&, verb] {
+            set(std::string("account.") + verb, {{"address", s["a.address"]}});
+        });
     }
     auto* a_class = account->add_subcommand("class", "put an account in a class (\"\" for none)");
     a_class->add_option("address", s["a.address"])->required();
     a_class->add_option("class", s["a.class"])->required();
-    a_class->callback([&] { set("account.class", {{"address", s["a.address"]}, {"class", s["a.class"]}}); });
+    a_class->callback([&] {
+        set("account.class", {{"address", s["a.address"]}, {"class", s["a.class"]}});
+    });
     auto* a_rename = account->add_subcommand("rename", "give an account a new address");
     a_rename->add_option("from", s["a.from"])->required();
     a_rename->add_option("to", s["a.to"])->required();
     a_rename->add_flag("--keep-alias", f["a.keep"], "keep the old address as an alias");
-    a_rename->callback([&] { set("account.rename", {{"from", s["a.from"]}, {"to", s["a.to"]}, {"keep_alias", f["a.keep"]}}); });
+    a_rename->callback([&] {
+        set("account.rename",
+            {{"from", s["a.from"]}, {"to", s["a.to"]}, {"keep_alias", f["a.keep"]}});
+    });
     auto* a_set = account->add_subcommand("set", "set account settings KEY=VALUE...");
     a_set->add_option("address", s["a.address"])->required();
     a_set->add_option("settings", list, "KEY=VALUE")->required();
     auto* a_unset = account->add_subcommand("unset", "let settings inherit again");
     a_unset->add_option("address", s["a.address"])->required();
     a_unset->add_option("keys", list)->required();
-    auto* a_import = account->add_subcommand("import", "create accounts from a CSV file (address,password[,class,...])");
+    auto* a_import = account->add_subcommand(
+        "import", "create accounts from a CSV file (address,password[,class,...])");
     a_import->add_option("file", s["a.file"], "CSV file, - for standard input")->required();
     a_import->add_flag("--dry-run", f["i.dry"], "check every row, change nothing");
     a_import->add_flag("--stop-on-error", f["i.stop"], "stop at the first bad row");
     a_import->add_flag("--skip-existing", f["i.skip"], "skip addresses that exist");
     a_import->add_flag("--create-domains", f["i.domains"], "create unknown domains");
-    a_import->add_flag("--generate-missing", f["i.generate"], "generate passwords for empty cells (printed)");
+    a_import->add_flag("--generate-missing", f["i.generate"],
+                       "generate passwords for empty cells (printed)");
     a_import->callback([&] {
         std::stringstream csv;
         if (s["a.file"] == "-") {
             csv << std::cin.rdbuf();
         } else {
             std::ifstream in(s["a.file"], std::ios::binary);
-            if (!in) throw CLI::ValidationError("file", "cannot open " + s["a.file"]);
+            if (!in)
+                throw CLI::ValidationError("file", "cannot open " + s["a.file"]);
             csv << in.rdbuf();
         }
-        set("account.import", {{"csv", csv.str()}, {"dry_run", f["i.dry"]}, {"stop_on_error", f["i.stop"]},
-                               {"skip_existing", f["i.skip"]}, {"create_domains", f["i.domains"]},
+        set("account.import", {{"csv", csv.str()},
+                               {"dry_run", f["i.dry"]},
+                               {"stop_on_error", f["i.stop"]},
+                               {"skip_existing", f["i.skip"]},
+                               {"create_domains", f["i.domains"]},
                                {"generate_missing", f["i.generate"]}});
     });
 
@@ -316,7 +388,9 @@ int main(int argc, char** argv) {
     auto* al_add = alias->add_subcommand("add", "ALIAS delivers to ACCOUNT");
     al_add->add_option("alias", s["al.alias"])->required();
     al_add->add_option("account", s["al.account"])->required();
-    al_add->callback([&] { set("alias.add", {{"alias", s["al.alias"]}, {"account", s["al.account"]}}); });
+    al_add->callback([&] {
+        set("alias.add", {{"alias", s["al.alias"]}, {"account", s["al.account"]}});
+    });
     auto* al_remove = alias->add_subcommand("remove", "remove an alias");
     al_remove->add_option("alias", s["al.alias"])->required();
     al_remove->callback([&] { set("alias.remove", {{"alias", s["al.alias"]}}); });
@@ -335,11 +409,15 @@ int main(int argc, char** argv) {
     auto* g_madd = group->add_subcommand("add-member", "add members");
     g_madd->add_option("group", s["g.address"])->required();
     g_madd->add_option("members", list)->required();
-    g_madd->callback([&] { set("group.members.add", {{"group", s["g.address"]}, {"members", list}}); });
+    g_madd->callback([&] {
+        set("group.members.add", {{"group", s["g.address"]}, {"members", list}});
+    });
     auto* g_mrem = group->add_subcommand("remove-member", "remove members");
     g_mrem->add_option("group", s["g.address"])->required();
     g_mrem->add_option("members", list)->required();
-    g_mrem->callback([&] { set("group.members.remove", {{"group", s["g.address"]}, {"members", list}}); });
+    g_mrem->callback([&] {
+        set("group.members.remove", {{"group", s["g.address"]}, {"members", list}});
+    });
     auto* g_show = group->add_subcommand("show", "a group's members");
     g_show->add_option("address", s["g.address"])->required();
     g_show->callback([&] { set("group.show", {{"address", s["g.address"]}}); });
@@ -347,11 +425,14 @@ int main(int argc, char** argv) {
     g_list->add_option("domain", s["g.domain"])->required();
     g_list->callback([&] { set("group.list", {{"domain", s["g.domain"]}}); });
 
-    auto* fwd = app.add_subcommand("forwarder", "forwarders (addresses without a mailbox)")->require_subcommand(1);
+    auto* fwd = app.add_subcommand("forwarder", "forwarders (addresses without a mailbox)")
+                    ->require_subcommand(1);
     auto* fw_add = fwd->add_subcommand("add", "ADDRESS forwards to TARGETS");
     fw_add->add_option("address", s["fw.address"])->required();
     fw_add->add_option("targets", list)->required();
-    fw_add->callback([&] { set("forwarder.add", {{"address", s["fw.address"]}, {"targets", list}}); });
+    fw_add->callback([&] {
+        set("forwarder.add", {{"address", s["fw.address"]}, {"targets", list}});
+    });
     auto* fw_remove = fwd->add_subcommand("remove", "remove a forwarder");
     fw_remove->add_option("address", s["fw.address"])->required();
     fw_remove->callback([&] { set("forwarder.remove", {{"address", s["fw.address"]}}); });
@@ -369,28 +450,36 @@ int main(int argc, char** argv) {
     c_remove->add_option("domain", s["c.domain"])->required();
     c_remove->add_option("name", s["c.name"])->required();
     c_remove->add_flag("--force", f["c.force"], "even if accounts use it");
-    c_remove->callback([&] { set("class.remove", {{"domain", s["c.domain"]}, {"name", s["c.name"]}, {"force", f["c.force"]}}); });
+    c_remove->callback([&] {
+        set("class.remove",
+            {{"domain", s["c.domain"]}, {"name", s["c.name"]}, {"force", f["c.force"]}});
+    });
     auto* c_list = cls->add_subcommand("list", "classes of a domain");
     c_list->add_option("domain", s["c.domain"])->required();
     c_list->callback([&] { set("class.list", {{"domain", s["c.domain"]}}); });
 
     // settings: "<level> set|unset|show"
-    auto setting_commands = [&](CLI::App* parent, const std::string& level, std::vector<std::string> names) {
+    auto setting_commands = [&](CLI::App* parent, const std::string& level,
+                                std::vector<std::string> names) {
         auto target_args = [&, level, names]() {
             json args = {{"level", level}};
-            if (level == "domain") args["domain"] = s["t.0"];
+            if (level == "domain")
+                args["domain"] = s["t.0"];
             if (level == "class") {
                 args["domain"] = s["t.0"];
                 args["name"] = s["t.1"];
             }
-            if (level == "account") args["name"] = s["t.0"];
+            if (level == "account")
+                args["name"] = s["t.0"];
             return args;
         };
-        auto* show = parent->add_subcommand("settings", "effective settings and where each comes from");
+        auto* show =
+            parent->add_subcommand("settings", "effective settings and where each comes from");
         auto* sset = parent->add_subcommand("set", "set KEY=VALUE...");
         auto* sunset = parent->add_subcommand("unset", "let KEYs inherit again");
         for (std::size_t i = 0; i < names.size(); ++i) {
-            for (auto* c : {show, sset, sunset}) c->add_option(names[i], s["t." + std::to_string(i)])->required();
+            for (auto* c : {show, sset, sunset})
+                c->add_option(names[i], s["t." + std::to_string(i)])->required();
         }
         sset->add_option("settings", list, "KEY=VALUE")->required();
         sunset->add_option("keys", list)->required();
@@ -402,32 +491,41 @@ int main(int argc, char** argv) {
             args["key"] = k;
             args["value"] = v;
             set("settings.set", args);
-            if (list.size() > 1) throw CLI::ValidationError("settings", "set one KEY=VALUE at a time");
+            if (list.size() > 1)
+                throw CLI::ValidationError("settings", "set one KEY=VALUE at a time");
         });
         sunset->callback([&, target_args] {
             json args = target_args();
             args["key"] = list.at(0);
             set("settings.unset", args);
-            if (list.size() > 1) throw CLI::ValidationError("keys", "unset one KEY at a time");
+            if (list.size() > 1)
+                throw CLI::ValidationError("keys", "unset one KEY at a time");
         });
     };
-    auto* server = app.add_subcommand("server", "server-wide account defaults")->require_subcommand(1);
+    auto* server =
+        app.add_subcommand("server", "server-wide account defaults")->require_subcommand(1);
     setting_commands(server, "server", {});
     setting_commands(domain, "domain", {"domain"});
     setting_commands(cls, "class", {"domain", "class"});
     // account set/unset are declared above with the other account commands.
     a_set->callback([&] {
         auto [k, v] = key_value(list.at(0));
-        if (list.size() > 1) throw CLI::ValidationError("settings", "set one KEY=VALUE at a time");
-        set("settings.set", {{"level", "account"}, {"name", s["a.address"]}, {"key", k}, {"value", v}});
+        if (list.size() > 1)
+            throw CLI::ValidationError("settings", "set one KEY=VALUE at a time");
+        set("settings.set",
+            {{"level", "account"}, {"name", s["a.address"]}, {"key", k}, {"value", v}});
     });
     a_unset->callback([&] {
-        if (list.size() > 1) throw CLI::ValidationError("keys", "unset one KEY at a time");
-        set("settings.unset", {{"level", "account"}, {"name", s["a.address"]}, {"key", list.at(0)}});
+        if (list.size() > 1)
+            throw CLI::ValidationError("keys", "unset one KEY at a time");
+        set("settings.unset",
+            {{"level", "account"}, {"name", s["a.address"]}, {"key", list.at(0)}});
     });
 
     // --- queue (docs/queue.md, docs/posternctl.md) ---------------------------------------------
-    auto* queue_cmd = app.add_subcommand("queue", "queued messages: list, show, retry, delete, bounce, hold")->require_subcommand(1);
+    auto* queue_cmd =
+        app.add_subcommand("queue", "queued messages: list, show, retry, delete, bounce, hold")
+            ->require_subcommand(1);
     auto* q_list = queue_cmd->add_subcommand("list", "queued messages, oldest first");
     struct ListOption {
         const char* flag;
@@ -449,14 +547,18 @@ int main(int argc, char** argv) {
     }
     q_list->callback([&] {
         json args = json::object();
-        for (auto key : {"sender", "recipient", "status", "reason", "older_than", "newer_than", "min_size", "max_size"}) {
-            if (!s[std::string("ql.") + key].empty()) args[key] = s[std::string("ql.") + key];
+        for (auto key : {"sender", "recipient", "status", "reason", "older_than", "newer_than",
+                         "min_size", "max_size"}) {
+            if (!s[std::string("ql.") + key].empty())
+                args[key] = s[std::string("ql.") + key];
         }
         for (auto key : {"limit", "offset"}) {
             auto& text = s[std::string("ql.") + key];
-            if (text.empty()) continue;
+            if (text.empty())
+                continue;
             auto n = parse_uint(text);
-            if (!n) throw CLI::ValidationError(key, "expected a number, got " + text);
+            if (!n)
+                throw CLI::ValidationError(key, "expected a number, got " + text);
             args[key] = *n;
         }
         set("queue.list", args);
@@ -464,43 +566,61 @@ int main(int argc, char** argv) {
     auto* q_show = queue_cmd->add_subcommand("show", "a message's full status, per recipient");
     q_show->add_option("id", s["q.id"], "queue id")->required();
     q_show->callback([&] { set("queue.show", {{"id", s["q.id"]}}, "state"); });
-    auto* q_retry = queue_cmd->add_subcommand("retry", "make a message (or all) due now; --destination flushes a virtual queue");
+    auto* q_retry = queue_cmd->add_subcommand(
+        "retry", "make a message (or all) due now; --destination flushes a virtual queue");
     q_retry->add_option("id", s["q.id"], "queue id");
     q_retry->add_flag("--all", f["q.all"], "every queued message");
-    q_retry->add_option("--destination", s["q.dest"], "mark this destination available and flush its messages");
+    q_retry->add_option("--destination", s["q.dest"],
+                        "mark this destination available and flush its messages");
     q_retry->callback([&] {
         json args = json::object();
-        if (!s["q.id"].empty()) args["id"] = s["q.id"];
-        if (f["q.all"]) args["all"] = true;
-        if (!s["q.dest"].empty()) args["destination"] = s["q.dest"];
+        if (!s["q.id"].empty())
+            args["id"] = s["q.id"];
+        if (f["q.all"])
+            args["all"] = true;
+        if (!s["q.dest"].empty())
+            args["destination"] = s["q.dest"];
         if (s["q.id"].empty() && !f["q.all"] && s["q.dest"].empty()) {
             throw CLI::ValidationError("retry", "give a queue id, --all or --destination");
         }
-        if (!s["q.id"].empty() && f["q.all"]) throw CLI::ValidationError("retry", "give a queue id or --all, not both");
+        if (!s["q.id"].empty() && f["q.all"])
+            throw CLI::ValidationError("retry", "give a queue id or --all, not both");
         set("queue.retry", args);
     });
-    auto* q_delete = queue_cmd->add_subcommand("delete", "remove a message without notifying anyone");
+    auto* q_delete =
+        queue_cmd->add_subcommand("delete", "remove a message without notifying anyone");
     q_delete->add_option("id", s["q.id"], "queue id")->required();
     q_delete->callback([&] { set("queue.delete", {{"id", s["q.id"]}}); });
-    auto* q_bounce = queue_cmd->add_subcommand("bounce", "return a message to its sender (NDR), then remove it");
+    auto* q_bounce =
+        queue_cmd->add_subcommand("bounce", "return a message to its sender (NDR), then remove it");
     q_bounce->add_option("id", s["q.id"], "queue id")->required();
     q_bounce->add_option("--reason", s["q.reason"], "text for the notification");
-    q_bounce->callback([&] { set("queue.bounce", {{"id", s["q.id"]}, {"reason", s["q.reason"]}}); });
-    auto* q_hold = queue_cmd->add_subcommand("hold", "stop a message from being processed or delivered");
+    q_bounce->callback([&] {
+        set("queue.bounce", {{"id", s["q.id"]}, {"reason", s["q.reason"]}});
+    });
+    auto* q_hold =
+        queue_cmd->add_subcommand("hold", "stop a message from being processed or delivered");
     q_hold->add_option("id", s["q.id"], "queue id")->required();
-    q_hold->add_option("--for", s["q.for"], "release by itself after this long (default: until released)");
+    q_hold->add_option("--for", s["q.for"],
+                       "release by itself after this long (default: until released)");
     q_hold->add_option("--reason", s["q.reason"], "shown by queue show (default \"admin\")");
     q_hold->callback([&] {
         json args = {{"id", s["q.id"]}};
-        if (!s["q.for"].empty()) args["for"] = s["q.for"];
-        if (!s["q.reason"].empty()) args["reason"] = s["q.reason"];
+        if (!s["q.for"].empty())
+            args["for"] = s["q.for"];
+        if (!s["q.reason"].empty())
+            args["reason"] = s["q.reason"];
         set("queue.hold", args);
     });
     auto* q_release = queue_cmd->add_subcommand("release", "release a held message");
     q_release->add_option("id", s["q.id"], "queue id")->required();
     q_release->callback([&] { set("queue.release", {{"id", s["q.id"]}}); });
-    queue_cmd->add_subcommand("counts", "messages per status")->callback([&] { set("queue.counts"); });
-    queue_cmd->add_subcommand("destinations", "virtual queues: unavailable destinations and waiting messages")
+    queue_cmd->add_subcommand("counts", "messages per status")->callback([&] {
+        set("queue.counts");
+    });
+    queue_cmd
+        ->add_subcommand("destinations",
+                         "virtual queues: unavailable destinations and waiting messages")
         ->callback([&] { set("queue.destinations"); });
 
     tools::add_policy_commands(app, opt.config, opt.json_output, plan.local);
@@ -510,37 +630,50 @@ int main(int argc, char** argv) {
     resolve->callback([&] { set("resolve", {{"address", s["r.address"]}}); });
 
     // --- storage (docs/storage.md "Tools") --------------------------------------------------
-    auto* storage = app.add_subcommand("storage", "message stores: check, compact, repair, report")->require_subcommand(1);
-    auto* st_check = storage->add_subcommand("check", "verify checksums, references and indexes; report orphans (exit 1 on errors)");
+    auto* storage = app.add_subcommand("storage", "message stores: check, compact, repair, report")
+                        ->require_subcommand(1);
+    auto* st_check = storage->add_subcommand(
+        "check", "verify checksums, references and indexes; report orphans (exit 1 on errors)");
     st_check->add_option("--account", s["st.account"], "only this account (address or numeric id)");
     st_check->add_flag("--fix", f["st.fix"], "reclaim orphans, fix reference counts and counters");
     st_check->add_flag("--deep", f["st.deep"], "also scan free container space for stray records");
     st_check->callback([&] {
         json args = {{"fix", f["st.fix"]}, {"deep", f["st.deep"]}};
-        if (!s["st.account"].empty()) args["account"] = s["st.account"];
+        if (!s["st.account"].empty())
+            args["account"] = s["st.account"];
         set("storage.check", args, "clean");
         plan.ok_field = "clean";
     });
-    auto* st_compact = storage->add_subcommand("compact", "reclaim space freed by deletes (online, paced)");
-    st_compact->add_option("--io-rate", s["st.rate"], "bytes/s read + written, e.g. 8M (default [storage] compact_io_rate)");
+    auto* st_compact =
+        storage->add_subcommand("compact", "reclaim space freed by deletes (online, paced)");
+    st_compact->add_option("--io-rate", s["st.rate"],
+                           "bytes/s read + written, e.g. 8M (default [storage] compact_io_rate)");
     st_compact->add_option("--max-bytes", s["st.max"], "stop after moving this much, e.g. 1G");
     st_compact->callback([&] {
         json args = json::object();
-        if (!s["st.rate"].empty()) args["io_rate"] = s["st.rate"];
-        if (!s["st.max"].empty()) args["max_bytes"] = s["st.max"];
+        if (!s["st.rate"].empty())
+            args["io_rate"] = s["st.rate"];
+        if (!s["st.max"].empty())
+            args["max_bytes"] = s["st.max"];
         set("storage.compact", args, "bytes_released");
     });
-    auto* st_repair = storage->add_subcommand("repair", "rebuild an account's index from the message stores");
+    auto* st_repair =
+        storage->add_subcommand("repair", "rebuild an account's index from the message stores");
     st_repair->add_option("account", s["st.account"], "address or numeric account id")->required();
-    st_repair->callback([&] { set("storage.repair", {{"account", s["st.account"]}}, "messages_recovered"); });
-    auto* st_report = storage->add_subcommand("report", "bytes and messages per store, domain and account; dedup savings");
+    st_repair->callback([&] {
+        set("storage.repair", {{"account", s["st.account"]}}, "messages_recovered");
+    });
+    auto* st_report = storage->add_subcommand(
+        "report", "bytes and messages per store, domain and account; dedup savings");
     st_report->add_option("--domain", s["st.domain"], "only this domain");
     st_report->callback([&] {
         json args = json::object();
-        if (!s["st.domain"].empty()) args["domain"] = s["st.domain"];
+        if (!s["st.domain"].empty())
+            args["domain"] = s["st.domain"];
         set("storage.report", args);
     });
-    auto* st_delete = storage->add_subcommand("delete", "drop an account's stored mailboxes (e.g. after account remove)");
+    auto* st_delete = storage->add_subcommand(
+        "delete", "drop an account's stored mailboxes (e.g. after account remove)");
     st_delete->add_option("account", s["st.account"], "address or numeric account id")->required();
     st_delete->callback([&] { set("storage.delete", {{"account", s["st.account"]}}); });
 
@@ -550,7 +683,8 @@ int main(int argc, char** argv) {
         int code = app.exit(e);
         return code == 0 ? 0 : 2;
     }
-    if (plan.local) return plan.local();
+    if (plan.local)
+        return plan.local();
 
     auto cfg = config::load_file(opt.config);
     if (!cfg) {

@@ -34,7 +34,8 @@ std::string mutate(std::string s, std::mt19937_64& rng) {
         std::size_t pos = s.empty() ? 0 : rng() % s.size();
         switch (op(rng)) {
             case 0:  // flip a byte
-                if (!s.empty()) s[pos] = static_cast<char>(rng());
+                if (!s.empty())
+                    s[pos] = static_cast<char>(rng());
                 break;
             case 1: {  // insert an interesting byte
                 static constexpr char kInteresting[] = "\r\n\0\"\\=?:;-.{}()<>[] \t\x80\xff";
@@ -42,10 +43,12 @@ std::string mutate(std::string s, std::mt19937_64& rng) {
                 break;
             }
             case 2:  // delete a run
-                if (!s.empty()) s.erase(pos, rng() % 16);
+                if (!s.empty())
+                    s.erase(pos, rng() % 16);
                 break;
             case 3:  // duplicate a run
-                if (!s.empty()) s.insert(pos, s.substr(pos, rng() % 64));
+                if (!s.empty())
+                    s.insert(pos, s.substr(pos, rng() % 64));
                 break;
             case 4:  // truncate
                 s.resize(pos);
@@ -71,22 +74,27 @@ int main(int argc, char** argv) {
         std::filesystem::path p(argv[i]);
         if (std::filesystem::is_directory(p)) {
             for (auto& e : std::filesystem::recursive_directory_iterator(p)) {
-                if (e.is_regular_file()) seeds.push_back(read_all(e.path()));
+                if (e.is_regular_file())
+                    seeds.push_back(read_all(e.path()));
             }
         } else if (std::filesystem::exists(p)) {
             seeds.push_back(read_all(p));
         }
     }
-    if (seeds.empty()) seeds.push_back("");
-    for (auto& s : seeds) run(s);
+    if (seeds.empty())
+        seeds.push_back("");
+    for (auto& s : seeds)
+        run(s);
     std::mt19937_64 rng(0x5eed);
     auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
     std::uint64_t runs = 0;
     while (std::chrono::steady_clock::now() < deadline) {
         auto input = mutate(seeds[rng() % seeds.size()], rng);
         run(input);
-        if (rng() % 16 == 0) seeds.push_back(std::move(input));  // grow the pool a little
-        if (seeds.size() > 4096) seeds.erase(seeds.begin() + 1, seeds.begin() + 1025);
+        if (rng() % 16 == 0)
+            seeds.push_back(std::move(input));  // grow the pool a little
+        if (seeds.size() > 4096)
+            seeds.erase(seeds.begin() + 1, seeds.begin() + 1025);
         ++runs;
     }
     std::printf("fuzz driver: %zu seeds, %llu mutated runs, no crash\n", seeds.size(),

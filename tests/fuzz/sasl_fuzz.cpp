@@ -13,9 +13,9 @@
 #include "auth/sasl/mechanism.h"
 #include "auth/sasl/scram_message.h"
 #include "auth/sasl/wire.h"
-#include "base/utf8.h"
 #include "base/encoding.h"
 #include "base/strings.h"
+#include "base/utf8.h"
 
 namespace {
 

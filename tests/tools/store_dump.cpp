@@ -1,11 +1,11 @@
 // Test tool: prints one account's messages as JSON so end-to-end tests can check what was
 // delivered. Opens the store directly, so the daemon must be stopped.
 //   store_dump DATA_DIR ACCOUNT_ID [MAILBOX]  →  [{"uid": 1, "flags": [...], "raw": "..."}, ...]
-#include <nlohmann/json.hpp>
-
 #include <cstdio>
 #include <iostream>
 #include <string>
+
+#include <nlohmann/json.hpp>
 
 #include "store/api/store.h"
 

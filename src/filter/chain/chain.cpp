@@ -19,10 +19,12 @@ std::string_view level_name(Level level) {
     return "?";
 }
 
-void FilterChain::add(Level level, std::string scope, int priority, std::shared_ptr<Filter> filter) {
+void FilterChain::add(Level level, std::string scope, int priority,
+                      std::shared_ptr<Filter> filter) {
     entries_.push_back(Entry{level, to_lower(scope), priority, std::move(filter)});
     std::stable_sort(entries_.begin(), entries_.end(), [](const Entry& a, const Entry& b) {
-        if (a.level != b.level) return a.level < b.level;
+        if (a.level != b.level)
+            return a.level < b.level;
         return a.priority < b.priority;
     });
 }
@@ -35,10 +37,14 @@ void apply(const Verdict& verdict, std::string_view filter, const std::vector<st
            std::vector<RecipientVerdict>& out) {
     for (auto i : who) {
         auto& r = out[i];
-        if (r.action != Verdict::Action::pass) continue;
-        r.add_headers.insert(r.add_headers.end(), verdict.add_headers.begin(), verdict.add_headers.end());
-        r.remove_headers.insert(r.remove_headers.end(), verdict.remove_headers.begin(), verdict.remove_headers.end());
-        if (verdict.mailbox) r.mailbox = verdict.mailbox;
+        if (r.action != Verdict::Action::pass)
+            continue;
+        r.add_headers.insert(r.add_headers.end(), verdict.add_headers.begin(),
+                             verdict.add_headers.end());
+        r.remove_headers.insert(r.remove_headers.end(), verdict.remove_headers.begin(),
+                                verdict.remove_headers.end());
+        if (verdict.mailbox)
+            r.mailbox = verdict.mailbox;
         if (verdict.action != Verdict::Action::pass) {
             r.action = verdict.action;
             r.status = verdict.status;
@@ -50,7 +56,8 @@ void apply(const Verdict& verdict, std::string_view filter, const std::vector<st
 
 }  // namespace
 
-Result<ChainResult> FilterChain::run(const MessageView& message, const std::vector<ChainRecipient>& recipients) const {
+Result<ChainResult> FilterChain::run(const MessageView& message,
+                                     const std::vector<ChainRecipient>& recipients) const {
     ChainResult result;
     result.recipients.resize(recipients.size());
     for (auto& e : entries_) {
@@ -58,7 +65,8 @@ Result<ChainResult> FilterChain::run(const MessageView& message, const std::vect
         std::vector<std::size_t> who;
         std::vector<std::string> addresses;
         for (std::size_t i = 0; i < recipients.size(); ++i) {
-            if (result.recipients[i].action != Verdict::Action::pass) continue;
+            if (result.recipients[i].action != Verdict::Action::pass)
+                continue;
             bool covered = e.level == Level::server ||
                            (e.level == Level::domain && iequals(recipients[i].domain, e.scope)) ||
                            (e.level == Level::account && !recipients[i].account.empty() &&
@@ -68,14 +76,17 @@ Result<ChainResult> FilterChain::run(const MessageView& message, const std::vect
                 addresses.push_back(recipients[i].address);
             }
         }
-        if (who.empty()) continue;
+        if (who.empty())
+            continue;
         MessageView view = message;
         view.recipients = addresses;
         auto verdict = e.filter->run(view);
-        std::string label = std::string(level_name(e.level)) + (e.scope.empty() ? "" : ":" + e.scope) + "/" +
+        std::string label = std::string(level_name(e.level)) +
+                            (e.scope.empty() ? "" : ":" + e.scope) + "/" +
                             std::string(e.filter->name());
         if (!verdict) {
-            return fail(Errc::unavailable, "filter " + label + " failed: " + verdict.error().message);
+            return fail(Errc::unavailable,
+                        "filter " + label + " failed: " + verdict.error().message);
         }
         static constexpr const char* kActions[] = {"pass", "reject", "discard"};
         result.trace.push_back(label + ": " + kActions[static_cast<int>(verdict->action)]);

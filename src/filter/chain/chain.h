@@ -35,7 +35,7 @@ struct ChainResult {
 };
 
 class FilterChain {
-public:
+  public:
     // `scope`: "" for server level, the domain for domain level, the account key for account level.
     void add(Level level, std::string scope, int priority, std::shared_ptr<Filter> filter);
     bool empty() const { return entries_.empty(); }
@@ -43,9 +43,10 @@ public:
     // Runs the chain. A filter error fails the whole run (Errc::unavailable naming the
     // filter): the caller keeps the message queued and retries later; nothing is skipped.
     // A reject or discard at a level stops later levels for the recipients it covers.
-    Result<ChainResult> run(const MessageView& message, const std::vector<ChainRecipient>& recipients) const;
+    Result<ChainResult> run(const MessageView& message,
+                            const std::vector<ChainRecipient>& recipients) const;
 
-private:
+  private:
     struct Entry {
         Level level;
         std::string scope;

@@ -20,9 +20,9 @@ std::string_view level_name(Level level);
 // What a filter sees of one message. Views are valid for the call only.
 struct MessageView {
     std::string_view queue_id;
-    std::string_view sender;                   // "" for the null sender
-    std::span<const std::string> recipients;   // the recipients this run is about
-    std::string_view raw;                      // the whole message as it would be delivered
+    std::string_view sender;                  // "" for the null sender
+    std::span<const std::string> recipients;  // the recipients this run is about
+    std::string_view raw;                     // the whole message as it would be delivered
     std::string_view client_ip;
     std::string_view helo;
     std::string_view auth_user;
@@ -45,7 +45,7 @@ struct Verdict {
 };
 
 class Filter {
-public:
+  public:
     virtual ~Filter() = default;
     virtual std::string_view name() const = 0;
     // Blocking: runs on PROCESSING's pool. An error (scanner down, timeout, script failure)

@@ -73,16 +73,16 @@ Reply line_too_long_in_message();  // 550 5.6.0 >998 octets
 Reply local_error();               // 451 4.3.0 (e.g. queue write)
 
 // --- acceptance decisions of the receiving server (RFC 5321 §3.6, §4.2.2, RFC 3463) ----------
-Reply relay_denied();                  // 554 5.7.1 relaying denied
-Reply unknown_recipient();             // 550 5.1.1 no such user
-Reply mailbox_disabled();              // 550 5.2.1 mailbox disabled
-Reply recipient_temporary_failure();   // 451 4.3.0 (directory unavailable)
-Reply mail_loop(std::uint32_t hops);   // 554 5.4.6 too many Received fields
-Reply sender_not_owned();              // 553 5.7.1 MAIL FROM not the user's address
-Reply from_header_not_owned();         // 550 5.7.1 From: not the user's address
-Reply sending_rate_exceeded();         // 450 4.7.1 hourly sending limit
-Reply header_too_large();              // 552 5.3.4 header block over the limit
-Reply recipient_message_too_large();   // 552 5.3.4 declared SIZE over the recipient's limit
+Reply relay_denied();                 // 554 5.7.1 relaying denied
+Reply unknown_recipient();            // 550 5.1.1 no such user
+Reply mailbox_disabled();             // 550 5.2.1 mailbox disabled
+Reply recipient_temporary_failure();  // 451 4.3.0 (directory unavailable)
+Reply mail_loop(std::uint32_t hops);  // 554 5.4.6 too many Received fields
+Reply sender_not_owned();             // 553 5.7.1 MAIL FROM not the user's address
+Reply from_header_not_owned();        // 550 5.7.1 From: not the user's address
+Reply sending_rate_exceeded();        // 450 4.7.1 hourly sending limit
+Reply header_too_large();             // 552 5.3.4 header block over the limit
+Reply recipient_message_too_large();  // 552 5.3.4 declared SIZE over the recipient's limit
 // A policy script's decision: `code` 400..599, enhanced code and text as the script gave them
 // (validated by the policy engine).
 Reply policy_reply(std::uint16_t code, std::optional<EnhancedCode> enhanced, std::string text);

@@ -1,14 +1,13 @@
 // UDP receive loops feeding the log Collector, one per listen address.
 #include "services/log_service/log_service.h"
 
-#include <unistd.h>
-
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/udp.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <unistd.h>
 
 #include "net/access_control.h"
 #include "net/stream_impl.h"
@@ -34,16 +33,20 @@ asio::awaitable<void> LogService::receive_loop(udp::socket* socket) {
     std::vector<char> buffer(65536);
     udp::endpoint from;
     while (socket->is_open()) {
-        auto [ec, n] = co_await socket->async_receive_from(asio::buffer(buffer), from, asio::as_tuple(asio::use_awaitable));
-        if (ec == asio::error::operation_aborted || !socket->is_open()) break;
-        if (ec) continue;
+        auto [ec, n] = co_await socket->async_receive_from(asio::buffer(buffer), from,
+                                                           asio::as_tuple(asio::use_awaitable));
+        if (ec == asio::error::operation_aborted || !socket->is_open())
+            break;
+        if (ec)
+            continue;
         auto ip = net::to_endpoint(asio::ip::tcp::endpoint(from.address(), from.port())).ip;
         std::shared_ptr<const std::vector<config::AccessRule>> rules;
         {
             std::lock_guard l(mutex_);
             rules = rules_;
         }
-        if (auto* rule = net::choose_rule(*rules, ip); rule && rule->action == config::RuleAction::deny) {
+        if (auto* rule = net::choose_rule(*rules, ip);
+            rule && rule->action == config::RuleAction::deny) {
             collector_.count_denied();
             continue;
         }
@@ -51,14 +54,18 @@ asio::awaitable<void> LogService::receive_loop(udp::socket* socket) {
     }
 }
 
-LogService::LogService(net::ListenSockets& sockets, std::shared_ptr<log::Sink> internal, log::Logger logger)
+LogService::LogService(net::ListenSockets& sockets, std::shared_ptr<log::Sink> internal,
+                       log::Logger logger)
     : sockets_(sockets), collector_(std::move(internal)), logger_(std::move(logger)) {}
 
-LogService::~LogService() { stop(std::chrono::milliseconds(0)); }
+LogService::~LogService() {
+    stop(std::chrono::milliseconds(0));
+}
 
 Status LogService::start(const config::ConfigPtr& config) {
     std::lock_guard lock(mutex_);
-    if (runtime_) return ok();
+    if (runtime_)
+        return ok();
     auto& cfg = config->log_service;
     rules_ = std::make_shared<const std::vector<config::AccessRule>>(cfg.rules);
     collector_.set_max_datagram(cfg.max_datagram);
@@ -69,7 +76,8 @@ Status LogService::start(const config::ConfigPtr& config) {
         if (!fd) {
             error_ = "listen " + address.to_string() + ": " + fd.error().message;
             logger_.crit("{}", error_);
-            for (auto& s : sockets_open_) sockets_.release(net::SocketKind::udp, s->address);
+            for (auto& s : sockets_open_)
+                sockets_.release(net::SocketKind::udp, s->address);
             sockets_open_.clear();
             runtime_.reset();
             return fail(fd.error().code, error_);
@@ -87,7 +95,8 @@ Status LogService::start(const config::ConfigPtr& config) {
 
 void LogService::stop(std::chrono::milliseconds) {
     std::lock_guard lock(mutex_);
-    if (!runtime_) return;
+    if (!runtime_)
+        return;
     for (auto& s : sockets_open_) {
         asio::post(runtime_->io(), [socket = &s->socket] {
             boost::system::error_code ec;
@@ -104,10 +113,13 @@ Status LogService::reload(const config::ConfigPtr& config) {
     {
         std::lock_guard lock(mutex_);
         std::vector<std::string> now, wanted;
-        for (auto& s : sockets_open_) now.push_back(s->address.to_string());
-        for (auto& a : config->log_service.listen) wanted.push_back(a.to_string());
+        for (auto& s : sockets_open_)
+            now.push_back(s->address.to_string());
+        for (auto& a : config->log_service.listen)
+            wanted.push_back(a.to_string());
         if (runtime_ && now == wanted) {
-            rules_ = std::make_shared<const std::vector<config::AccessRule>>(config->log_service.rules);
+            rules_ =
+                std::make_shared<const std::vector<config::AccessRule>>(config->log_service.rules);
             collector_.set_max_datagram(config->log_service.max_datagram);
             return ok();
         }
@@ -123,7 +135,8 @@ ServiceStatus LogService::status() const {
     s.running = runtime_ != nullptr;
     s.enabled = s.running || !error_.empty();
     s.threads = runtime_ ? runtime_->threads() : 0;
-    for (auto& sock : sockets_open_) s.listeners.push_back("udp " + sock->address.to_string());
+    for (auto& sock : sockets_open_)
+        s.listeners.push_back("udp " + sock->address.to_string());
     auto st = collector_.stats();
     s.sessions_total = st.accepted;
     s.error = error_;

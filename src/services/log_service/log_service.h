@@ -3,11 +3,11 @@
 // rules decide which senders are accepted.
 #pragma once
 
-#include <boost/asio/awaitable.hpp>
-#include <boost/asio/ip/udp.hpp>
-
 #include <memory>
 #include <mutex>
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/ip/udp.hpp>
 
 #include "log/collector.h"
 #include "net/listen_sockets.h"
@@ -17,12 +17,15 @@
 namespace postern::services {
 
 class LogService : public Service {
-public:
-    LogService(net::ListenSockets& sockets, std::shared_ptr<log::Sink> internal, log::Logger logger);
+  public:
+    LogService(net::ListenSockets& sockets, std::shared_ptr<log::Sink> internal,
+               log::Logger logger);
     ~LogService() override;
 
     const std::string& name() const override { return name_; }
-    bool enabled_in(const config::Config& config) const override { return config.log_service.enabled; }
+    bool enabled_in(const config::Config& config) const override {
+        return config.log_service.enabled;
+    }
     Status start(const config::ConfigPtr& config) override;
     void stop(std::chrono::milliseconds grace) override;
     Status reload(const config::ConfigPtr& config) override;
@@ -30,7 +33,7 @@ public:
 
     log::CollectorStats stats() const { return collector_.stats(); }
 
-private:
+  private:
     struct Socket;
     boost::asio::awaitable<void> receive_loop(boost::asio::ip::udp::socket* socket);
     const std::string name_ = "log";

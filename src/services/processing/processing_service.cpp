@@ -12,21 +12,26 @@
 
 namespace postern::services::processing {
 
-ProcessingService::ProcessingService(Deps deps, log::Logger logger) : deps_(std::move(deps)), log_(std::move(logger)) {}
+ProcessingService::ProcessingService(Deps deps, log::Logger logger)
+    : deps_(std::move(deps)), log_(std::move(logger)) {}
 
-ProcessingService::~ProcessingService() { stop(std::chrono::milliseconds(0)); }
+ProcessingService::~ProcessingService() {
+    stop(std::chrono::milliseconds(0));
+}
 
 Status ProcessingService::start(const config::ConfigPtr& config) {
     std::lock_guard lock(mutex_);
-    if (loop_) return ok();
+    if (loop_)
+        return ok();
     config_ = config;
     auto& p = config->processing;
     pool_ = std::make_unique<ThreadPool>("processing", p.threads);
-    notices_ = std::make_unique<QuotaNotices>(config->server.data_dir / "processing" / "quota-notices",
-                                              p.quota_warnings);
-    loop_ = std::make_unique<LaneLoop>("processing-loop", *deps_.queue,
-                                       std::vector<queue::Lane>{queue::Lane::processing, queue::Lane::local},
-                                       [this](queue::Lane lane) { return drain(lane); });
+    notices_ = std::make_unique<QuotaNotices>(
+        config->server.data_dir / "processing" / "quota-notices", p.quota_warnings);
+    loop_ = std::make_unique<LaneLoop>(
+        "processing-loop", *deps_.queue,
+        std::vector<queue::Lane>{queue::Lane::processing, queue::Lane::local},
+        [this](queue::Lane lane) { return drain(lane); });
     loop_->start();
     log_.info("processing started with {} threads", p.threads);
     return ok();
@@ -40,7 +45,8 @@ void ProcessingService::stop(std::chrono::milliseconds grace) {
         loop = std::move(loop_);
         pool = std::move(pool_);
     }
-    if (!loop) return;
+    if (!loop)
+        return;
     loop->stop();
     // Jobs in flight finish (a delivery is never cut in half); the pool's destructor waits.
     // Jobs not taken stay in the queue for the next start.
@@ -55,7 +61,8 @@ void ProcessingService::stop(std::chrono::milliseconds grace) {
 Status ProcessingService::reload(const config::ConfigPtr& config) {
     std::lock_guard lock(mutex_);
     config_ = config;
-    if (pool_) pool_->set_max_threads(config->processing.threads);
+    if (pool_)
+        pool_->set_max_threads(config->processing.threads);
     return ok();
 }
 
@@ -73,7 +80,8 @@ ServiceStatus ProcessingService::status() const {
 
 void ProcessingService::wake() {
     std::lock_guard lock(mutex_);
-    if (loop_) loop_->wake();
+    if (loop_)
+        loop_->wake();
 }
 
 std::size_t ProcessingService::drain(queue::Lane lane) {
@@ -81,13 +89,15 @@ std::size_t ProcessingService::drain(queue::Lane lane) {
     {
         std::lock_guard lock(mutex_);
         config = config_;
-        if (!pool_) return 0;
+        if (!pool_)
+            return 0;
     }
     // Keep a few jobs per thread in flight: enough to batch store commits, not so many that
     // a slow filter holds a large part of the queue.
     unsigned limit = config->processing.threads * 4;
     unsigned busy = in_flight_.load();
-    if (busy >= limit) return 0;
+    if (busy >= limit)
+        return 0;
     auto room = std::min<std::size_t>(limit - busy, config->processing.batch);
     auto now = queue::Clock::now();
     std::size_t started = 0;
@@ -143,10 +153,12 @@ void ProcessingService::process(queue::ProcessingJob job) {
         if (!chain) {
             // The failsafe rule: a filter that fails keeps the message queued.
             log.warn("deferred: {}", chain.error().message);
-            (void)deps_.queue->defer_processing(job.id, chain.error().message, std::chrono::seconds(60));
+            (void)deps_.queue->defer_processing(job.id, chain.error().message,
+                                                std::chrono::seconds(60));
             return;
         }
-        for (auto& t : chain->trace) log.info("filter {}", t);
+        for (auto& t : chain->trace)
+            log.info("filter {}", t);
         verdicts = std::move(chain->recipients);
     }
     std::vector<std::string> added;
@@ -169,7 +181,8 @@ void ProcessingService::process(queue::ProcessingJob job) {
         }
         if (d.disposition == queue::Disposition::remote) {
             auto at = r.address.rfind('@');
-            d.destination = at == std::string::npos ? "" : to_lower(std::string_view(r.address).substr(at + 1));
+            d.destination =
+                at == std::string::npos ? "" : to_lower(std::string_view(r.address).substr(at + 1));
         }
         log.info("to=<{}> {}", r.address,
                  d.disposition == queue::Disposition::local    ? "local"
@@ -179,12 +192,15 @@ void ProcessingService::process(queue::ProcessingJob job) {
         // Header fields the filters add go before the body once, for every recipient.
         for (auto& [name, value] : v.add_headers) {
             std::string field = name + ": " + value + "\r\n";
-            if (std::find(added.begin(), added.end(), field) == added.end()) added.push_back(field);
+            if (std::find(added.begin(), added.end(), field) == added.end())
+                added.push_back(field);
         }
     }
-    for (auto& f : added) result.header_prefix += f;
+    for (auto& f : added)
+        result.header_prefix += f;
     auto st = deps_.queue->complete_processing(job.id, std::move(result));
-    if (!st) log.error("could not record the routing: {}", st.error().message);
+    if (!st)
+        log.error("could not record the routing: {}", st.error().message);
     ++processed_;
 }
 
@@ -215,7 +231,8 @@ void ProcessingService::deliver(queue::DeliveryJob job) {
         auto resolution = deps_.directory->resolve(r.address);
         if (!resolution || resolution->account_id == 0) {
             report.results.push_back({r.index, queue::Outcome::temporary, "4.3.0",
-                                      "local delivery: cannot find the account of " + r.address, ""});
+                                      "local delivery: cannot find the account of " + r.address,
+                                      ""});
             continue;
         }
         Target t{r.index, r.address, resolution->account_id};
@@ -224,10 +241,12 @@ void ProcessingService::deliver(queue::DeliveryJob job) {
             t.permanent_over_quota = s->over_quota_permanent;
         }
         auto key = std::to_string(t.account);
-        if (auto account = deps_.store->account(key)) (*account)->set_quota(t.quota, 0);
+        if (auto account = deps_.store->account(key))
+            (*account)->set_quota(t.quota, 0);
         // The store keys accounts by id; the domain steers the body to a store reserved for it.
         auto at = resolution->account_address.rfind('@');
-        std::string domain = at == std::string::npos ? std::string() : resolution->account_address.substr(at + 1);
+        std::string domain =
+            at == std::string::npos ? std::string() : resolution->account_address.substr(at + 1);
         store_targets.push_back(store::DeliveryTarget{key, "INBOX", {}, std::move(domain)});
         targets.push_back(std::move(t));
     }
@@ -236,58 +255,70 @@ void ProcessingService::deliver(queue::DeliveryJob job) {
         if (!results) {
             log.error("local delivery failed: {}", results.error().message);
             for (auto& t : targets) {
-                report.results.push_back({t.index, queue::Outcome::temporary, "4.3.0", results.error().message, ""});
+                report.results.push_back(
+                    {t.index, queue::Outcome::temporary, "4.3.0", results.error().message, ""});
             }
         } else {
             for (std::size_t i = 0; i < targets.size(); ++i) {
                 auto& t = targets[i];
                 auto& r = (*results)[i];
                 if (r) {
-                    report.results.push_back({t.index, queue::Outcome::delivered, "2.0.0", "delivered to INBOX", ""});
+                    report.results.push_back(
+                        {t.index, queue::Outcome::delivered, "2.0.0", "delivered to INBOX", ""});
                     log.info("delivered to <{}> uid {}", t.address, r->uid);
                     ++delivered_;
                 } else if (r.error().code == store::StoreErrc::over_quota) {
-                    auto outcome = t.permanent_over_quota ? queue::Outcome::permanent : queue::Outcome::temporary;
-                    report.results.push_back({t.index, outcome, t.permanent_over_quota ? "5.2.2" : "4.2.2",
+                    auto outcome = t.permanent_over_quota ? queue::Outcome::permanent
+                                                          : queue::Outcome::temporary;
+                    report.results.push_back({t.index, outcome,
+                                              t.permanent_over_quota ? "5.2.2" : "4.2.2",
                                               "mailbox full (over quota)", ""});
                     log.info("<{}> is over quota", t.address);
                 } else if (r.error().code == store::StoreErrc::too_large) {
-                    report.results.push_back({t.index, queue::Outcome::permanent, "5.3.4", r.error().message, ""});
+                    report.results.push_back(
+                        {t.index, queue::Outcome::permanent, "5.3.4", r.error().message, ""});
                 } else {
-                    report.results.push_back({t.index, queue::Outcome::temporary, "4.3.0", r.error().message, ""});
+                    report.results.push_back(
+                        {t.index, queue::Outcome::temporary, "4.3.0", r.error().message, ""});
                     log.error("delivery to <{}> failed: {}", t.address, r.error().message);
                 }
             }
         }
         for (auto& t : targets) {
-            if (t.quota == 0) continue;
+            if (t.quota == 0)
+                continue;
             auto account = deps_.store->account(std::to_string(t.account));
-            if (!account) continue;
+            if (!account)
+                continue;
             auto info = (*account)->quota();
-            if (!info) continue;
+            if (!info)
+                continue;
             if (auto level = notices_->update(t.account, info->bytes_used, t.quota)) {
                 notify_quota(t.account, t.address, *level, info->bytes_used, t.quota);
             }
         }
     }
     auto st = deps_.queue->report_delivery(job.id, std::move(report));
-    if (!st) log.error("could not record the delivery: {}", st.error().message);
+    if (!st)
+        log.error("could not record the delivery: {}", st.error().message);
 }
 
-void ProcessingService::notify_quota(std::int64_t account, const std::string& address, unsigned level,
-                                     std::uint64_t used, std::uint64_t limit) {
+void ProcessingService::notify_quota(std::int64_t account, const std::string& address,
+                                     unsigned level, std::uint64_t used, std::uint64_t limit) {
     auto writer = deps_.queue->begin_message("quota");
     std::string host = config_ ? config_->server.hostname : "localhost";
-    std::string text = "From: Mail System <MAILER-DAEMON@" + host + ">\r\n" + "To: <" + address + ">\r\n" +
-                       "Subject: Your mailbox is " + std::to_string(level) + "% full\r\n" +
-                       "Date: " + smtp_in::rfc5322_date(std::chrono::system_clock::now()) + "\r\n" +
-                       "Auto-Submitted: auto-generated\r\n" + "MIME-Version: 1.0\r\n" +
-                       "Content-Type: text/plain; charset=utf-8\r\n\r\n" + "Your mailbox uses " +
-                       std::to_string(used / 1024) + " KiB of its " + std::to_string(limit / 1024) +
-                       " KiB quota (" + std::to_string(level) + "%).\r\n" +
-                       (level >= 100 ? "New mail cannot be delivered until you delete some messages.\r\n"
-                                     : "Please delete messages you no longer need.\r\n");
-    if (!writer->append(text)) return;
+    std::string text =
+        "From: Mail System <MAILER-DAEMON@" + host + ">\r\n" + "To: <" + address + ">\r\n" +
+        "Subject: Your mailbox is " + std::to_string(level) + "% full\r\n" +
+        "Date: " + smtp_in::rfc5322_date(std::chrono::system_clock::now()) + "\r\n" +
+        "Auto-Submitted: auto-generated\r\n" + "MIME-Version: 1.0\r\n" +
+        "Content-Type: text/plain; charset=utf-8\r\n\r\n" + "Your mailbox uses " +
+        std::to_string(used / 1024) + " KiB of its " + std::to_string(limit / 1024) +
+        " KiB quota (" + std::to_string(level) + "%).\r\n" +
+        (level >= 100 ? "New mail cannot be delivered until you delete some messages.\r\n"
+                      : "Please delete messages you no longer need.\r\n");
+    if (!writer->append(text))
+        return;
     queue::Envelope envelope;  // from <>: a notice never causes a bounce
     envelope.client.protocol = "local";
     envelope.recipients.push_back(queue::NewRecipient{address, "", queue::notify::never});

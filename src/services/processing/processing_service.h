@@ -32,12 +32,14 @@ struct Deps {
 };
 
 class ProcessingService : public Service {
-public:
+  public:
     ProcessingService(Deps deps, log::Logger logger);
     ~ProcessingService() override;
 
     const std::string& name() const override { return name_; }
-    bool enabled_in(const config::Config& config) const override { return config.processing.enabled; }
+    bool enabled_in(const config::Config& config) const override {
+        return config.processing.enabled;
+    }
     Status start(const config::ConfigPtr& config) override;
     void stop(std::chrono::milliseconds grace) override;
     Status reload(const config::ConfigPtr& config) override;
@@ -46,12 +48,12 @@ public:
     // The queue has work for a lane this service consumes (processing, local).
     void wake();
 
-private:
+  private:
     std::size_t drain(queue::Lane lane);
     void process(queue::ProcessingJob job);
     void deliver(queue::DeliveryJob job);
-    void notify_quota(std::int64_t account, const std::string& address, unsigned level, std::uint64_t used,
-                      std::uint64_t limit);
+    void notify_quota(std::int64_t account, const std::string& address, unsigned level,
+                      std::uint64_t used, std::uint64_t limit);
 
     const std::string name_ = "processing";
     Deps deps_;

@@ -13,7 +13,7 @@
 namespace postern::services::processing {
 
 class QuotaNotices {
-public:
+  public:
     QuotaNotices(std::filesystem::path state_file, std::vector<unsigned> levels);
 
     // Usage after a delivery attempt. Returns the level to notify about now (the highest
@@ -21,7 +21,7 @@ public:
     // level re-arms the notices. Thread-safe.
     std::optional<unsigned> update(std::int64_t account, std::uint64_t used, std::uint64_t limit);
 
-private:
+  private:
     void save_locked();
 
     std::filesystem::path file_;

@@ -29,7 +29,8 @@ struct Routed {
 // Errc::unavailable when the directory cannot be read (the message is deferred, not failed).
 Result<std::vector<Routed>> route(directory::Directory& directory, const queue::ProcessingJob& job);
 // The same without removing duplicates (every expansion as the directory gives it).
-Result<std::vector<Routed>> route_all(directory::Directory& directory, const queue::ProcessingJob& job);
+Result<std::vector<Routed>> route_all(directory::Directory& directory,
+                                      const queue::ProcessingJob& job);
 
 // The filter chain's view of the routed recipients.
 std::vector<filter::ChainRecipient> chain_recipients(const std::vector<Routed>& routed);

@@ -37,8 +37,9 @@ TEST(Password, ImportedSchemes) {
         crypt_data data{};
         return std::string(crypt_r("secret", setting, &data));
     };
-    for (auto [scheme, setting] : {std::pair{"SHA512-CRYPT", "$6$saltsalt$"}, std::pair{"SHA256-CRYPT", "$5$saltsalt$"},
-                                   std::pair{"MD5-CRYPT", "$1$saltsalt$"}}) {
+    for (auto [scheme, setting] :
+         {std::pair{"SHA512-CRYPT", "$6$saltsalt$"}, std::pair{"SHA256-CRYPT", "$5$saltsalt$"},
+          std::pair{"MD5-CRYPT", "$1$saltsalt$"}}) {
         auto stored = "{" + std::string(scheme) + "}" + make(setting);
         ASSERT_TRUE(normalize_imported_hash(stored)) << stored;
         EXPECT_TRUE(verify_hash(stored, "secret")) << stored;
@@ -52,14 +53,17 @@ TEST(Password, ImportedSchemes) {
 
 TEST(Password, KnownBcryptVector) {
     // OpenBSD bcrypt test vector: password "U*U", cost 5.
-    EXPECT_TRUE(verify_hash("{BLF-CRYPT}$2a$05$CCCCCCCCCCCCCCCCCCCCC.E5YPO9kmyuRGyh0XouQYb4YMJKvyOeW", "U*U"));
-    EXPECT_FALSE(verify_hash("{BLF-CRYPT}$2a$05$CCCCCCCCCCCCCCCCCCCCC.E5YPO9kmyuRGyh0XouQYb4YMJKvyOeW", "U*V"));
+    EXPECT_TRUE(verify_hash(
+        "{BLF-CRYPT}$2a$05$CCCCCCCCCCCCCCCCCCCCC.E5YPO9kmyuRGyh0XouQYb4YMJKvyOeW", "U*U"));
+    EXPECT_FALSE(verify_hash(
+        "{BLF-CRYPT}$2a$05$CCCCCCCCCCCCCCCCCCCCC.E5YPO9kmyuRGyh0XouQYb4YMJKvyOeW", "U*V"));
 }
 
 TEST(Password, Ssha512) {
     // base64(SHA512("secret" + "salt1234") + "salt1234"), computed with Python's hashlib.
     const char* stored =
-        "{SSHA512}Enu6C74BUnsH3FJ5DbcJeTfPKMqMpMZOm66wJaf/iZqtrDfdcDyFhEmcwbcWyY5CUEDqbpdskEI2yPdeCZGVPXNhbHQxMjM0";
+        "{SSHA512}Enu6C74BUnsH3FJ5DbcJeTfPKMqMpMZOm66wJaf/"
+        "iZqtrDfdcDyFhEmcwbcWyY5CUEDqbpdskEI2yPdeCZGVPXNhbHQxMjM0";
     ASSERT_TRUE(normalize_imported_hash(stored));
     EXPECT_TRUE(verify_hash(stored, "secret"));
     EXPECT_FALSE(verify_hash(stored, "secreT"));
@@ -93,12 +97,13 @@ TEST(Scram, Rfc7677Secret) {
 
 TEST(Scram, SaslPrep) {
     EXPECT_EQ(saslprep("pencil"), "pencil");
-    EXPECT_EQ(saslprep("I\xC2\xADX"), "IX");                      // soft hyphen is mapped to nothing
-    EXPECT_EQ(saslprep("\xE2\x85\xA8"), "IX");                    // U+2168 ROMAN NUMERAL NINE, NFKC
-    EXPECT_FALSE(saslprep(std::string("a\x07", 2)));              // control character prohibited
+    EXPECT_EQ(saslprep("I\xC2\xADX"), "IX");          // soft hyphen is mapped to nothing
+    EXPECT_EQ(saslprep("\xE2\x85\xA8"), "IX");        // U+2168 ROMAN NUMERAL NINE, NFKC
+    EXPECT_FALSE(saslprep(std::string("a\x07", 2)));  // control character prohibited
 }
 
-// RFC 2195 example: key "tanstaaftanstaaf", challenge below, digest b913a602c7eda7a495b4e6e7334d3890.
+// RFC 2195 example: key "tanstaaftanstaaf", challenge below, digest
+// b913a602c7eda7a495b4e6e7334d3890.
 TEST(CramMd5, Rfc2195Example) {
     HashParams p = fast_params();
     p.cram_md5 = true;

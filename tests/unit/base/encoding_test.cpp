@@ -8,8 +8,13 @@ namespace {
 // RFC 4648 §10 test vectors.
 TEST(Base64, Rfc4648Vectors) {
     const std::pair<const char*, const char*> vectors[] = {
-        {"", ""},         {"f", "Zg=="},         {"fo", "Zm8="},         {"foo", "Zm9v"},
-        {"foob", "Zm9vYg=="}, {"fooba", "Zm9vYmE="}, {"foobar", "Zm9vYmFy"},
+        {"", ""},
+        {"f", "Zg=="},
+        {"fo", "Zm8="},
+        {"foo", "Zm9v"},
+        {"foob", "Zm9vYg=="},
+        {"fooba", "Zm9vYmE="},
+        {"foobar", "Zm9vYmFy"},
     };
     for (auto [plain, encoded] : vectors) {
         EXPECT_EQ(base64_encode(plain), encoded);
@@ -27,7 +32,8 @@ TEST(Base64, RejectsBadInput) {
 
 TEST(Base64, BinaryRoundTrip) {
     std::string all;
-    for (int i = 0; i < 256; ++i) all += static_cast<char>(i);
+    for (int i = 0; i < 256; ++i)
+        all += static_cast<char>(i);
     EXPECT_EQ(base64_decode(base64_encode(all)), all);
 }
 

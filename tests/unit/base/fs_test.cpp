@@ -1,8 +1,8 @@
 #include "base/fs.h"
 
-#include <gtest/gtest.h>
-
 #include <filesystem>
+
+#include <gtest/gtest.h>
 
 #include "base/random.h"
 
@@ -25,7 +25,8 @@ TEST(Fs, AtomicWriteReplacesContent) {
 TEST(Random, TokenAlphabet) {
     auto t = random_token(64);
     EXPECT_EQ(t.size(), 64u);
-    for (char c : t) EXPECT_TRUE(std::isalnum(static_cast<unsigned char>(c)));
+    for (char c : t)
+        EXPECT_TRUE(std::isalnum(static_cast<unsigned char>(c)));
     EXPECT_NE(random_token(16), random_token(16));
 }
 

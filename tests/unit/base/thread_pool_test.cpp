@@ -1,9 +1,9 @@
 #include "base/thread_pool.h"
 
-#include <gtest/gtest.h>
-
 #include <atomic>
 #include <future>
+
+#include <gtest/gtest.h>
 
 namespace postern {
 namespace {
@@ -34,7 +34,8 @@ TEST(ThreadPool, IdleThreadsExit) {
     std::promise<void> ran;
     pool.post([&] { ran.set_value(); });
     ran.get_future().wait();
-    for (int i = 0; i < 500 && pool.threads() > 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    for (int i = 0; i < 500 && pool.threads() > 0; ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
     EXPECT_EQ(pool.threads(), 0u);
     std::promise<void> again;
     pool.post([&] { again.set_value(); });  // a new thread starts on demand

@@ -6,17 +6,25 @@ namespace postern::config {
 namespace {
 
 TEST(ConfigEdit, ReplacesKeepingComments) {
-    std::string text = "# top comment\n[services.smtp]\nenabled = true   # on\nlog_level = 15\n\n[[services.smtp.listener]]\naddress = \"127.0.0.1:25\"\n";
+    std::string text =
+        "# top comment\n[services.smtp]\nenabled = true   # on\nlog_level = "
+        "15\n\n[[services.smtp.listener]]\naddress = \"127.0.0.1:25\"\n";
     auto out = set_key(text, "services.smtp", "log_level", "31");
     ASSERT_TRUE(out) << out.error().message;
-    EXPECT_EQ(*out, "# top comment\n[services.smtp]\nenabled = true   # on\nlog_level = 31\n\n[[services.smtp.listener]]\naddress = \"127.0.0.1:25\"\n");
+    EXPECT_EQ(*out,
+              "# top comment\n[services.smtp]\nenabled = true   # on\nlog_level = "
+              "31\n\n[[services.smtp.listener]]\naddress = \"127.0.0.1:25\"\n");
 }
 
 TEST(ConfigEdit, AddsKeyToExistingTable) {
-    auto out = set_key("[services.smtp]\nenabled = true\n\n# listeners\n[[services.smtp.listener]]\naddress = \"127.0.0.1:25\"\n",
-                       "services.smtp", "log_level", "8");
+    auto out = set_key(
+        "[services.smtp]\nenabled = true\n\n# listeners\n[[services.smtp.listener]]\naddress = "
+        "\"127.0.0.1:25\"\n",
+        "services.smtp", "log_level", "8");
     ASSERT_TRUE(out) << out.error().message;
-    EXPECT_EQ(*out, "[services.smtp]\nenabled = true\nlog_level = 8\n\n# listeners\n[[services.smtp.listener]]\naddress = \"127.0.0.1:25\"\n");
+    EXPECT_EQ(*out,
+              "[services.smtp]\nenabled = true\nlog_level = 8\n\n# "
+              "listeners\n[[services.smtp.listener]]\naddress = \"127.0.0.1:25\"\n");
 }
 
 TEST(ConfigEdit, AppendsMissingTable) {

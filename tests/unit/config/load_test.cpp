@@ -1,9 +1,9 @@
 #include "config/load.h"
 
-#include <gtest/gtest.h>
-
 #include <filesystem>
 #include <fstream>
+
+#include <gtest/gtest.h>
 
 namespace postern::config {
 namespace {
@@ -17,7 +17,8 @@ std::expected<ConfigPtr, LoadError> load(std::string_view text) {
 // Finds the problem about `key`, so tests can check its line and message.
 const Problem* problem_for(const LoadError& e, std::string_view key) {
     for (auto& p : e.problems) {
-        if (p.key == key) return &p;
+        if (p.key == key)
+            return &p;
     }
     return nullptr;
 }
@@ -174,7 +175,8 @@ key = "k.pem"
 [[services.smtp.listener]]
 address = "127.0.0.1:993"
 tls = "implicit"
-)", dir / "postern.toml");
+)",
+                          dir / "postern.toml");
     ASSERT_TRUE(ok) << ok.error().to_string();
     EXPECT_EQ((*ok)->smtp.listeners[0].tls_settings.cert_file, dir / "c.pem");
     auto missing = load_string(R"(
@@ -184,7 +186,8 @@ key = "k.pem"
 [[services.smtp.listener]]
 address = "127.0.0.1:993"
 tls = "starttls"
-)", dir / "postern.toml");
+)",
+                               dir / "postern.toml");
     ASSERT_FALSE(missing);
     fs::remove_all(dir);
 }
@@ -253,7 +256,9 @@ TEST(ConfigLoadSmtp, DefaultListenersWhenEnabled) {
     fs::create_directories(dir);
     std::ofstream(dir / "c.pem") << "x";
     std::ofstream(dir / "k.pem") << "x";
-    auto cfg = load_string("[tls]\ncert = \"c.pem\"\nkey = \"k.pem\"\n[services.smtp]\nenabled = true\n", dir / "postern.toml");
+    auto cfg =
+        load_string("[tls]\ncert = \"c.pem\"\nkey = \"k.pem\"\n[services.smtp]\nenabled = true\n",
+                    dir / "postern.toml");
     ASSERT_TRUE(cfg) << cfg.error().to_string();
     auto& l = (*cfg)->smtp.listeners;
     ASSERT_EQ(l.size(), 3u);
@@ -293,14 +298,6 @@ address = "127.0.0.1:2525"
     EXPECT_EQ(s.listeners.size(), 1u);  // explicit listeners replace the defaults
 }
 
-TEST(ConfigLoadSmtp, Errors) {
-    EXPECT_FALSE(load("[services.smtp]\nrelay_networks = [\"nonsense\"]\n"));
-    EXPECT_FALSE(load("[services.smtp]\nbare_line_endings = \"fix\"\n"));
-    EXPECT_FALSE(load("[services.smtp]\ngreeting = \"a\\r\\nb\"\n"));
-    EXPECT_FALSE(load("[[services.smtp.listener]]\naddress = \"127.0.0.1:25\"\nrequire_tls = true\n"));
-    EXPECT_FALSE(load("[services.smtp]\nmax_recipients = 0\n"));
-}
-
 TEST(ConfigLoadSmtp, ReverseLookupOnForSmtpOffForLmtp) {
     auto defaults = load("[services.smtp]\nenabled = true\n[services.lmtp]\nenabled = false\n");
     ASSERT_TRUE(defaults) << defaults.error().to_string();
@@ -311,6 +308,15 @@ TEST(ConfigLoadSmtp, ReverseLookupOnForSmtpOffForLmtp) {
     EXPECT_FALSE((*set)->smtp.reverse_lookup);
     EXPECT_TRUE((*set)->lmtp.reverse_lookup);
     EXPECT_FALSE(load("[services.smtp]\nreverse_lookup = \"yes\"\n"));
+}
+
+TEST(ConfigLoadSmtp, Errors) {
+    EXPECT_FALSE(load("[services.smtp]\nrelay_networks = [\"nonsense\"]\n"));
+    EXPECT_FALSE(load("[services.smtp]\nbare_line_endings = \"fix\"\n"));
+    EXPECT_FALSE(load("[services.smtp]\ngreeting = \"a\\r\\nb\"\n"));
+    EXPECT_FALSE(
+        load("[[services.smtp.listener]]\naddress = \"127.0.0.1:25\"\nrequire_tls = true\n"));
+    EXPECT_FALSE(load("[services.smtp]\nmax_recipients = 0\n"));
 }
 
 }  // namespace

@@ -20,7 +20,9 @@ AccessRule rule(RuleAction action, std::string match, int priority, FlowLimits l
     return r;
 }
 
-IpAddress ip(const char* text) { return *IpAddress::parse(text); }
+IpAddress ip(const char* text) {
+    return *IpAddress::parse(text);
+}
 
 const SteadyTime t0{};
 
@@ -28,17 +30,17 @@ const SteadyTime t0{};
 TEST(ChooseRule, ReferencePolicyCases) {
     std::vector<AccessRule> rules = {
         rule(RuleAction::deny, "10.0.0.0/8", 10),
-        rule(RuleAction::allow, "10.1.0.0/16", 5),     // beats the deny (lower value)
-        rule(RuleAction::allow, "10.2.0.0/16", 20),    // loses to the deny
-        rule(RuleAction::allow, "10.3.0.0/16", 10),    // tie: accepted
-        rule(RuleAction::allow, "192.0.2.0/24", 50),   // allow only
+        rule(RuleAction::allow, "10.1.0.0/16", 5),    // beats the deny (lower value)
+        rule(RuleAction::allow, "10.2.0.0/16", 20),   // loses to the deny
+        rule(RuleAction::allow, "10.3.0.0/16", 10),   // tie: accepted
+        rule(RuleAction::allow, "192.0.2.0/24", 50),  // allow only
     };
-    EXPECT_EQ(choose_rule(rules, ip("10.9.9.9"))->action, RuleAction::deny);    // only deny
-    EXPECT_EQ(choose_rule(rules, ip("10.1.2.3"))->action, RuleAction::allow);   // allow wins
-    EXPECT_EQ(choose_rule(rules, ip("10.2.2.3"))->action, RuleAction::deny);    // deny wins
-    EXPECT_EQ(choose_rule(rules, ip("10.3.2.3"))->action, RuleAction::allow);   // equal → accept
-    EXPECT_EQ(choose_rule(rules, ip("192.0.2.9"))->match, "192.0.2.0/24");      // only allow
-    EXPECT_EQ(choose_rule(rules, ip("198.51.100.1")), nullptr);                 // no rule
+    EXPECT_EQ(choose_rule(rules, ip("10.9.9.9"))->action, RuleAction::deny);   // only deny
+    EXPECT_EQ(choose_rule(rules, ip("10.1.2.3"))->action, RuleAction::allow);  // allow wins
+    EXPECT_EQ(choose_rule(rules, ip("10.2.2.3"))->action, RuleAction::deny);   // deny wins
+    EXPECT_EQ(choose_rule(rules, ip("10.3.2.3"))->action, RuleAction::allow);  // equal → accept
+    EXPECT_EQ(choose_rule(rules, ip("192.0.2.9"))->match, "192.0.2.0/24");     // only allow
+    EXPECT_EQ(choose_rule(rules, ip("198.51.100.1")), nullptr);                // no rule
 }
 
 TEST(ChooseRule, BestOfSeveralAndDisabled) {
@@ -74,7 +76,7 @@ TEST(AccessController, AllowRuleLimitsCountEveryAddressInTheRule) {
     EXPECT_FALSE(c.accepted);
     EXPECT_NE(c.reason.find("rule 10.0.0.0/24 limit"), std::string::npos) << c.reason;
     EXPECT_TRUE(ac->admit(ip("10.0.1.3"), nullptr, t0).accepted);  // outside the rule
-    a = {};  // closing one frees a slot
+    a = {};                                                        // closing one frees a slot
     EXPECT_TRUE(ac->admit(ip("10.0.0.3"), nullptr, t0).accepted);
 }
 
@@ -82,7 +84,8 @@ TEST(AccessController, RuleThenListenerThenService) {
     FlowLimits rule_limits{.max_connections = 10};
     FlowLimits listener_limits{.max_connections_per_ip = 1};
     FlowLimits service_limits{.max_connections = 3};
-    auto ac = AccessController::create({rule(RuleAction::allow, "10.0.0.0/8", 1, rule_limits)}, service_limits);
+    auto ac = AccessController::create({rule(RuleAction::allow, "10.0.0.0/8", 1, rule_limits)},
+                                       service_limits);
     auto listener = ac->listener_scope(listener_limits);
     auto a = ac->admit(ip("10.0.0.1"), listener, t0);
     ASSERT_TRUE(a.accepted);
@@ -103,7 +106,8 @@ TEST(AccessController, RefusedConnectionsDoNotCount) {
     auto ac = AccessController::create({}, {});
     auto listener = ac->listener_scope(limits);
     auto a = ac->admit(ip("10.0.0.1"), listener, t0);
-    for (int i = 0; i < 5; ++i) EXPECT_FALSE(ac->admit(ip("10.0.0.1"), listener, t0).accepted);
+    for (int i = 0; i < 5; ++i)
+        EXPECT_FALSE(ac->admit(ip("10.0.0.1"), listener, t0).accepted);
     a = {};
     EXPECT_TRUE(ac->admit(ip("10.0.0.1"), listener, t0).accepted);
 }
@@ -112,7 +116,8 @@ TEST(AccessController, NewConnectionRates) {
     FlowLimits limits{.new_connections = {5, 10s}, .new_connections_per_ip = {3, 10s}};
     auto ac = AccessController::create({}, {});
     auto listener = ac->listener_scope(limits);
-    for (int i = 0; i < 3; ++i) EXPECT_TRUE(ac->admit(ip("10.0.0.1"), listener, t0 + 1s).accepted);
+    for (int i = 0; i < 3; ++i)
+        EXPECT_TRUE(ac->admit(ip("10.0.0.1"), listener, t0 + 1s).accepted);
     auto r = ac->admit(ip("10.0.0.1"), listener, t0 + 2s);
     EXPECT_FALSE(r.accepted);
     EXPECT_NE(r.reason.find("per IP per interval"), std::string::npos) << r.reason;

@@ -1,8 +1,8 @@
 #include "net/line_buffer.h"
 
-#include <gtest/gtest.h>
-
 #include <cstring>
+
+#include <gtest/gtest.h>
 
 namespace postern::net {
 namespace {
@@ -14,14 +14,16 @@ void feed(LineBuffer& b, std::string_view bytes) {
 }
 
 // Collects every event for `input`, fed in chunks of `chunk` bytes.
-std::vector<std::string> events(std::string_view input, std::size_t chunk, std::size_t max_line = 16) {
+std::vector<std::string> events(std::string_view input, std::size_t chunk,
+                                std::size_t max_line = 16) {
     LineBuffer b(max_line);
     std::vector<std::string> out;
     for (std::size_t i = 0; i < input.size(); i += chunk) {
         feed(b, input.substr(i, chunk));
         while (true) {
             auto n = b.next_line();
-            if (n.kind == LineBuffer::Kind::need_more) break;
+            if (n.kind == LineBuffer::Kind::need_more)
+                break;
             if (n.kind == LineBuffer::Kind::too_long) {
                 out.push_back("<too long>");
             } else {
@@ -67,7 +69,8 @@ TEST(LineBuffer, MemoryStaysFlatOnAHugeLine) {
     for (int i = 0; i < 1024; ++i) {  // 4 MiB with no line end
         feed(b, std::string(4096, 'a'));
         auto n = b.next_line();
-        if (n.kind == LineBuffer::Kind::too_long) reported = true;
+        if (n.kind == LineBuffer::Kind::too_long)
+            reported = true;
         EXPECT_LT(b.buffered().size(), 8192u);
     }
     EXPECT_TRUE(reported);

@@ -28,10 +28,11 @@ TEST(ProxyProtocol, V1Tcp6AndUnknown) {
 }
 
 TEST(ProxyProtocol, V1Invalid) {
-    for (const std::string& bad : std::vector<std::string>{"PROXY TCP4 1.2.3.4 5.6.7.8 1\r\n", "PROXY TCP4 ::1 5.6.7.8 1 2\r\n",
-                            "PROXY TCP4 1.2.3.4 5.6.7.8 1 99999\r\n", "PROXY UDP4 1.2.3.4 5.6.7.8 1 2\r\n",
-                            "PROXY TCP4 1.2.3.4 5.6.7.8 01 2\r\n", "EHLO example\r\n",
-                            "PROXY " + std::string(200, 'x')}) {
+    for (const std::string& bad : std::vector<std::string>{
+             "PROXY TCP4 1.2.3.4 5.6.7.8 1\r\n", "PROXY TCP4 ::1 5.6.7.8 1 2\r\n",
+             "PROXY TCP4 1.2.3.4 5.6.7.8 1 99999\r\n", "PROXY UDP4 1.2.3.4 5.6.7.8 1 2\r\n",
+             "PROXY TCP4 1.2.3.4 5.6.7.8 01 2\r\n", "EHLO example\r\n",
+             "PROXY " + std::string(200, 'x')}) {
         EXPECT_EQ(parse_proxy_header(bad).kind, ProxyParse::Kind::invalid) << bad;
     }
 }
@@ -46,8 +47,13 @@ std::string v2(unsigned char ver_cmd, unsigned char fam, std::string payload) {
 }
 
 TEST(ProxyProtocol, V2Inet) {
-    std::string addrs = {'\xc0', '\x00', '\x02', '\x0a', '\xc6', '\x33', '\x64', '\x01', '\x01', '\xbb', '\x00', '\x19'};
-    auto h = v2(0x21, 0x11, addrs + std::string("\x03\x00\x04" "abcd", 7)) + "rest";  // with a TLV
+    std::string addrs = {'\xc0', '\x00', '\x02', '\x0a', '\xc6', '\x33',
+                         '\x64', '\x01', '\x01', '\xbb', '\x00', '\x19'};
+    auto h = v2(0x21, 0x11,
+                addrs + std::string("\x03\x00\x04"
+                                    "abcd",
+                                    7)) +
+             "rest";  // with a TLV
     auto p = parse_proxy_header(h);
     ASSERT_EQ(p.kind, ProxyParse::Kind::done) << p.error;
     EXPECT_EQ(p.consumed, h.size() - 4);
@@ -61,8 +67,8 @@ TEST(ProxyProtocol, V2Inet) {
 
 TEST(ProxyProtocol, V2Inet6AndLocal) {
     std::string addrs(36, '\0');
-    addrs[15] = 1;   // ::1
-    addrs[31] = 2;   // ::2
+    addrs[15] = 1;  // ::1
+    addrs[31] = 2;  // ::2
     addrs[33] = 80;
     auto p = parse_proxy_header(v2(0x21, 0x21, addrs));
     ASSERT_EQ(p.kind, ProxyParse::Kind::done) << p.error;
@@ -74,11 +80,16 @@ TEST(ProxyProtocol, V2Inet6AndLocal) {
 }
 
 TEST(ProxyProtocol, V2Invalid) {
-    EXPECT_EQ(parse_proxy_header(v2(0x11, 0x11, std::string(12, 'a'))).kind, ProxyParse::Kind::invalid);
-    EXPECT_EQ(parse_proxy_header(v2(0x23, 0x11, std::string(12, 'a'))).kind, ProxyParse::Kind::invalid);
-    EXPECT_EQ(parse_proxy_header(v2(0x21, 0x11, std::string(4, 'a'))).kind, ProxyParse::Kind::invalid);
-    EXPECT_EQ(parse_proxy_header(v2(0x21, 0x12, std::string(12, 'a'))).kind, ProxyParse::Kind::invalid);  // DGRAM
-    EXPECT_EQ(parse_proxy_header(v2(0x21, 0x11, std::string(600, 'a'))).kind, ProxyParse::Kind::invalid);
+    EXPECT_EQ(parse_proxy_header(v2(0x11, 0x11, std::string(12, 'a'))).kind,
+              ProxyParse::Kind::invalid);
+    EXPECT_EQ(parse_proxy_header(v2(0x23, 0x11, std::string(12, 'a'))).kind,
+              ProxyParse::Kind::invalid);
+    EXPECT_EQ(parse_proxy_header(v2(0x21, 0x11, std::string(4, 'a'))).kind,
+              ProxyParse::Kind::invalid);
+    EXPECT_EQ(parse_proxy_header(v2(0x21, 0x12, std::string(12, 'a'))).kind,
+              ProxyParse::Kind::invalid);  // DGRAM
+    EXPECT_EQ(parse_proxy_header(v2(0x21, 0x11, std::string(600, 'a'))).kind,
+              ProxyParse::Kind::invalid);
 }
 
 }  // namespace

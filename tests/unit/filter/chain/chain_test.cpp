@@ -1,15 +1,15 @@
 #include "filter/chain/chain.h"
 
-#include <gtest/gtest.h>
-
 #include <atomic>
+
+#include <gtest/gtest.h>
 
 namespace postern::filter {
 namespace {
 
 // Small real filters (the interface's seam, not mocks of anything else).
 class HeaderFilter : public Filter {
-public:
+  public:
     explicit HeaderFilter(std::string value) : value_(std::move(value)) {}
     std::string_view name() const override { return "header"; }
     Result<Verdict> run(const MessageView&) override {
@@ -20,12 +20,12 @@ public:
     }
     std::atomic<int> calls{0};
 
-private:
+  private:
     std::string value_;
 };
 
 class RejectFilter : public Filter {
-public:
+  public:
     std::string_view name() const override { return "reject"; }
     Result<Verdict> run(const MessageView& m) override {
         Verdict v;
@@ -39,14 +39,17 @@ public:
 };
 
 class BrokenFilter : public Filter {
-public:
+  public:
     std::string_view name() const override { return "broken"; }
-    Result<Verdict> run(const MessageView&) override { return fail(Errc::unavailable, "scanner down"); }
+    Result<Verdict> run(const MessageView&) override {
+        return fail(Errc::unavailable, "scanner down");
+    }
 };
 
-const std::vector<ChainRecipient> kRecipients = {
-    {"a@one.test", "one.test", "1"}, {"b@one.test", "one.test", "2"}, {"c@two.test", "two.test", "3"},
-    {"d@remote.test", "remote.test", ""}};
+const std::vector<ChainRecipient> kRecipients = {{"a@one.test", "one.test", "1"},
+                                                 {"b@one.test", "one.test", "2"},
+                                                 {"c@two.test", "two.test", "3"},
+                                                 {"d@remote.test", "remote.test", ""}};
 
 MessageView message(std::string_view raw) {
     MessageView m;

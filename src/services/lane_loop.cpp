@@ -42,21 +42,30 @@ void LaneLoop::wake() {
 
 void LaneLoop::run() {
     pthread_setname_np(pthread_self(), name_.substr(0, 15).c_str());
+    bool stalled = false;  // the last round left due work behind (a full pool)
     while (true) {
         {
             std::unique_lock lock(mutex_);
             // Sleep until woken or the earliest next-due time of our lanes (at most 1 s, so a
-            // clock step or a missed wake costs at most a second).
-            auto deadline = std::chrono::system_clock::now() + std::chrono::seconds(1);
+            // clock step or a missed wake costs at most a second). After a round that could
+            // not start everything due, a due time already past would return at once and
+            // spin: then only a wake (a job ended, new work) or the 1 s bound ends the wait.
+            auto now = std::chrono::system_clock::now();
+            auto deadline = now + std::chrono::seconds(1);
             for (auto lane : lanes_) {
-                if (auto due = queue_.next_due(lane); due && *due < deadline)
-                    deadline = *due;
+                auto due = queue_.next_due(lane);
+                if (!due || *due >= deadline)
+                    continue;
+                if (stalled && *due <= now)
+                    continue;
+                deadline = *due;
             }
             cv_.wait_until(lock, deadline, [&] { return woken_ || stopping_; });
             if (stopping_)
                 return;
             woken_ = false;
         }
+        stalled = false;
         for (auto lane : lanes_) {
             // Drain while there is work and room; a full pool wakes us when a job ends.
             while (drain_(lane) > 0) {
@@ -64,6 +73,9 @@ void LaneLoop::run() {
                 if (stopping_)
                     return;
             }
+            auto due = queue_.next_due(lane);
+            if (due && *due <= std::chrono::system_clock::now())
+                stalled = true;
         }
     }
 }

@@ -151,6 +151,7 @@ Status SmtpOutService::start(const config::ConfigPtr& config) {
     runtime_->start();
     loop_ = std::make_unique<LaneLoop>("delivery-loop", queue_, std::vector<queue::Lane>{queue::Lane::remote},
                                        [this](queue::Lane) { return drain(); });
+    loop_for_wakeups_ = loop_.get();
     loop_->start();
     log_.info("delivery started (max {} sessions, {} per destination)", config->delivery.max_connections,
               config->delivery.max_per_destination);
@@ -164,6 +165,7 @@ void SmtpOutService::stop(std::chrono::milliseconds grace) {
         loop = std::move(loop_);
     }
     if (!loop) return;
+    loop_for_wakeups_ = nullptr;  // the loop object lives until the io threads are joined below
     stopping_ = true;
     loop->stop();
     auto deadline = SteadyClock::now() + grace;
@@ -198,6 +200,13 @@ ServiceStatus SmtpOutService::status() const {
 void SmtpOutService::wake() {
     std::lock_guard lock(mutex_);
     if (loop_) loop_->wake();
+}
+
+// A session slot is free again: the loop may hand out work it had to leave behind. Not
+// through wake(): stop() holds mutex_ while it joins the threads that run this.
+void SmtpOutService::job_finished() {
+    --in_flight_;
+    if (auto* loop = loop_for_wakeups_.load()) loop->wake();
 }
 
 std::size_t SmtpOutService::drain() {
@@ -251,13 +260,13 @@ asio::awaitable<void> SmtpOutService::deliver(queue::DeliveryJob job) {
     queue::DeliveryReport report;
 
     if (!co_await acquire_slot(destination)) {
-        --in_flight_;
+        job_finished();
         co_return;
     }
     auto route = route_for(d, destination);
     if (co_await relay_policy(policy_, runtime_->blocking(), queue_, job, destination, route, log)) {
         release_slot(destination);
-        --in_flight_;
+        job_finished();
         co_return;
     }
 
@@ -309,7 +318,7 @@ asio::awaitable<void> SmtpOutService::deliver(queue::DeliveryJob job) {
         }
         send_report(queue_, job, std::move(report), log);
         release_slot(destination);
-        --in_flight_;
+        job_finished();
         co_return;
     }
 
@@ -450,7 +459,7 @@ asio::awaitable<void> SmtpOutService::deliver(queue::DeliveryJob job) {
     }
     send_report(queue_, job, std::move(report), log);
     release_slot(destination);
-    --in_flight_;
+    job_finished();
 }
 
 }  // namespace postern::services::smtp_out

@@ -46,6 +46,7 @@ private:
     boost::asio::awaitable<void> deliver(queue::DeliveryJob job);
     boost::asio::awaitable<bool> acquire_slot(const std::string& destination);
     void release_slot(const std::string& destination);
+    void job_finished();
 
     const std::string name_ = "delivery";
     queue::Queue& queue_;
@@ -55,6 +56,7 @@ private:
     config::ConfigPtr config_;
     std::unique_ptr<Runtime> runtime_;
     std::unique_ptr<LaneLoop> loop_;
+    std::atomic<LaneLoop*> loop_for_wakeups_{nullptr};  // loop_ while running, for job_finished
     std::shared_ptr<net::TlsContext> tls_any_;     // opportunistic / required: no verification
     std::shared_ptr<net::TlsContext> tls_verify_;  // verify / implicit
     std::unique_ptr<Pool> pool_;

@@ -304,6 +304,7 @@ enum class OutboundTls {
 // TLS policy and source address. The first rule whose domains match applies.
 struct DeliveryRoute {
     std::vector<std::string> domains = {"*"};  // globs on the recipient domain
+    std::vector<std::string> sender_domains;   // globs on the envelope sender's domain; empty: any
     std::optional<HostPort> smarthost;         // none: MX lookup
     OutboundTls tls = OutboundTls::opportunistic;
     std::string auth_user;  // SMTP AUTH at the smarthost

@@ -424,6 +424,7 @@ void read_delivery(Reader& root, Config& cfg, const fs::path& base) {
         DeliveryRoute route;
         route.domains = t.get_string_list("domains", route.domains);
         if (route.domains.empty()) t.error("domains", "needs at least one domain glob (\"*\" for all)");
+        route.sender_domains = t.get_string_list("sender_domains", {});
         if (t.has("smarthost")) {
             auto text = t.get_string("smarthost", "");
             auto hp = HostPort::parse(text);

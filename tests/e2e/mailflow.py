@@ -77,6 +77,7 @@ class Sink:
 
     def __init__(self, port):
         self.messages = []
+        self.peers = []  # the client address of each accepted message
         self.reply = None  # e.g. "550 5.1.1 no such user": refuse every RCPT with it
         self.lock = threading.Lock()
         sink = self
@@ -90,6 +91,7 @@ class Sink:
 
             async def handle_DATA(self, server, session, envelope):
                 with sink.lock:
+                    sink.peers.append(session.peer[0])
                     sink.messages.append((envelope.mail_from, list(envelope.rcpt_tos), envelope.original_content))
                 return "250 2.0.0 accepted"
 

@@ -88,3 +88,17 @@ def test_unreachable_destination_defers_every_recipient_with_the_reason(make_ser
         assert r["status"] == "4.4.1", r  # no answer from host (RFC 3463)
         assert "mx.down.test" in r["last_error"] and "127.0.0.9" in r["last_error"], r
     assert "could not record the delivery result" not in mail.log_text()
+
+
+def test_route_by_sending_domain_sets_the_source_address(make_server):
+    """Virtual routing: mail from example.test to remote.test leaves from 127.0.0.2."""
+    routes = """
+[[delivery.route]]
+domains = ["remote.test"]
+sender_domains = ["example.test"]
+source_ip = "127.0.0.2"
+"""
+    mail = make_mail_server(make_server, extra={"delivery_extra": routes})
+    send_from_alice(mail, "someone@remote.test", "virtual-route")
+    mail.sink.wait(1)
+    assert mail.sink.peers == ["127.0.0.2"]

@@ -5,11 +5,23 @@
 
 namespace postern::services::smtp_out {
 
-config::DeliveryRoute route_for(const config::DeliveryConfig& delivery, std::string_view domain) {
+namespace {
+
+bool any_match(const std::vector<std::string>& globs, std::string_view text) {
+    for (auto& glob : globs) {
+        if (glob_match(glob, text)) return true;
+    }
+    return false;
+}
+
+}  // namespace
+
+config::DeliveryRoute route_for(const config::DeliveryConfig& delivery, std::string_view domain,
+                                std::string_view sender_domain) {
     for (auto& route : delivery.routes) {
-        for (auto& glob : route.domains) {
-            if (glob_match(glob, domain)) return route;
-        }
+        if (!any_match(route.domains, domain)) continue;
+        if (!route.sender_domains.empty() && !any_match(route.sender_domains, sender_domain)) continue;
+        return route;
     }
     return config::DeliveryRoute{};
 }

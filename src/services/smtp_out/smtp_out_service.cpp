@@ -263,7 +263,7 @@ asio::awaitable<void> SmtpOutService::deliver(queue::DeliveryJob job) {
         job_finished();
         co_return;
     }
-    auto route = route_for(d, destination);
+    auto route = route_for(d, destination, domain_of(job.sender));
     if (co_await relay_policy(policy_, runtime_->blocking(), queue_, job, destination, route, log)) {
         release_slot(destination);
         job_finished();
@@ -355,7 +355,10 @@ asio::awaitable<void> SmtpOutService::deliver(queue::DeliveryJob job) {
 
     std::string last_error;
     bool done = false;
-    std::string key_suffix = "|" + std::to_string(static_cast<int>(route.tls)) + "|" + route.auth_user;
+    // Pooled connections are shared only by deliveries with the same TLS policy, login and
+    // source address.
+    std::string key_suffix = "|" + std::to_string(static_cast<int>(route.tls)) + "|" + route.auth_user + "|" +
+                             (route.source_ip ? route.source_ip->to_string() : std::string());
     for (std::size_t attempt = 0; attempt < candidates.size() && attempt < 10 && !done && !stopping_; ++attempt) {
         auto& c = candidates[attempt];
         std::string key = c.ip.to_string() + ":" + std::to_string(port) + key_suffix;

@@ -10,6 +10,7 @@
 #include <unicode/ucnv_err.h>
 
 #include "base/strings.h"
+#include "base/utf8.h"
 
 namespace postern::mime {
 namespace {
@@ -22,31 +23,13 @@ constexpr std::array<char16_t, 32> kCp1252High = {
 
 constexpr std::string_view kReplacement = "\xEF\xBF\xBD";
 
-void append_code_point(std::string& out, std::uint32_t cp) {
-    if (cp < 0x80) {
-        out += static_cast<char>(cp);
-    } else if (cp < 0x800) {
-        out += static_cast<char>(0xC0 | (cp >> 6));
-        out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else if (cp < 0x10000) {
-        out += static_cast<char>(0xE0 | (cp >> 12));
-        out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-        out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else {
-        out += static_cast<char>(0xF0 | (cp >> 18));
-        out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-        out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-        out += static_cast<char>(0x80 | (cp & 0x3F));
-    }
-}
-
 void append_cp1252(std::string& out, unsigned char b) {
     if (b < 0x80) {
         out += static_cast<char>(b);
     } else if (b < 0xA0) {
-        append_code_point(out, kCp1252High[b - 0x80]);
+        append_utf8(out, kCp1252High[b - 0x80]);
     } else {
-        append_code_point(out, b);
+        append_utf8(out, b);
     }
 }
 
@@ -213,7 +196,7 @@ struct CharsetDecoder::Icu {
                 char16_t hi = pending_high;
                 pending_high = 0;
                 if (u >= 0xDC00 && u <= 0xDFFF) {
-                    append_code_point(out, 0x10000 + ((hi - 0xD800u) << 10) + (u - 0xDC00u));
+                    append_utf8(out, 0x10000 + ((hi - 0xD800u) << 10) + (u - 0xDC00u));
                     continue;
                 }
                 out += kReplacement;
@@ -225,7 +208,7 @@ struct CharsetDecoder::Icu {
                 out += kReplacement;
                 lossy = true;
             } else {
-                append_code_point(out, u);
+                append_utf8(out, u);
             }
         }
     }

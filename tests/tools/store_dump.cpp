@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/utf8.h"
 #include "store/api/store.h"
 
 using namespace postern;
@@ -47,14 +48,8 @@ int main(int argc, char** argv) {
         }
         // Bytes as Latin-1 code points: JSON needs valid UTF-8 and the test decodes it back.
         std::string latin;
-        for (unsigned char c : *raw) {
-            if (c < 0x80) {
-                latin += static_cast<char>(c);
-            } else {
-                latin += static_cast<char>(0xC0 | (c >> 6));
-                latin += static_cast<char>(0x80 | (c & 0x3F));
-            }
-        }
+        for (unsigned char c : *raw)
+            append_utf8(latin, c);
         out.push_back({{"uid", m.uid}, {"size", m.size}, {"raw", latin}});
     }
     std::cout << out.dump() << "\n";

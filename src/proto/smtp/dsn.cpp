@@ -22,24 +22,6 @@ bool is_atom(std::string_view s) {
 
 constexpr char kHexDigits[] = "0123456789ABCDEF";
 
-void append_utf8(std::string& out, std::uint32_t cp) {
-    if (cp < 0x80) {
-        out += static_cast<char>(cp);
-    } else if (cp < 0x800) {
-        out += static_cast<char>(0xC0 | (cp >> 6));
-        out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else if (cp < 0x10000) {
-        out += static_cast<char>(0xE0 | (cp >> 12));
-        out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-        out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else {
-        out += static_cast<char>(0xF0 | (cp >> 18));
-        out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-        out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-        out += static_cast<char>(0x80 | (cp & 0x3F));
-    }
-}
-
 // utf-8-addr-xtext / utf-8-addr-unitext (RFC 6533 §3): printable ASCII, UTF-8 (unitext, only
 // with SMTPUTF8) and "\x{HEX}" escapes of Unicode scalar values.
 std::optional<std::string> decode_utf8_addr(std::string_view s, bool allow_utf8) {

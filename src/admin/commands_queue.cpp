@@ -68,6 +68,21 @@ Result<QueueId> arg_id(const json& args) {
     return *id;
 }
 
+// The queue and the message a per-message command works on.
+struct Target {
+    Queue* queue;
+    QueueId id;
+};
+Result<Target> the_message(Context& ctx, const json& args) {
+    auto q = the_queue(ctx);
+    if (!q)
+        return fail(q.error());
+    auto id = arg_id(args);
+    if (!id)
+        return fail(id.error());
+    return Target{*q, *id};
+}
+
 // A whole number >= 0 (JSON numbers arrive signed or unsigned).
 Result<std::optional<std::size_t>> opt_count(const json& args, const char* name) {
     auto it = args.find(name);
@@ -248,13 +263,11 @@ Result<json> queue_list(Context& ctx, const json& args) {
 }
 
 Result<json> queue_show(Context& ctx, const json& args) {
-    auto q = the_queue(ctx);
-    if (!q)
-        return fail(q.error());
-    auto id = arg_id(args);
-    if (!id)
-        return fail(id.error());
-    auto d = (*q)->show(*id);
+    auto m = the_message(ctx, args);
+    if (!m)
+        return fail(m.error());
+    auto [q, id] = *m;
+    auto d = q->show(id);
     if (!d)
         return fail(d.error());
     return to_json(*d);
@@ -299,40 +312,34 @@ Result<json> queue_retry(Context& ctx, const json& args) {
 // Delete and bounce finish their messages; running maintenance now queues the notification and
 // removes the files at once (offline too, where no maintenance thread runs).
 Result<json> queue_delete(Context& ctx, const json& args) {
-    auto q = the_queue(ctx);
-    if (!q)
-        return fail(q.error());
-    auto id = arg_id(args);
-    if (!id)
-        return fail(id.error());
-    auto st = (*q)->remove(*id);
+    auto m = the_message(ctx, args);
+    if (!m)
+        return fail(m.error());
+    auto [q, id] = *m;
+    auto st = q->remove(id);
     if (!st)
         return fail(st.error());
-    (*q)->run_maintenance();
-    return json{{"deleted", id->str()}};
+    q->run_maintenance();
+    return json{{"deleted", id.str()}};
 }
 
 Result<json> queue_bounce(Context& ctx, const json& args) {
-    auto q = the_queue(ctx);
-    if (!q)
-        return fail(q.error());
-    auto id = arg_id(args);
-    if (!id)
-        return fail(id.error());
-    auto st = (*q)->bounce(*id, opt_string(args, "reason").value_or(""));
+    auto m = the_message(ctx, args);
+    if (!m)
+        return fail(m.error());
+    auto [q, id] = *m;
+    auto st = q->bounce(id, opt_string(args, "reason").value_or(""));
     if (!st)
         return fail(st.error());
-    (*q)->run_maintenance();
-    return json{{"bounced", id->str()}};
+    q->run_maintenance();
+    return json{{"bounced", id.str()}};
 }
 
 Result<json> queue_hold(Context& ctx, const json& args) {
-    auto q = the_queue(ctx);
-    if (!q)
-        return fail(q.error());
-    auto id = arg_id(args);
-    if (!id)
-        return fail(id.error());
+    auto m = the_message(ctx, args);
+    if (!m)
+        return fail(m.error());
+    auto [q, id] = *m;
     auto hold_for = opt_duration(args, "for");
     if (!hold_for)
         return fail(hold_for.error());
@@ -342,24 +349,22 @@ Result<json> queue_hold(Context& ctx, const json& args) {
     auto reason = opt_string(args, "reason").value_or("admin");
     if (reason.find_first_of("\r\n") != std::string::npos)
         return fail(Errc::invalid_argument, "reason must be one line");
-    auto st = (*q)->hold(*id, until, reason);
+    auto st = q->hold(id, until, reason);
     if (!st)
         return fail(st.error());
-    return json{{"held", id->str()},
+    return json{{"held", id.str()},
                 {"until", until ? json(utc(*until)) : json("released by hand")}};
 }
 
 Result<json> queue_release(Context& ctx, const json& args) {
-    auto q = the_queue(ctx);
-    if (!q)
-        return fail(q.error());
-    auto id = arg_id(args);
-    if (!id)
-        return fail(id.error());
-    auto st = (*q)->release(*id);
+    auto m = the_message(ctx, args);
+    if (!m)
+        return fail(m.error());
+    auto [q, id] = *m;
+    auto st = q->release(id);
     if (!st)
         return fail(st.error());
-    return json{{"released", id->str()}};
+    return json{{"released", id.str()}};
 }
 
 Result<json> queue_counts(Context& ctx, const json&) {

@@ -73,43 +73,24 @@ void GroupCommit::create(NewMessageJob job) {
 }
 
 void GroupCommit::append(fs::path status, std::string bytes, Done done) {
-    {
-        std::lock_guard lock(mutex_);
-        ops_.push_back(Op{Op::Kind::append,
-                          std::move(status),
-                          {},
-                          std::move(bytes),
-                          std::move(done),
-                          ops_submitted_++,
-                          ok()});
-    }
-    wake_.notify_one();
+    submit(Op{Op::Kind::append, std::move(status), {}, std::move(bytes), std::move(done), 0, ok()});
 }
 
 void GroupCommit::rewrite(fs::path status, std::string bytes, Done done) {
-    {
-        std::lock_guard lock(mutex_);
-        ops_.push_back(Op{Op::Kind::rewrite,
-                          std::move(status),
-                          {},
-                          std::move(bytes),
-                          std::move(done),
-                          ops_submitted_++,
-                          ok()});
-    }
-    wake_.notify_one();
+    submit(
+        Op{Op::Kind::rewrite, std::move(status), {}, std::move(bytes), std::move(done), 0, ok()});
 }
 
 void GroupCommit::remove(fs::path status, fs::path body, Done done) {
+    submit(Op{Op::Kind::remove, std::move(status), std::move(body), {}, std::move(done), 0, ok()});
+}
+
+// Queues a status-file operation in submission order (its sequence number is given here).
+void GroupCommit::submit(Op op) {
     {
         std::lock_guard lock(mutex_);
-        ops_.push_back(Op{Op::Kind::remove,
-                          std::move(status),
-                          std::move(body),
-                          {},
-                          std::move(done),
-                          ops_submitted_++,
-                          ok()});
+        op.seq = ops_submitted_++;
+        ops_.push_back(std::move(op));
     }
     wake_.notify_one();
 }

@@ -79,6 +79,7 @@ class GroupCommit {
         std::uint64_t seq = 0;
         Status result;
     };
+    void submit(Op op);
     struct Create {
         NewMessageJob job;
         std::uint64_t seq = 0;

@@ -4,6 +4,8 @@
 #include <cstdio>
 #include <random>
 
+#include <sys/resource.h>
+
 #include "base/random.h"
 #include "test_analyzer.h"
 
@@ -110,6 +112,13 @@ std::uint64_t disk_bytes(const std::filesystem::path& dir) {
         if (e.is_regular_file(ec))
             n += e.file_size(ec);
     return n;
+}
+
+double process_cpu_seconds() {
+    rusage u{};
+    getrusage(RUSAGE_SELF, &u);
+    auto secs = [](const timeval& t) { return static_cast<double>(t.tv_sec) + t.tv_usec / 1e6; };
+    return secs(u.ru_utime) + secs(u.ru_stime);
 }
 
 }  // namespace postern::store::bench

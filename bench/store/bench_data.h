@@ -30,4 +30,7 @@ std::unique_ptr<Store> open_store(const std::filesystem::path& root, bool fsync,
 // Bytes used under a directory (files only).
 std::uint64_t disk_bytes(const std::filesystem::path& dir);
 
+// User + system CPU time of the whole process so far, every thread included.
+double process_cpu_seconds();
+
 }  // namespace postern::store::bench

@@ -136,12 +136,13 @@ class Receiver {
     enum class Marker : std::uint8_t { none, open, plus, closed };
 
     void start_command();
-    void end_line(Progress& progress);
+    void new_segment();
+    void text_char(char c);
+    bool end_line(Progress& progress);
     bool begin_literal(Progress& progress);
     void fail(ReceiveErrorKind kind, std::string reason, bool close, bool too_big = false,
               bool reply_no = false);
     void note_word_char(char c);
-    void note_separator();
     bool is_message_literal() const;
 
     ReceiverOptions options_;
@@ -157,10 +158,12 @@ class Receiver {
     Marker marker_ = Marker::none;
     std::size_t marker_pos_ = 0;  // offset in text of the marker start ("{" or "~")
     bool marker_tilde_ = false;
+    bool marker_plus_ = false;
     bool marker_overflow_ = false;
     std::uint64_t marker_value_ = 0;
     std::size_t marker_digits_ = 0;
     char previous_ = 0;
+    bool pending_cr_ = false;  // a CR was read: a LF next ends the line
 
     // Where we are among the command's words: the tag, the command name, its arguments.
     std::size_t word_ = 0;   // index of the current word at depth 0
@@ -174,6 +177,8 @@ class Receiver {
     std::size_t literal_index_ = 0;
     bool literal_keep_ = true;          // false: streamed or skipped
     bool literal_skip_ = false;         // skipping data of a failed command
+    bool literal_streamed_ = false;     // handed out as Event::literal_data
+    std::size_t literal_count_ = 0;     // literals announced so far, refused ones included
     std::uint64_t buffered_ = 0;        // octets counted against max_command
     std::uint64_t message_octets_ = 0;  // octets counted against max_message_total
 };

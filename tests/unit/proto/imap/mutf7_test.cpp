@@ -78,8 +78,9 @@ TEST(Mutf7, DecodeRefusesInvalid) {
     for (const char* b : bad) {
         auto r = decode_mutf7(b);
         EXPECT_FALSE(r) << b;
-        if (!r)
+        if (!r) {
             EXPECT_EQ(r.error().code, Errc::invalid_argument);
+        }
         EXPECT_FALSE(is_valid_mutf7(b)) << b;
     }
 }

@@ -138,7 +138,7 @@ inline ParseResult parse(std::string_view input, const ParserOptions& options = 
         line += "\r\n";
     Transcript t = receive_all_ways(line, receiver);
     if (t.commands.size() != 1 || !t.errors.empty()) {
-        ADD_FAILURE() << "input did not frame to one command: " << input;
+        ADD_FAILURE() << "input did not frame to one command: " << input.substr(0, 200);
         return std::unexpected(ParseError{ParseErrorKind::syntax, {}, {}, {}, "framing"});
     }
     return parse_command(t.commands.front(), options);

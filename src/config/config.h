@@ -139,6 +139,22 @@ struct SmtpConfig : TcpServiceConfig {
     bool reverse_lookup = true;  // forward-confirmed rDNS of the client at connect (Received, ctx.rdns)
 };
 
+// IMAP (RFC 9051 / RFC 3501; docs/imap.md). Sessions idle for long (IDLE, mail clients left
+// open): autologout after 30 minutes without a command (RFC 9051 §5.4 asks for at least 30).
+struct ImapConfig : TcpServiceConfig {
+    ImapConfig() {
+        idle_timeout = std::chrono::minutes(30);
+        session_timeout = std::chrono::hours(24);
+        max_line_length = 64 * 1024;
+    }
+    std::string greeting = "Postern IMAP ready";  // after "* OK [CAPABILITY ...] "
+    std::uint64_t max_literal = 64 * 1024;        // one literal other than an APPEND message
+    std::uint64_t append_limit = 50ull << 20;     // APPENDLIMIT (RFC 7889): one message
+    std::uint32_t max_append_messages = 1000;     // MULTIAPPEND messages in one command
+    bool compress = true;                         // COMPRESS=DEFLATE (RFC 4978)
+    bool literal_plus = true;                     // LITERAL+ (else LITERAL-, RFC 7888)
+};
+
 struct LogRule {
     int priority = 100;
     std::string host = "*";
@@ -377,6 +393,7 @@ struct Config {
     LogServiceConfig log_service;
     SmtpConfig smtp;  // SMTP-IN: MX, submission and implicit-TLS submission
     SmtpConfig lmtp;  // LMTP (RFC 2033) for deliveries from a front-end proxy
+    ImapConfig imap;
     QueueConfig queue;
     ProcessingConfig processing;
     DeliveryConfig delivery;
@@ -385,7 +402,7 @@ struct Config {
 
     // Every TCP service by its config name, for code that treats them alike.
     std::vector<std::pair<std::string, const TcpServiceConfig*>> tcp_services() const {
-        return {{"smtp", &smtp}, {"lmtp", &lmtp}};
+        return {{"smtp", &smtp}, {"lmtp", &lmtp}, {"imap", &imap}};
     }
 };
 

@@ -242,6 +242,37 @@ void read_smtp(Reader& r, SmtpConfig& smtp, const Config& cfg, const fs::path& b
     r.finish();
 }
 
+// The IMAP-only keys; without listeners, 143 (STARTTLS when a certificate exists) and 993.
+void read_imap(Reader& r, ImapConfig& imap, const Config& cfg, const fs::path& base,
+               std::set<std::string>& addresses) {
+    read_tcp_service(r, imap, cfg, base, addresses, false);
+    imap.greeting = r.get_string("greeting", imap.greeting);
+    if (imap.greeting.find_first_of("\r\n[") != std::string::npos)
+        r.error("greeting", "must be one line without '['");
+    imap.max_literal = r.get_size("max_literal", imap.max_literal);
+    if (imap.max_literal < 1024) r.error("max_literal", "must be at least 1K");
+    imap.append_limit = r.get_size("append_limit", imap.append_limit);
+    if (imap.append_limit < 1024) r.error("append_limit", "must be at least 1K");
+    imap.max_append_messages =
+        static_cast<std::uint32_t>(r.get_int("max_append_messages", imap.max_append_messages, 1, 100'000));
+    imap.compress = r.get_bool("compress", imap.compress);
+    imap.literal_plus = r.get_bool("literal_plus", imap.literal_plus);
+    if (imap.enabled && !r.has("listener")) {
+        auto add = [&](std::uint16_t port, TlsMode tls) {
+            ListenerConfig lc;
+            lc.address = HostPort{"*", port};
+            lc.tls = tls;
+            lc.tls_settings = cfg.tls;
+            imap.listeners.push_back(lc);
+            addresses.insert(lc.address.to_string());
+        };
+        bool tls = cfg.tls.has_certificate();
+        add(143, tls ? TlsMode::starttls : TlsMode::none);
+        if (tls) add(993, TlsMode::implicit);
+    }
+    r.finish();
+}
+
 void read_server(Reader& root, Config& cfg, const fs::path& base) {
     auto& s = cfg.server;
     s.hostname = default_hostname();
@@ -594,11 +625,13 @@ std::expected<ConfigPtr, LoadError> load_string(std::string_view text, const fs:
 
     cfg->smtp.log = cfg->log.defaults;
     cfg->lmtp.log = cfg->log.defaults;
+    cfg->imap.log = cfg->log.defaults;
     std::set<std::string> addresses;
     if (auto services = root.table("services")) {
         read_log_service(*services, *cfg, addresses);
         if (auto r = services->table("smtp")) read_smtp(*r, cfg->smtp, *cfg, base, addresses, false);
         if (auto r = services->table("lmtp")) read_smtp(*r, cfg->lmtp, *cfg, base, addresses, true);
+        if (auto r = services->table("imap")) read_imap(*r, cfg->imap, *cfg, base, addresses);
         services->finish();
     } else {
         cfg->log_service.listen = {HostPort{"127.0.0.1", 2000}};

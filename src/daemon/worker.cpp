@@ -29,6 +29,7 @@
 #include "store/api/store.h"
 #include "services/log_service/log_service.h"
 #include "services/smtp_in/send_limiter.h"
+#include "services/imap/imap_service.h"
 #include "services/smtp_in/smtp_service.h"
 #include "services/tcp_service.h"
 
@@ -163,6 +164,8 @@ void Worker::build_services() {
     smtp.resolver = resolver_.get();
     services_->add(std::make_unique<services::TcpService>(services::smtp_in::smtp_spec(smtp), *sockets_, channels));
     services_->add(std::make_unique<services::TcpService>(services::smtp_in::lmtp_spec(smtp), *sockets_, channels));
+    services::imap::Deps imap{directory_.get(), authenticator_.get(), store_.get()};
+    services_->add(std::make_unique<services::TcpService>(services::imap::imap_spec(imap), *sockets_, channels));
     services::processing::Deps processing{queue_.get(), directory_.get(), store_.get(),
                                           std::make_shared<filter::FilterChain>()};
     auto service = std::make_unique<services::processing::ProcessingService>(processing, hub_->logger("PROCESSING"));

@@ -124,9 +124,11 @@ def zones():
     }
 
 
-def make_mail_server(make_server, extra=None, start=True, setup_accounts=True, dns_zones=None):
+def make_mail_server(make_server, extra=None, start=True, setup_accounts=True, dns_zones=None, config=CONFIG,
+                     ports=("smtp", "submission", "smtps")):
     """A started Postern plus .dns (the DNS server) and .sink (aiosmtpd), stopped with the server.
-    `dns_zones` replaces zones() for the test DNS server."""
+    `dns_zones` replaces zones() for the test DNS server; `config` and `ports` extend the template
+    (imapflow.py adds the IMAP listeners)."""
     values = {"auth_extra": "", "delivery_extra": "", "queue_extra": "", "smtp_extra": "", "max_size": "10M",
               "max_rcpt": 100}
     values.update(extra or {})
@@ -143,7 +145,7 @@ def make_mail_server(make_server, extra=None, start=True, setup_accounts=True, d
             for user in ("alice", "bob"):
                 server.ctl("account", "add", f"{user}@example.test", "--password", PASSWORD, offline=True)
 
-    server = make_server(CONFIG, ports=("smtp", "submission", "smtps"), extra=values, start=False, setup=setup)
+    server = make_server(config, ports=ports, extra=values, start=False, setup=setup)
     server.cleanups = [sink.stop, dns.stop]
     if start:
         server.start()

@@ -1,0 +1,152 @@
+// LIST with LIST-EXTENDED selection and return options (RFC 9051 §6.3.9, RFC 5258), CHILDREN
+// (RFC 3348), SPECIAL-USE (RFC 6154), LIST-STATUS (RFC 5819) and LSUB (RFC 3501 §6.3.9).
+#include "services/imap/names.h"
+#include "services/imap/session.h"
+#include "store/api/store.h"
+
+namespace postern::services::imap {
+
+namespace asio = boost::asio;
+
+namespace {
+
+bool has_subscribed_child(const std::vector<store::MailboxInfo>& all, const std::string& parent) {
+    std::string prefix = parent + kDelimiter;
+    for (const auto& m : all)
+        if (m.subscribed && m.name.starts_with(prefix))
+            return true;
+    return false;
+}
+
+}  // namespace
+
+asio::awaitable<Session::Flow> Session::on_list(const wire::Command& c, const wire::List& a) {
+    auto reference = mailbox_name(a.reference);
+    if (!reference)
+        co_return bad(c.tag, "Invalid reference encoding");
+    std::vector<std::string> patterns;
+    for (const auto& p : a.patterns) {
+        auto decoded = mailbox_name(p);
+        if (!decoded)
+            co_return bad(c.tag, "Invalid pattern encoding");
+        patterns.push_back(join_reference(a.reference.raw.empty() ? "" : *reference, *decoded));
+    }
+    // LIST "" "": the delimiter and the root (RFC 9051 §6.3.9).
+    if (!a.extended && patterns.size() == 1 && a.patterns.front().raw.empty()) {
+        wire::ListResponse root{{"\\Noselect"}, kDelimiter, "", {}, std::nullopt};
+        wire::append_list(out_, root, mode_);
+        ok(c, "LIST completed");
+        co_return Flow::next;
+    }
+    auto& account = *user()->account;
+    std::vector<store::MailboxInfo> all;
+    std::optional<store::StoreError> error;
+    co_await blocking([&] {
+        auto r = account.list_mailboxes();
+        if (!r)
+            error = r.error();
+        else
+            all = std::move(*r);
+    });
+    if (error) {
+        store_failed(c, *error);
+        co_return Flow::next;
+    }
+    const bool sel_subscribed = a.selection & wire::list_select::subscribed;
+    const bool sel_special = a.selection & wire::list_select::special_use;
+    const bool recursive = a.selection & wire::list_select::recursive_match;
+    const bool ret_subscribed = sel_subscribed || (a.returns & wire::list_return::subscribed);
+    const bool ret_status = a.returns & wire::list_return::status;
+    auto matches = [&](const std::string& name) {
+        for (const auto& p : patterns)
+            if (list_match(p, name))
+                return true;
+        return false;
+    };
+    std::vector<std::string> listed;
+    for (const auto& m : all) {
+        if (!matches(m.name))
+            continue;
+        std::vector<std::string> child_info;
+        if (sel_subscribed && !m.subscribed) {
+            // RECURSIVEMATCH: a parent is listed when a child matches the selection
+            // (RFC 5258 §3.5, CHILDINFO).
+            if (recursive && has_subscribed_child(all, m.name))
+                child_info.emplace_back("SUBSCRIBED");
+            else
+                continue;
+        }
+        if (sel_special && m.special_use == 0)
+            continue;
+        wire::ListResponse e;
+        e.attributes.emplace_back(m.has_children ? "\\HasChildren" : "\\HasNoChildren");
+        if (ret_subscribed && m.subscribed)
+            e.attributes.emplace_back("\\Subscribed");
+        for (auto& attr : special_use_attributes(m.special_use))
+            e.attributes.push_back(std::move(attr));
+        e.delimiter = kDelimiter;
+        e.name = m.name;
+        e.child_info = std::move(child_info);
+        wire::append_list(out_, e, mode_);
+        if (ret_status)
+            listed.push_back(m.name);
+    }
+    // LIST-STATUS: a STATUS line after each listed mailbox would need the status before the
+    // LIST line; RFC 5819 §2 allows them in any order after their LIST, so they follow here.
+    for (const auto& name : listed) {
+        store::MailboxStatus st;
+        store::MailboxInfo info;
+        bool found = false;
+        co_await blocking([&] {
+            auto r = account.status(name);
+            auto i = account.mailbox_info(name);
+            if (r && i) {
+                st = *r;
+                info = *i;
+                found = true;
+            }
+        });
+        if (!found)
+            continue;
+        auto out = status_data(a.status_items, st, info, cfg_.append_limit);
+        wire::append_mailbox_status(out_, name, out, mode_);
+    }
+    co_await report_updates(true);
+    ok(c, "LIST completed");
+    co_return Flow::next;
+}
+
+asio::awaitable<Session::Flow> Session::on_lsub(const wire::Command& c, const wire::Lsub& a) {
+    auto reference = mailbox_name(a.reference);
+    auto pattern = mailbox_name(a.pattern);
+    if (!reference || !pattern)
+        co_return bad(c.tag, "Invalid pattern encoding");
+    std::string full = join_reference(a.reference.raw.empty() ? "" : *reference, *pattern);
+    auto& account = *user()->account;
+    std::vector<store::MailboxInfo> all;
+    std::optional<store::StoreError> error;
+    co_await blocking([&] {
+        auto r = account.list_mailboxes();
+        if (!r)
+            error = r.error();
+        else
+            all = std::move(*r);
+    });
+    if (error) {
+        store_failed(c, *error);
+        co_return Flow::next;
+    }
+    for (const auto& m : all) {
+        if (!m.subscribed || !list_match(full, m.name))
+            continue;
+        wire::ListResponse e;
+        e.delimiter = kDelimiter;
+        e.name = m.name;
+        wire::append_lsub(out_, e, mode_);
+    }
+    co_await report_updates(true);
+    ok(c, "LSUB completed");
+    co_return Flow::next;
+}
+
+}  // namespace postern::services::imap

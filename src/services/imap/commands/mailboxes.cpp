@@ -1,0 +1,224 @@
+// CREATE with USE (RFC 9051 §6.3.4, RFC 6154 §3), DELETE (§6.3.5), RENAME with the INBOX
+// rule (§6.3.6), SUBSCRIBE/UNSUBSCRIBE (§6.3.7-8), STATUS (§6.3.11, RFC 8438 SIZE, RFC 7162
+// HIGHESTMODSEQ, RFC 7889 APPENDLIMIT, RFC 8474 MAILBOXID) and NAMESPACE (§6.3.10).
+#include "base/strings.h"
+#include "services/imap/names.h"
+#include "services/imap/session.h"
+#include "store/api/store.h"
+
+namespace postern::services::imap {
+
+namespace asio = boost::asio;
+
+namespace {
+
+// CREATE "Foo/" means "Foo" (RFC 9051 §6.3.4: the trailing delimiter only says that the
+// client means to create children).
+std::string without_trailing_delimiter(std::string name) {
+    while (name.size() > 1 && name.back() == kDelimiter)
+        name.pop_back();
+    return name;
+}
+
+}  // namespace
+
+wire::MailboxStatus status_data(const std::vector<wire::StatusItem>& items,
+                                const store::MailboxStatus& st, const store::MailboxInfo& info,
+                                std::uint64_t append_limit) {
+    wire::MailboxStatus out;
+    for (auto item : items) {
+        switch (item) {
+            case wire::StatusItem::messages:
+                out.messages = st.messages;
+                break;
+            case wire::StatusItem::uidnext:
+                out.uid_next = st.uidnext;
+                break;
+            case wire::StatusItem::uidvalidity:
+                out.uid_validity = st.uidvalidity;
+                break;
+            case wire::StatusItem::unseen:
+                out.unseen = st.unseen;
+                break;
+            case wire::StatusItem::deleted:
+                out.deleted = st.deleted;
+                break;
+            case wire::StatusItem::size:
+                out.size = st.size;
+                break;
+            case wire::StatusItem::recent:
+                out.recent = st.recent;
+                break;
+            case wire::StatusItem::highestmodseq:
+                out.highest_modseq = st.highestmodseq;
+                break;
+            case wire::StatusItem::appendlimit:
+                out.has_append_limit = true;
+                out.append_limit = append_limit;
+                break;
+            case wire::StatusItem::mailboxid:
+                out.mailbox_id = info.guid;
+                break;
+        }
+    }
+    return out;
+}
+
+asio::awaitable<Session::Flow> Session::on_create(const wire::Command& c, const wire::Create& a) {
+    auto name = mailbox_name(a.mailbox);
+    if (!name)
+        co_return bad(c.tag, "Invalid mailbox name encoding");
+    std::string target = without_trailing_delimiter(std::move(*name));
+    std::uint32_t use = 0;
+    for (const auto& attr : a.special_use) {
+        auto bit = special_use_bit(attr);
+        if (!bit) {
+            no(c, "Unknown special-use attribute " + attr, wire::codes::use_attr());
+            co_return Flow::next;
+        }
+        use |= *bit;
+    }
+    if (target == "INBOX") {
+        no(c, "INBOX always exists", wire::codes::already_exists());
+        co_return Flow::next;
+    }
+    auto& account = *user()->account;
+    std::optional<store::StoreError> error;
+    co_await blocking([&] {
+        auto r = account.create_mailbox(target, use);
+        if (!r)
+            error = r.error();
+    });
+    if (error) {
+        store_failed(c, *error);
+        co_return Flow::next;
+    }
+    co_await report_updates(true);
+    ok(c, "CREATE completed");
+    co_return Flow::next;
+}
+
+asio::awaitable<Session::Flow> Session::on_delete(const wire::Command& c, const wire::Delete& a) {
+    auto name = mailbox_name(a.mailbox);
+    if (!name)
+        co_return bad(c.tag, "Invalid mailbox name encoding");
+    if (*name == "INBOX") {
+        no(c, "INBOX cannot be deleted", wire::codes::cannot());
+        co_return Flow::next;
+    }
+    auto& account = *user()->account;
+    std::optional<store::StoreError> error;
+    co_await blocking([&] {
+        auto r = account.delete_mailbox(*name);
+        if (!r)
+            error = r.error();
+    });
+    if (error) {
+        store_failed(c, *error);
+        co_return Flow::next;
+    }
+    co_await report_updates(true);
+    ok(c, "DELETE completed");
+    co_return Flow::next;
+}
+
+asio::awaitable<Session::Flow> Session::on_rename(const wire::Command& c, const wire::Rename& a) {
+    auto from = mailbox_name(a.from);
+    auto to = mailbox_name(a.to);
+    if (!from || !to)
+        co_return bad(c.tag, "Invalid mailbox name encoding");
+    std::string target = without_trailing_delimiter(std::move(*to));
+    if (target == "INBOX") {
+        no(c, "INBOX already exists", wire::codes::already_exists());
+        co_return Flow::next;
+    }
+    auto& account = *user()->account;
+    std::optional<store::StoreError> error;
+    const bool inbox = *from == "INBOX";
+    co_await blocking([&] {
+        if (inbox) {
+            // RFC 9051 §6.3.6: renaming INBOX moves its messages to the new mailbox and leaves
+            // INBOX empty; its children stay where they are.
+            if (account.mailbox_info(target)) {
+                error = store::StoreError{store::StoreErrc::exists, target};
+                return;
+            }
+            auto r = account.move_all_messages("INBOX", target);
+            if (!r)
+                error = r.error();
+            return;
+        }
+        auto r = account.rename_mailbox(*from, target);
+        if (!r)
+            error = r.error();
+    });
+    if (error) {
+        store_failed(c, *error);
+        co_return Flow::next;
+    }
+    co_await report_updates(true);
+    ok(c, "RENAME completed");
+    co_return Flow::next;
+}
+
+asio::awaitable<Session::Flow> Session::on_subscribe(const wire::Command& c,
+                                                     const wire::MailboxName& m, bool subscribe) {
+    auto name = mailbox_name(m);
+    if (!name)
+        co_return bad(c.tag, "Invalid mailbox name encoding");
+    auto& account = *user()->account;
+    std::optional<store::StoreError> error;
+    co_await blocking([&] {
+        auto r = account.set_subscribed(*name, subscribe);
+        if (!r)
+            error = r.error();
+    });
+    if (error) {
+        store_failed(c, *error);
+        co_return Flow::next;
+    }
+    co_await report_updates(true);
+    ok(c, subscribe ? "SUBSCRIBE completed" : "UNSUBSCRIBE completed");
+    co_return Flow::next;
+}
+
+asio::awaitable<Session::Flow> Session::on_status(const wire::Command& c, const wire::Status& a) {
+    auto name = mailbox_name(a.mailbox);
+    if (!name)
+        co_return bad(c.tag, "Invalid mailbox name encoding");
+    auto& account = *user()->account;
+    std::optional<store::StoreError> error;
+    store::MailboxStatus st;
+    store::MailboxInfo info;
+    co_await blocking([&] {
+        auto i = account.mailbox_info(*name);
+        if (!i) {
+            error = i.error();
+            return;
+        }
+        info = std::move(*i);
+        auto r = account.status(*name);
+        if (!r)
+            error = r.error();
+        else
+            st = *r;
+    });
+    if (error) {
+        store_failed(c, *error);
+        co_return Flow::next;
+    }
+    auto out = status_data(a.items, st, info, cfg_.append_limit);
+    wire::append_mailbox_status(out_, *name, out, mode_);
+    co_await report_updates(true);
+    ok(c, "STATUS completed");
+    co_return Flow::next;
+}
+
+Session::Flow Session::on_namespace(const wire::Command& c) {
+    std::vector<wire::NamespaceEntry> personal{{"", kDelimiter, {}}};
+    wire::append_namespace(out_, personal, {}, {}, mode_);
+    ok(c, "NAMESPACE completed");
+    return Flow::next;
+}
+
+}  // namespace postern::services::imap

@@ -1,0 +1,71 @@
+// The selected mailbox of a session (RFC 9051 §3.3): the store mailbox, this session's cursor
+// on the shared view (its own message sequence numbers), \Recent claimed at SELECT, the saved
+// search result (RFC 5182), and the translation of client sequence sets into UIDs.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "proto/imap/command.h"
+#include "store/api/store.h"
+
+namespace postern::services::imap {
+
+class SelectedMailbox {
+  public:
+    SelectedMailbox(std::shared_ptr<store::Mailbox> mailbox,
+                    std::unique_ptr<store::ViewSession> view, store::MailboxInfo info,
+                    bool read_only);
+
+    store::Mailbox& mailbox() { return *mailbox_; }
+    store::ViewSession& view() { return *view_; }
+    const store::MailboxInfo& info() const { return info_; }
+    bool read_only() const { return read_only_; }
+    std::uint32_t exists() const { return view_->exists(); }
+
+    // The UIDs a client set names, limited to messages this session knows (ascending).
+    // `uid` says whether the numbers are UIDs or sequence numbers; "*" is the last one; "$"
+    // is the saved search result.
+    std::vector<store::Uid> resolve(const proto::imap::SequenceSet& set, bool uid) const;
+    static store::UidSet to_set(const std::vector<store::Uid>& uids);
+    std::uint32_t seq_of(store::Uid uid) const;  // 0 when unknown to the session
+
+    // \Recent for this session (RFC 3501 §2.3.2), claimed when selected and on new mail.
+    bool is_recent(store::Uid uid) const { return recent_.contains(uid); }
+    void add_recent(const store::UidSet& uids);
+    std::uint32_t recent_count() const { return static_cast<std::uint32_t>(recent_.size()); }
+
+    // SEARCHRES (RFC 5182): the last SEARCH ... RETURN (SAVE) result.
+    void save_result(std::vector<store::Uid> uids) { saved_ = std::move(uids); }
+
+    // Flag changes this session made itself and already reported (STORE), so the next sync
+    // does not repeat them: uid -> modseq.
+    void note_reported(store::Uid uid, store::ModSeq modseq) { reported_[uid] = modseq; }
+    bool already_reported(store::Uid uid, store::ModSeq modseq);
+
+    // Keyword names for the view's keyword bits.
+    std::vector<std::string> keyword_names(std::uint64_t bits) const;
+
+  private:
+    std::shared_ptr<store::Mailbox> mailbox_;
+    std::unique_ptr<store::ViewSession> view_;
+    store::MailboxInfo info_;
+    bool read_only_;
+    std::set<store::Uid> recent_;
+    std::vector<store::Uid> saved_;
+    std::map<store::Uid, store::ModSeq> reported_;
+};
+
+// "\Seen", "\Answered", ... for system flag bits, then the keywords; `recent` adds \Recent.
+std::vector<std::string> flag_names(std::uint32_t system, const std::vector<std::string>& keywords,
+                                    bool recent);
+// Client flags into store flags; false when one is not a valid flag to store (\Recent, an
+// unknown \Extension).
+bool parse_flags(const std::vector<std::string>& names, store::Flags& out);
+
+}  // namespace postern::services::imap

@@ -80,19 +80,18 @@ void write_string(std::string& out, std::string_view s, const SessionMode& mode)
     }
 }
 
-// Replaces what a one-line text must not hold: controls become spaces, and 8-bit bytes become
-// '?' unless they are well-formed UTF-8 in a UTF-8 session.
-void append_line_safe(std::string& out, std::string_view s, const SessionMode& mode,
-                      bool keep_tab) {
+// Replaces what a one-line text must not hold: controls other than TAB become spaces, and 8-bit
+// bytes become '?' unless they are well-formed UTF-8 and `allow_utf8`.
+void append_line_safe(std::string& out, std::string_view s, bool allow_utf8) {
     for (std::size_t i = 0; i < s.size();) {
         auto c = static_cast<unsigned char>(s[i]);
         if (c < 0x80) {
-            out += is_ctl(c) && !(keep_tab && c == '\t') ? ' ' : static_cast<char>(c);
+            out += is_ctl(c) && c != '\t' ? ' ' : static_cast<char>(c);
             ++i;
             continue;
         }
         char32_t cp = 0;
-        std::size_t n = mode.utf8() ? utf8_sequence(s, i, cp) : 0;
+        std::size_t n = allow_utf8 ? utf8_sequence(s, i, cp) : 0;
         if (n == 0) {
             out += '?';
             ++i;
@@ -179,7 +178,7 @@ void append_astring(std::string& out, std::string_view s, const SessionMode& mod
 void append_quoted_only(std::string& out, std::string_view s, const SessionMode& mode) {
     std::string safe;
     safe.reserve(s.size());
-    append_line_safe(safe, s, mode, true);
+    append_line_safe(safe, s, mode.utf8());
     append_quoted_raw(out, safe);
 }
 
@@ -211,7 +210,8 @@ bool contains_nul(std::string_view data) {
 }
 
 void append_text(std::string& out, std::string_view text, const SessionMode& mode) {
-    append_line_safe(out, text, mode, true);
+    // RFC 6855 extends only quoted strings; resp-text takes UTF-8 in IMAP4rev2 (RFC 9051 §9).
+    append_line_safe(out, text, mode.imap4rev2);
 }
 
 void append_number_set(std::string& out, std::span<const std::uint32_t> numbers) {

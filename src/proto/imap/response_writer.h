@@ -63,7 +63,8 @@ void append_literal_data(std::string& out, std::string_view data, bool literal8)
 bool contains_nul(std::string_view data);
 
 // resp-text text (RFC 9051 §7.1): controls (CR, LF, NUL...) become spaces; 8-bit bytes become
-// '?' outside a UTF-8 session, and so does any ill-formed UTF-8 inside one.
+// '?' unless they are well-formed UTF-8 in an IMAP4rev2 session (RFC 9051 §9 "text"; RFC 6855
+// UTF8=ACCEPT extends only quoted strings).
 void append_text(std::string& out, std::string_view text, const SessionMode& mode);
 
 // One element of a set: first..last (first <= last).

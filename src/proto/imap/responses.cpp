@@ -340,7 +340,12 @@ void append_bye(std::string& out, std::string_view text, const SessionMode& mode
 
 void append_continuation(std::string& out, std::string_view text, const SessionMode& mode) {
     out += "+ ";
+    const std::size_t before = out.size();
     append_text(out, text, mode);
+    if (out.find_first_not_of(' ', before) == std::string::npos) {
+        out.resize(before);
+        out += "Ready";  // IMAP4rev1 resp-text needs text
+    }
     out += "\r\n";
 }
 

@@ -44,8 +44,8 @@ void append_greeting(std::string& out, bool preauth, const std::optional<Respons
 void append_bye(std::string& out, std::string_view text, const SessionMode& mode,
                 const std::optional<ResponseCode>& code = std::nullopt);
 
-// Continuation requests (RFC 9051 §7.6): "+ text" and "+ base64" (AUTHENTICATE challenges; an
-// empty challenge is "+ ").
+// Continuation requests (RFC 9051 §7.6): "+ text" ("+ Ready" for an empty text) and "+ base64"
+// (AUTHENTICATE challenges; an empty challenge is "+ ").
 void append_continuation(std::string& out, std::string_view text, const SessionMode& mode);
 void append_continuation_base64(std::string& out, std::string_view challenge);
 

@@ -119,6 +119,7 @@ TEST(ResponseWriter, Text) {
               "Gr\xc3\xbc\xc3\x9f"
               "e");
     EXPECT_EQ(t("bad \xff byte", kRev2), "bad ? byte");
+    EXPECT_EQ(t("Gr\xc3\xbc", kUtf8), "Gr??");
 }
 
 TEST(ResponseWriter, NumberSets) {

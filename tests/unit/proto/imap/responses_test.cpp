@@ -181,6 +181,7 @@ TEST(StatusResponses, GreetingByeContinuation) {
               "* BYE [UNAVAILABLE] Logging out\r\n");
     EXPECT_EQ(render([](std::string& o) { append_continuation(o, "Ready for literal", kRev1); }),
               "+ Ready for literal\r\n");
+    EXPECT_EQ(render([](std::string& o) { append_continuation(o, "", kRev1); }), "+ Ready\r\n");
     EXPECT_EQ(render([](std::string& o) {
                   append_continuation_base64(o, "YGgGCSqGSIb3EgECAgIAb1kwV6ADAgEFoQMCAQ8=");
               }),

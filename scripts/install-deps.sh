@@ -13,6 +13,8 @@ packages=(
   # tests and tools (libnet-ssleay-perl gives swaks its TLS)
   libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-pytest python3-dnslib python3-aiosmtpd swaks libnet-ssleay-perl curl openssl netcat-openbsd procps iproute2
+  # real IMAP clients for the e2e tests (mbsync syncs both ways, mutt reads in batch mode)
+  isync mutt
 )
 
 missing=()

@@ -88,7 +88,7 @@ std::vector<std::string> Session::capabilities() const {
     caps.emplace_back(cfg_.literal_plus ? "LITERAL+" : "LITERAL-");
     for (const char* c : {"SASL-IR", "ID", "ENABLE", "IDLE", "NAMESPACE", "UNSELECT", "UIDPLUS",
                           "CHILDREN", "MULTIAPPEND", "SPECIAL-USE", "CREATE-SPECIAL-USE",
-                          "LIST-EXTENDED", "LIST-STATUS", "STATUS=SIZE", "UTF8=ACCEPT"})
+                          "LIST-EXTENDED", "LIST-STATUS", "STATUS=SIZE", "UTF8=ACCEPT", "REPLACE", "UNAUTHENTICATE"})
         caps.emplace_back(c);
     caps.push_back("APPENDLIMIT=" + std::to_string(cfg_.append_limit));
     return caps;
@@ -497,6 +497,8 @@ asio::awaitable<Session::Flow> Session::execute(const wire::Command& c) {
             break;
         case N::idle:
             co_return co_await on_idle(c);
+        case N::replace:
+            co_return co_await on_replace(c, std::get<wire::Replace>(c.args));
         case N::fetch:
             co_return co_await on_fetch(c, std::get<wire::Fetch>(c.args));
         case N::store:

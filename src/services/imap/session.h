@@ -138,6 +138,8 @@ class Session {
     boost::asio::awaitable<Flow> on_expunge(const wire::Command& c, const wire::Expunge& a);
     // append.cpp
     boost::asio::awaitable<Flow> on_append(const wire::Command& c, const wire::Append& a);
+    // replace.cpp
+    boost::asio::awaitable<Flow> on_replace(const wire::Command& c, const wire::Replace& a);
     // idle.cpp
     struct IdleState;
     boost::asio::awaitable<Flow> on_idle(const wire::Command& c);

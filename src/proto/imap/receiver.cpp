@@ -115,7 +115,7 @@ void Receiver::fail(ReceiveErrorKind kind, std::string reason, bool close, bool 
     error_.close = close;
     error_.too_big = too_big;
     error_.reply_no = reply_no;
-    if (word_ > 0 && tag_valid_ && !tag_.empty())
+    if (!plain_line_ && word_ > 0 && tag_valid_ && !tag_.empty())
         error_.tag = tag_;
 }
 
@@ -199,6 +199,8 @@ void Receiver::text_char(char c) {
             } else {
                 marker_ = Marker::none;
             }
+            if (word_ == 0 && (c == '(' || c == ')' || c == '"'))
+                tag_valid_ = false;  // not a tag character, and it would upset the word count
             if (c == ' ' && depth_ == 0) {
                 ++word_;
             } else if (c == '(') {

@@ -283,6 +283,19 @@ TEST(ImapReceiver, TagIsReportedOnlyWhenValid) {
     t = receive_all_ways("abcdefghijklmnop\r\n", o);  // the tag never ended
     ASSERT_EQ(t.errors.size(), 1u);
     EXPECT_EQ(t.errors[0].tag, "");
+    t = receive_all_ways("(a NOOP NOOP NOOP\r\n", o);
+    ASSERT_EQ(t.errors.size(), 1u);
+    EXPECT_EQ(t.errors[0].tag, "");
+    t = receive_all_ways("\"a\" NOOP NOOP NOOP\r\n", o);
+    ASSERT_EQ(t.errors.size(), 1u);
+    EXPECT_EQ(t.errors[0].tag, "");
+    // A SASL line or IDLE's DONE has no tag, whatever its first word is.
+    Receiver r(o);
+    r.expect_plain_line();
+    Transcript p = receive(r, "DONE and more and more\r\n");
+    ASSERT_EQ(p.errors.size(), 1u);
+    EXPECT_EQ(p.errors[0].kind, ReceiveErrorKind::line_too_long);
+    EXPECT_EQ(p.errors[0].tag, "");
 }
 
 TEST(ImapReceiver, SynchronizingLiteralTooLarge) {

@@ -42,7 +42,7 @@ def make_certificate(directory: Path):
     key, cert = directory / "server.key", directory / "server.crt"
     subprocess.run(
         ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
-         "-subj", "/CN=mail.example.test", "-addext", "subjectAltName=DNS:mail.example.test,IP:127.0.0.1",
+         "-subj", "/CN=mail.example.test", "-addext", "subjectAltName=DNS:mail.example.test,DNS:localhost,IP:127.0.0.1",
          "-keyout", str(key), "-out", str(cert)],
         check=True, capture_output=True)
     return cert, key

@@ -231,6 +231,8 @@ asio::awaitable<bool> Session::flush() {
         co_return true;
     auto st = co_await conn_.stream->write(out_);
     out_.clear();
+    if (out_.capacity() > 256 * 1024)
+        std::string().swap(out_);  // a big FETCH must not stay with the session
     co_return st.has_value();
 }
 
@@ -239,12 +241,21 @@ asio::awaitable<void> Session::blocking(std::function<void()> job) {
 }
 
 asio::awaitable<bool> Session::read_more() {
+    // Between commands a small read is enough and keeps an idle session light (10,000 idle
+    // IDLE sessions are the goal); inside a command (literals, APPEND) read big.
+    constexpr std::size_t kIdleRead = 2048;
+    constexpr std::size_t kBusyRead = 64 * 1024;
     if (in_pos_ == in_.size()) {
+        if (in_.capacity() > kBusyRead * 2)
+            std::string().swap(in_);  // give back what a big APPEND left behind
         in_.clear();
         in_pos_ = 0;
     }
-    char buf[16384];
-    auto n = co_await conn_.stream->read_some(std::span<char>(buf, sizeof buf));
+    const std::size_t want = receiver_.idle() ? kIdleRead : kBusyRead;
+    const std::size_t had = in_.size();
+    in_.resize(had + want);
+    auto n = co_await conn_.stream->read_some(std::span<char>(in_.data() + had, want));
+    in_.resize(had + (n ? *n : 0));
     if (!n || *n == 0) {
         if (!n && n.error().code == Errc::timeout) {
             ctx_.logger.info(
@@ -258,7 +269,6 @@ asio::awaitable<bool> Session::read_more() {
         }
         co_return false;
     }
-    in_.append(buf, *n);
     co_return true;
 }
 
@@ -345,6 +355,11 @@ asio::awaitable<void> Session::run() {
                                      parsed->name == wire::CommandName::authenticate);
             if (secret)
                 ctx_.logger.proto("<< {} {} ***", parsed->tag, wire::command_keyword(parsed->name));
+            else if (!framed.literals.empty())  // literal data (message bodies) stays out
+                ctx_.logger.proto(
+                    "<< {} ...({} literal(s))",
+                    text.substr(0, std::min<std::size_t>(framed.literals[0].data, 512)),
+                    framed.literals.size());
             else
                 ctx_.logger.proto("<< {}", text.substr(0, std::min<std::size_t>(text.size(), 512)));
         }

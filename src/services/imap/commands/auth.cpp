@@ -145,7 +145,7 @@ asio::awaitable<Session::Flow> Session::on_authenticate(const wire::Command& c,
         auto reply = co_await sasl_step(exchange, std::move(response));
         response.reset();
         if (auto* challenge = std::get_if<auth::SaslChallenge>(&reply)) {
-            wire::append_continuation_base64(out_, challenge->data);
+            wire::append_continuation_base64(out_, auth::sasl::encode_server_data(challenge->data));
             if (!co_await flush())
                 co_return Flow::close;
             receiver_.expect_plain_line();
@@ -180,7 +180,8 @@ asio::awaitable<Session::Flow> Session::on_authenticate(const wire::Command& c,
                 // IMAP carries SASL success data in a last challenge; the client answers it
                 // with an empty line (RFC 9051 §6.2.2 allows data in the OK only with SASL-IR
                 // aware clients, and a challenge works with every client).
-                wire::append_continuation_base64(out_, *outcome.server_final);
+                wire::append_continuation_base64(
+                    out_, auth::sasl::encode_server_data(*outcome.server_final));
                 if (!co_await flush())
                     co_return Flow::close;
                 receiver_.expect_plain_line();

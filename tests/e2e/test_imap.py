@@ -3,6 +3,7 @@ AUTHENTICATE with SASL-IR, mailbox management (CREATE/RENAME/DELETE with INBOX r
 LIST and its extensions, STATUS), APPEND/MULTIAPPEND with UIDPLUS, SELECT/EXAMINE, COPY/MOVE,
 IDLE woken by a real SMTP delivery and by another session, UTF-8 names, hostile input."""
 import base64
+import zlib
 import imaplib
 import re
 import socket
@@ -343,4 +344,67 @@ def test_too_many_bad_commands_close_the_session(imap):
     s.sendall(b"".join(b"x%d BOGUS\r\n" % i for i in range(20)))
     lines = f.read()  # the server closes after its limit
     assert b"* BYE" in lines
+    s.close()
+
+
+class Deflated:
+    """Both directions of an IMAP connection through raw deflate (RFC 4978)."""
+
+    def __init__(self, sock):
+        self.sock = sock
+        self.out = zlib.compressobj(6, zlib.DEFLATED, -15)
+        self.inflate = zlib.decompressobj(-15)
+        self.buffer = b""
+
+    def send(self, data):
+        self.sock.sendall(self.out.compress(data) + self.out.flush(zlib.Z_SYNC_FLUSH))
+
+    def line(self):
+        while b"\r\n" not in self.buffer:
+            chunk = self.sock.recv(65536)
+            if not chunk:
+                raise EOFError("connection closed")
+            self.buffer += self.inflate.decompress(chunk)
+        line, self.buffer = self.buffer.split(b"\r\n", 1)
+        return line + b"\r\n"
+
+    def until_tagged(self, tag):
+        lines = []
+        while True:
+            lines.append(self.line())
+            if lines[-1].startswith(tag + b" "):
+                return lines
+
+
+def test_compress_deflate(imap):
+    s = tls_context().wrap_socket(socket.create_connection(("127.0.0.1", imap.ports["imaps"]), timeout=10),
+                                  server_hostname="mx.example.test")
+    f = s.makefile("rb")
+    greeting = f.readline()
+    assert b"COMPRESS=DEFLATE" in greeting
+    s.sendall(f"a1 LOGIN alice@example.test {PASSWORD}\r\n".encode())
+    assert f.readline().startswith(b"a1 OK")
+    s.sendall(b"a2 COMPRESS DEFLATE\r\n")
+    assert f.readline() == b"a2 OK DEFLATE active\r\n"
+    z = Deflated(s)
+    z.send(b"a3 NOOP\r\n")
+    assert z.line() == b"a3 OK NOOP completed\r\n"
+    body = message("Compressed", body="Through deflate. " * 2000 + "\r\n")
+    z.send(b"a4 APPEND INBOX {%d+}\r\n" % len(body) + body + b"\r\n")
+    assert z.until_tagged(b"a4")[-1].startswith(b"a4 OK [APPENDUID")
+    z.send(b"a5 CAPABILITY\r\na6 COMPRESS DEFLATE\r\n")
+    caps = z.until_tagged(b"a5")
+    assert b"COMPRESS=DEFLATE" not in caps[0]
+    assert b"COMPRESSIONACTIVE" in z.line()
+    z.send(b"a7 STATUS INBOX (MESSAGES)\r\n")
+    assert b"(MESSAGES 1)" in z.until_tagged(b"a7")[0]
+    # A "zip bomb": 20 MB of one byte without a line end shrinks to ~20 KB. The server inflates it
+    # a bounded piece at a time, refuses the over-long line and goes on.
+    z.send(b"a8 NOOP " + b"A" * 20_000_000 + b"\r\na9 NOOP\r\n")
+    assert z.line() == b"a8 BAD Command line too long\r\n"
+    assert z.line() == b"a9 OK NOOP completed\r\n"
+    # Data that is not deflate ends the session.
+    s.sendall(b"\xff\xff\xff\xff garbage")
+    with pytest.raises((EOFError, ConnectionError, zlib.error)):
+        z.line()
     s.close()

@@ -86,11 +86,14 @@ std::vector<std::string> Session::capabilities() const {
                 caps.push_back("AUTH=" + m);
     }
     caps.emplace_back(cfg_.literal_plus ? "LITERAL+" : "LITERAL-");
-    for (const char* c : {"SASL-IR", "ID", "ENABLE", "IDLE", "NAMESPACE", "UNSELECT", "UIDPLUS",
-                          "CHILDREN", "MULTIAPPEND", "SPECIAL-USE", "CREATE-SPECIAL-USE",
-                          "LIST-EXTENDED", "LIST-STATUS", "STATUS=SIZE", "UTF8=ACCEPT", "REPLACE", "UNAUTHENTICATE"})
+    for (const char* c :
+         {"SASL-IR", "ID", "ENABLE", "IDLE", "NAMESPACE", "UNSELECT", "UIDPLUS", "CHILDREN",
+          "MULTIAPPEND", "SPECIAL-USE", "CREATE-SPECIAL-USE", "LIST-EXTENDED", "LIST-STATUS",
+          "STATUS=SIZE", "UTF8=ACCEPT", "REPLACE", "UNAUTHENTICATE"})
         caps.emplace_back(c);
     caps.push_back("APPENDLIMIT=" + std::to_string(cfg_.append_limit));
+    if (cfg_.compress && !deflate_)
+        caps.emplace_back("COMPRESS=DEFLATE");
     return caps;
 }
 
@@ -229,6 +232,14 @@ void Session::store_failed(const wire::Command& c, const store::StoreError& e) {
 asio::awaitable<bool> Session::flush() {
     if (out_.empty())
         co_return true;
+    if (deflate_) {
+        std::string packed;
+        if (!deflate_->compress(out_, packed)) {
+            out_.clear();
+            co_return false;
+        }
+        out_.swap(packed);
+    }
     auto st = co_await conn_.stream->write(out_);
     out_.clear();
     if (out_.capacity() > 256 * 1024)
@@ -252,6 +263,28 @@ asio::awaitable<bool> Session::read_more() {
         in_pos_ = 0;
     }
     const std::size_t want = receiver_.idle() ? kIdleRead : kBusyRead;
+    if (deflate_) {
+        // Decompressed bytes come out at most `want` at a time, however well the client's
+        // data compresses.
+        for (;;) {
+            auto got = deflate_->take(in_, want);
+            if (!got) {
+                ctx_.logger.info("COMPRESS: {}", got.error().message);
+                co_return false;
+            }
+            if (*got > 0)
+                co_return true;
+            std::string raw(want, '\0');
+            auto n = co_await conn_.stream->read_some(std::span<char>(raw.data(), raw.size()));
+            if (!n || *n == 0) {
+                if (!n && n.error().code == Errc::timeout)
+                    wire::append_bye(out_, "Autologout; idle for too long", mode_);
+                co_return false;
+            }
+            raw.resize(*n);
+            deflate_->feed(raw);
+        }
+    }
     const std::size_t had = in_.size();
     in_.resize(had + want);
     auto n = co_await conn_.stream->read_some(std::span<char>(in_.data() + had, want));
@@ -388,6 +421,8 @@ asio::awaitable<void> Session::run() {
             break;
         if (!co_await flush())
             break;
+        if (compress_next_)
+            start_compression();
     }
     co_await flush();
     conn_.stream->close();
@@ -512,6 +547,8 @@ asio::awaitable<Session::Flow> Session::execute(const wire::Command& c) {
             break;
         case N::idle:
             co_return co_await on_idle(c);
+        case N::compress:
+            co_return on_compress(c, std::get<wire::Compress>(c.args));
         case N::replace:
             co_return co_await on_replace(c, std::get<wire::Replace>(c.args));
         case N::fetch:

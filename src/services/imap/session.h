@@ -19,6 +19,7 @@
 #include "proto/imap/receiver.h"
 #include "proto/imap/responses.h"
 #include "services/error_control.h"
+#include "services/imap/deflate_stream.h"
 #include "services/imap/imap_service.h"
 #include "services/imap/selected.h"
 #include "services/tcp_service.h"
@@ -155,6 +156,9 @@ class Session {
     boost::asio::awaitable<Flow> on_search(const wire::Command& c, const wire::Search& a);
     boost::asio::awaitable<Flow> on_sort(const wire::Command& c, const wire::Sort& a);
     boost::asio::awaitable<Flow> on_thread(const wire::Command& c, const wire::Thread& a);
+    // compress.cpp
+    Flow on_compress(const wire::Command& c, const wire::Compress& a);
+    void start_compression();
     // quota.cpp
     boost::asio::awaitable<Flow> on_getquota(const wire::Command& c, const wire::GetQuota& a);
     boost::asio::awaitable<Flow> on_getquotaroot(const wire::Command& c,
@@ -173,6 +177,9 @@ class Session {
     State state_;
     bool condstore_ = false;  // CONDSTORE enabled (RFC 7162 §3.1: ENABLE or a CONDSTORE use)
     bool qresync_ = false;    // ENABLE QRESYNC (RFC 7162 §3.2.3)
+    // COMPRESS=DEFLATE active: everything read and written passes through it (RFC 4978).
+    std::unique_ptr<DeflateStream> deflate_;
+    bool compress_next_ = false;  // COMPRESS answered OK: switch once that reply is out
 };
 
 }  // namespace postern::services::imap

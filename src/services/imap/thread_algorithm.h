@@ -1,5 +1,6 @@
 // THREAD algorithms of RFC 5256 §3: ORDEREDSUBJECT and REFERENCES (the §2.2 steps 1-6), over
-// plain per-message data. Pure, iterative (no recursion whose depth follows the input), thread-safe.
+// plain per-message data. Pure, iterative (no recursion whose depth follows the input),
+// thread-safe.
 #pragma once
 
 #include <cstdint>

@@ -178,10 +178,17 @@ def test_every_search_key(imap):
     assert data == [b""], data
     typ, data = c.uid("SEARCH", "MODSEQ", str(highest))
     assert re.fullmatch(rb"\d+ \(MODSEQ %d\)" % highest, data[0]), data
+    # SENT* take the Date: header's day as written: 01:30 +1400 on 2 March is 1 March in UTC.
+    u5 = append(c, "Search", mail("Kiribati", date="Sat, 2 Mar 2024 01:30:00 +1400"))
+    c.noop()
+    assert numbers(c, "SENTON", "2-Mar-2024") == [u5]
+    assert numbers(c, "SENTON", "1-Mar-2024") == [u3]
+    assert numbers(c, "SENTBEFORE", "2-Mar-2024") == [u1, u2, u3]
+    assert numbers(c, "SENTSINCE", "2-Mar-2024") == [u4, u5]
     # Another session sees nothing as recent.
     other = connect(imap)
     other.select("Search")
-    assert numbers(other, "RECENT") == [] and numbers(other, "OLD") == [u1, u2, u3, u4]
+    assert numbers(other, "RECENT") == [] and numbers(other, "OLD") == [u1, u2, u3, u4, u5]
     assert numbers(other, "NEW") == []
     other.logout()
     c.logout()

@@ -65,31 +65,35 @@ store::SearchKey negate(store::SearchKey a) {
     return k;
 }
 
-// [since, before) on the internal date (BEFORE/ON/SINCE) or the Date header (SENT*).
+// BEFORE/ON/SINCE: [start, next day's start) of the internal date in the server's zone.
 store::SearchKey day_key(K kind, const wire::Date& date, const SearchContext& ctx) {
-    const bool sent = kind == K::sentbefore || kind == K::senton || kind == K::sentsince;
-    const Kind before = sent ? Kind::sent_before : Kind::before;
-    const Kind since = sent ? Kind::sent_since : Kind::since;
     const store::Timestamp start = ctx.day_start(date);
-    switch (kind) {
-        case K::before:
-        case K::sentbefore:
-            return dated(before, start);
-        case K::since:
-        case K::sentsince:
-            return dated(since, start);
-        default:
-            return both(dated(since, start), dated(before, ctx.day_start(next_day(date))));
-    }
+    if (kind == K::before)
+        return dated(Kind::before, start);
+    if (kind == K::since)
+        return dated(Kind::since, start);
+    return both(dated(Kind::since, start), dated(Kind::before, ctx.day_start(next_day(date))));
 }
 
-// SAVEDBEFORE/SAVEDON/SAVEDSINCE (RFC 8514 §4.2) and EMAILID (RFC 8474 §6) over the facts.
+// SAVEDBEFORE/SAVEDON/SAVEDSINCE (RFC 8514 §4.2), EMAILID (RFC 8474 §6) and SENTBEFORE/SENTON/
+// SENTSINCE over the facts.
 store::SearchKey facts_key(const wire::SearchKey& key, const SearchContext& ctx) {
     std::vector<store::Uid> hits;
     if (key.kind == K::emailid) {
         for (const auto& f : ctx.facts)
             if (f.email_id == key.value)
                 hits.push_back(f.uid);
+        return uids(hits);
+    }
+    if (key.kind == K::sentbefore || key.kind == K::senton || key.kind == K::sentsince) {
+        const std::int64_t day = wire::to_unix_day(key.date);
+        for (const auto& f : ctx.facts) {
+            bool match = key.kind == K::sentbefore  ? f.sent_day < day
+                         : key.kind == K::sentsince ? f.sent_day >= day
+                                                    : f.sent_day == day;
+            if (match)
+                hits.push_back(f.uid);
+        }
         return uids(hits);
     }
     const store::Timestamp start = ctx.day_start(key.date);
@@ -207,6 +211,9 @@ store::SearchKey translate_one(const wire::SearchProgram& program, std::size_t i
         case K::savedbefore:
         case K::savedon:
         case K::savedsince:
+        case K::sentbefore:
+        case K::senton:
+        case K::sentsince:
             return facts_key(key, ctx);
         case K::threadid:
             // No thread ids are kept (FETCH THREADID is NIL): nothing matches (RFC 8474 §5.2).
@@ -214,9 +221,6 @@ store::SearchKey translate_one(const wire::SearchProgram& program, std::size_t i
         case K::before:
         case K::on:
         case K::since:
-        case K::sentbefore:
-        case K::senton:
-        case K::sentsince:
             return day_key(key.kind, key.date, ctx);
         case K::larger: {
             store::SearchKey k = simple(Kind::larger);
@@ -288,10 +292,16 @@ std::expected<SearchPlan, std::string> translate_search(const wire::SearchProgra
     return plan;
 }
 
+bool needs_sent_dates(const wire::SearchProgram& program) {
+    return any_key(program,
+                   [](K k) { return k == K::sentbefore || k == K::senton || k == K::sentsince; });
+}
+
 bool needs_message_facts(const wire::SearchProgram& program) {
-    return any_key(program, [](K k) {
-        return k == K::savedbefore || k == K::savedon || k == K::savedsince || k == K::emailid;
-    });
+    return needs_sent_dates(program) || any_key(program, [](K k) {
+               return k == K::savedbefore || k == K::savedon || k == K::savedsince ||
+                      k == K::emailid;
+           });
 }
 
 bool uses_modseq(const wire::SearchProgram& program) {
@@ -319,6 +329,16 @@ store::Timestamp server_day_start(const wire::Date& date) {
     if (t == static_cast<std::time_t>(-1))
         return wire::to_unix_day(date);  // out of the C library's range: UTC
     return static_cast<store::Timestamp>(t);
+}
+
+std::int64_t server_day_of(store::Timestamp t) {
+    const auto secs = static_cast<std::time_t>(t);
+    std::tm tm{};
+    if (!::localtime_r(&secs, &tm))
+        return t - ((t % 86400) + 86400) % 86400;  // UTC day
+    return wire::to_unix_day(wire::Date{static_cast<std::uint16_t>(tm.tm_year + 1900),
+                                        static_cast<std::uint8_t>(tm.tm_mon + 1),
+                                        static_cast<std::uint8_t>(tm.tm_mday)});
 }
 
 wire::Date next_day(const wire::Date& date) {

@@ -17,11 +17,17 @@
 
 namespace postern::services::imap {
 
-// Per-message data for keys the store's index cannot evaluate (RFC 8514, RFC 8474).
+// Per-message data for keys the store's index cannot evaluate (RFC 8514, RFC 8474, and the
+// SENT* keys, which RFC 9051 §6.4.4 applies to the Date: header "disregarding time and timezone":
+// the calendar day as written, which the index's UTC sent date no longer tells).
 struct MessageFacts {
     store::Uid uid = 0;
     store::Timestamp save_date = 0;
     std::string email_id;  // store::MessageMeta::guid
+    // The Date: header's day as written, as proto::imap::to_unix_day(); when the header is
+    // missing or unreadable, the internal date's day in the server's zone (server_day_of()).
+    // Filled only when needs_sent_dates().
+    std::int64_t sent_day = 0;
 };
 
 struct SearchContext {
@@ -50,8 +56,10 @@ struct SearchPlan {
 std::expected<SearchPlan, std::string> translate_search(const proto::imap::SearchProgram& program,
                                                         const SearchContext& context);
 
-// Whether the program uses keys evaluated over MessageFacts (SAVEDBEFORE/ON/SINCE, EMAILID).
+// Whether the program uses keys evaluated over MessageFacts (SAVED*, EMAILID, SENT*), and
+// whether those need MessageFacts::sent_day (SENTBEFORE/SENTON/SENTSINCE).
 bool needs_message_facts(const proto::imap::SearchProgram& program);
+bool needs_sent_dates(const proto::imap::SearchProgram& program);
 // Whether it uses MODSEQ (a CONDSTORE-enabling use, RFC 7162 §3.1).
 bool uses_modseq(const proto::imap::SearchProgram& program);
 
@@ -68,6 +76,8 @@ inline constexpr std::string_view kSupportedCharsets[] = {"UTF-8", "US-ASCII"};
 // Midnight starting `date` in the process's local time zone (TZ; UTC when unset), for the
 // day-granular date keys.
 store::Timestamp server_day_start(const proto::imap::Date& date);
+// The day of `t` in the server's time zone, as proto::imap::to_unix_day() gives it.
+std::int64_t server_day_of(store::Timestamp t);
 // The calendar day after `date`.
 proto::imap::Date next_day(const proto::imap::Date& date);
 

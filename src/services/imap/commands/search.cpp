@@ -29,6 +29,20 @@ struct Found {
     bool failed() const { return bad || error; }
 };
 
+// The Date: header's day as written (RFC 9051 §6.4.4 SENT* keys), from the cached envelope;
+// the internal date's day in the server's zone when there is no usable Date:.
+std::int64_t sent_day(const store::MessageMeta& m) {
+    if (auto s = mime::decode_structure(m.envelope); s && !s->envelopes.empty()) {
+        const auto& env = s->envelopes.front();
+        if (env.date)
+            if (auto d = mime::parse_date(*env.date); d && d->year >= 1 && d->year <= 9999)
+                return wire::to_unix_day(wire::Date{static_cast<std::uint16_t>(d->year),
+                                                    static_cast<std::uint8_t>(d->month),
+                                                    static_cast<std::uint8_t>(d->day)});
+    }
+    return server_day_of(m.internal_date);
+}
+
 // Runs on the blocking pool while the session waits: nothing else touches `box` meanwhile.
 Found run_search(SelectedMailbox& box, const wire::SearchProgram& program,
                  const std::vector<store::SortCriterion>* sort) {
@@ -41,16 +55,20 @@ Found run_search(SelectedMailbox& box, const wire::SearchProgram& program,
     ctx.day_start = server_day_start;
     std::vector<MessageFacts> facts;
     if (needs_message_facts(program) && !ctx.view_uids.empty()) {
-        auto metas = box.mailbox().messages(SelectedMailbox::to_set(box.view().uids()));
+        const bool sent = needs_sent_dates(program);
+        auto metas = box.mailbox().messages(SelectedMailbox::to_set(box.view().uids()), sent);
         if (!metas) {
             found.error = metas.error();
             return found;
         }
         facts.reserve(metas->size());
-        // An unknown save date (0) is left open by RFC 8514: the internal date stands in.
-        for (auto& m : *metas)
-            facts.push_back(
-                {m.uid, m.save_date ? m.save_date : m.internal_date, std::move(m.guid)});
+        for (auto& m : *metas) {
+            // An unknown save date (0) is left open by RFC 8514: the internal date stands in.
+            MessageFacts f{m.uid, m.save_date ? m.save_date : m.internal_date, std::move(m.guid)};
+            if (sent)
+                f.sent_day = sent_day(m);
+            facts.push_back(std::move(f));
+        }
         ctx.facts = facts;
     }
     auto plan = translate_search(program, ctx);

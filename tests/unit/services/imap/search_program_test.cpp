@@ -92,11 +92,12 @@ class SearchProgramTest : public ::testing::Test {
     // Sequence numbers 1..6 are UIDs 1 2 3 5 8 13; 8 and 13 are \Recent; "$" holds 3 and 13.
     std::vector<store::Uid> view{1, 2, 3, 5, 8, 13};
     std::vector<store::Uid> saved{3, 13};
+    // Save dates and the Date: header's day as written.
     std::vector<MessageFacts> facts{
-        {1, wire::to_unix_day({2024, 1, 1}) + 3600, "M1"},
-        {2, wire::to_unix_day({2024, 1, 2}), "M2"},
-        {3, wire::to_unix_day({2024, 1, 2}) + 86399, "M3"},
-        {5, wire::to_unix_day({2024, 1, 3}), "M5"},
+        {1, wire::to_unix_day({2024, 1, 1}) + 3600, "M1", wire::to_unix_day({2023, 12, 31})},
+        {2, wire::to_unix_day({2024, 1, 2}), "M2", wire::to_unix_day({2024, 1, 1})},
+        {3, wire::to_unix_day({2024, 1, 2}) + 86399, "M3", wire::to_unix_day({2024, 1, 1})},
+        {5, wire::to_unix_day({2024, 1, 3}), "M5", wire::to_unix_day({2024, 1, 2})},
     };
 
     SearchContext context() {
@@ -179,10 +180,6 @@ TEST_F(SearchProgramTest, EveryKeyOfRfc9051) {
         {"BEFORE 1-Feb-2024", "before@" + day(2024, 2, 1)},
         {"SINCE 1-Feb-2024", "since@" + day(2024, 2, 1)},
         {"ON 29-Feb-2024", "and(since@" + day(2024, 2, 29) + ",before@" + day(2024, 3, 1) + ")"},
-        {"SENTBEFORE 3-Mar-2023", "sentbefore@" + day(2023, 3, 3)},
-        {"SENTSINCE 3-Mar-2023", "sentsince@" + day(2023, 3, 3)},
-        {"SENTON 31-Dec-2023",
-         "and(sentsince@" + day(2023, 12, 31) + ",sentbefore@" + day(2024, 1, 1) + ")"},
         {"UID 2:5", "uids{2:3,5}"},
         {"UID 6:*", "uids{8,13}"},
         {"UID *", "uids{13}"},
@@ -221,6 +218,11 @@ TEST_F(SearchProgramTest, ExtensionKeys) {
     EXPECT_EQ(translated("SAVEDON 2-Jan-2024"), "uids{2:3}");
     EXPECT_EQ(translated("SAVEDSINCE 2-Jan-2024"), "uids{2:3,5}");
     EXPECT_EQ(translated("SAVEDATESUPPORTED"), "all");
+    // SENT* compare the Date: header's day as written (RFC 9051 §6.4.4).
+    EXPECT_EQ(translated("SENTBEFORE 1-Jan-2024"), "uids{1}");
+    EXPECT_EQ(translated("SENTON 1-Jan-2024"), "uids{2:3}");
+    EXPECT_EQ(translated("SENTSINCE 1-Jan-2024"), "uids{2:3,5}");
+    EXPECT_EQ(translated("NOT SENTON 1-Jan-2024"), "not(uids{2:3})");
     // RFC 8474: EMAILID is the message guid; no thread ids are kept.
     EXPECT_EQ(translated("EMAILID M3"), "uids{3}");
     EXPECT_EQ(translated("EMAILID nothere"), "uids{}");
@@ -290,7 +292,10 @@ TEST_F(SearchProgramTest, BadInput) {
 TEST_F(SearchProgramTest, WhatTheProgramNeeds) {
     EXPECT_TRUE(needs_message_facts(program("OR SEEN SAVEDON 1-Jan-2024")));
     EXPECT_TRUE(needs_message_facts(program("NOT EMAILID abc")));
+    EXPECT_TRUE(needs_message_facts(program("SENTON 1-Jan-2024")));
     EXPECT_FALSE(needs_message_facts(program("SEEN SINCE 1-Jan-2024 SAVEDATESUPPORTED")));
+    EXPECT_TRUE(needs_sent_dates(program("OR SEEN SENTBEFORE 1-Jan-2024")));
+    EXPECT_FALSE(needs_sent_dates(program("SAVEDON 1-Jan-2024 BEFORE 1-Jan-2024")));
     EXPECT_TRUE(uses_modseq(program("NOT MODSEQ 3")));
     EXPECT_FALSE(uses_modseq(program("UID 1:*")));
     EXPECT_EQ(header_key_count(program("OR HEADER X-A a NOT BCC b (HEADER X-C \"\" FROM d)")), 3u);
@@ -323,6 +328,13 @@ TEST(SearchDates, ServerDayStartFollowsTheLocalZone) {
     ::tzset();
     EXPECT_EQ(server_day_start({2024, 7, 1}), wire::to_unix_day({2024, 7, 1}) - 2 * 3600);
     EXPECT_EQ(server_day_start({2024, 1, 15}), wire::to_unix_day({2024, 1, 15}) - 3600);
+    // 23:30 UTC on 30 June is already 1 July in Central Europe.
+    EXPECT_EQ(server_day_of(wire::to_unix_day({2024, 6, 30}) + 23 * 3600 + 1800),
+              wire::to_unix_day({2024, 7, 1}));
+    ::setenv("TZ", "UTC0", 1);
+    ::tzset();
+    EXPECT_EQ(server_day_of(wire::to_unix_day({2024, 6, 30}) + 23 * 3600 + 1800),
+              wire::to_unix_day({2024, 6, 30}));
     if (old)
         ::setenv("TZ", saved.c_str(), 1);
     else

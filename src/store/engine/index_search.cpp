@@ -193,7 +193,7 @@ class Evaluator {
         STORE_TRY(s,
                   db_.prepare(column.empty()
                                   ? "SELECT uid FROM messages WHERE mailbox_id=?1 AND text_id IN "
-                                    "(SELECT rowid FROM fts_body WHERE fts_body MATCH ?1 UNION "
+                                    "(SELECT rowid FROM fts_body WHERE fts_body MATCH ?2 UNION "
                                     "SELECT rowid FROM fts_hdr WHERE fts_hdr MATCH ?2)"
                                   : "SELECT uid FROM messages WHERE mailbox_id=? AND text_id IN "
                                     "(SELECT rowid FROM fts_body WHERE fts_body MATCH ?2)"));

@@ -385,6 +385,8 @@ TEST_F(StoreTest, SearchKeys) {
     k.kind = SearchKey::Kind::text;
     k.text = "Jürgen";
     EXPECT_EQ(search(k), std::vector<Uid>{1});
+    k.text = "treffen";  // only in the body: TEXT covers the body too
+    EXPECT_EQ(search(k), std::vector<Uid>{1});
     k.kind = SearchKey::Kind::header;
     k.field = "Message-ID";
     k.text = "2.";

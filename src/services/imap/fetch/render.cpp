@@ -84,8 +84,8 @@ namespace {
 
 class MessageRenderer {
   public:
-    MessageRenderer(const FetchPlan& plan, const MessageInput& input,
-                    const wire::SessionMode& mode, const RawLoader& load_raw)
+    MessageRenderer(const FetchPlan& plan, const MessageInput& input, const wire::SessionMode& mode,
+                    const RawLoader& load_raw)
         : plan_(plan),
           in_(input),
           meta_(*input.meta),
@@ -95,9 +95,11 @@ class MessageRenderer {
     RenderResult run(FetchOutput& out) {
         const bool uid_asked = std::any_of(plan_.items.begin(), plan_.items.end(),
                                            [](const auto& i) { return i.attr == FetchAttr::uid; });
-        if (plan_.uid && !uid_asked)
+        // RFC 7162 §3.1: with CONDSTORE on, a FETCH that sets \Seen carries UID and MODSEQ.
+        const bool condstore_seen = in_.seen_changed && in_.condstore;
+        if ((plan_.uid || condstore_seen) && !uid_asked)
             w_.uid(meta_.uid);
-        if (plan_.modseq && !plan_.asks_modseq)
+        if ((plan_.modseq || condstore_seen) && !plan_.asks_modseq)
             w_.modseq(meta_.modseq);
         for (const auto& item : plan_.items) {
             write_item(item);
@@ -106,8 +108,6 @@ class MessageRenderer {
         }
         if (in_.seen_changed && !plan_.asks_flags)
             flags();
-        if (in_.seen_changed && in_.condstore && !plan_.modseq)
-            w_.modseq(meta_.modseq);
         w_.finish();
         piece(std::move(text_));
         out.append(std::move(local_));

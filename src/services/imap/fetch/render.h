@@ -22,12 +22,12 @@ namespace wire = proto::imap;
 
 struct FetchPlan {
     std::vector<wire::FetchItem> items;  // as asked, duplicates removed, in order
-    bool uid = false;          // UID FETCH: UID in every response (RFC 9051 §6.4.9)
-    bool modseq = false;       // MODSEQ in every response (asked, or CHANGEDSINCE)
-    bool need_cached = false;  // the cached ENVELOPE/BODYSTRUCTURE blobs are used
-    bool may_read_body = false;  // some item may need the message itself
-    bool sets_seen = false;      // a non-PEEK body item: \Seen is set (RFC 9051 §6.4.5)
-    bool asks_modseq = false;    // MODSEQ was asked for (enables CONDSTORE, RFC 7162 §3.1)
+    bool uid = false;                    // UID FETCH: UID in every response (RFC 9051 §6.4.9)
+    bool modseq = false;                 // MODSEQ in every response (asked, or CHANGEDSINCE)
+    bool need_cached = false;            // the cached ENVELOPE/BODYSTRUCTURE blobs are used
+    bool may_read_body = false;          // some item may need the message itself
+    bool sets_seen = false;              // a non-PEEK body item: \Seen is set (RFC 9051 §6.4.5)
+    bool asks_modseq = false;            // MODSEQ was asked for (enables CONDSTORE, RFC 7162 §3.1)
     bool asks_flags = false;
 };
 FetchPlan make_plan(const wire::Fetch& fetch, bool uid);
@@ -51,15 +51,15 @@ struct FetchPiece {
 struct FetchOutput {
     std::vector<FetchPiece> pieces;
     std::vector<std::unique_ptr<std::string>> held;  // decoded data that a piece refers to
-    std::uint64_t bytes = 0;       // total size of the pieces
+    std::uint64_t bytes = 0;                         // total size of the pieces
     void append(FetchOutput&& other);
 };
 
 // What rendering one message found.
 enum class RenderStatus : std::uint8_t {
     ok,
-    gone,      // the loader found the message expunged: nothing was produced
-    failed,    // the loader failed otherwise, or the cached data is unusable
+    gone,    // the loader found the message expunged: nothing was produced
+    failed,  // the loader failed otherwise, or the cached data is unusable
 };
 struct RenderResult {
     RenderStatus status = RenderStatus::ok;

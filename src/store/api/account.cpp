@@ -299,9 +299,16 @@ void Account::linger(std::shared_ptr<MailboxView> view) {
 StoreResult<std::shared_ptr<MailboxView>> Account::get_view(std::int64_t mailbox_id) {
     std::lock_guard lock(views_mu_);
     purge_lingering();
-    if (auto it = views_.find(mailbox_id); it != views_.end())
-        if (auto v = it->second.lock())
-            return v;
+    if (auto it = views_.find(mailbox_id); it != views_.end()) {
+        if (auto v = it->second.lock()) {
+            if (!v->deleted())
+                return v;
+            // Sessions that still hold the deleted mailbox keep their view; new ones get a
+            // fresh one (and find out the mailbox is gone).
+            views_.erase(it);
+            std::erase_if(lingering_, [&](auto& p) { return p.second == v; });
+        }
+    }
     // Built under views_mu_: commits apply their changes to views under the same lock, so a
     // commit either lands before this snapshot or is applied to the view afterwards.
     STORE_TRY(lease, index_->reader());

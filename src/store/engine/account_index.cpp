@@ -349,12 +349,25 @@ StoreResult<std::vector<MailboxRow>> index_create_mailbox(Db& db, const std::str
         STORE_TRY(uv, index_next_uidvalidity(db));
         m.uidvalidity = uv;
         m.special_use = i + 1 == parts.size() ? special_use : 0;
-        STORE_TRY(
-            s, db.prepare("INSERT INTO mailboxes(name, guid, uidvalidity, uidnext, highestmodseq, "
-                          "special_use) VALUES(?, ?, ?, 1, 1, ?)"));
-        STORE_CHECK(
-            s->bind(1, m.name).bind(2, m.guid).bind(3, m.uidvalidity).bind(4, m.special_use).run());
-        m.id = db.last_rowid();
+        // Ids are never reused, not even the last one after a DELETE: handles and views are
+        // bound to the id, and a re-created "Foo" must not inherit the deleted one's.
+        STORE_TRY(high, db.prepare("SELECT coalesce(max(id), 0) FROM mailboxes"));
+        STORE_TRY(has_row, high->step());
+        std::int64_t max_id = has_row ? high->i64(0) : 0;
+        high->reset();
+        STORE_TRY(last_id, index_meta(db, "last_mailbox_id"));
+        m.id = std::max<std::int64_t>(max_id,
+                                      static_cast<std::int64_t>(parse_uint(last_id).value_or(0))) +
+               1;
+        STORE_CHECK(index_set_meta(db, "last_mailbox_id", std::to_string(m.id)));
+        STORE_TRY(s, db.prepare("INSERT INTO mailboxes(id, name, guid, uidvalidity, uidnext, "
+                                "highestmodseq, special_use) VALUES(?, ?, ?, ?, 1, 1, ?)"));
+        STORE_CHECK(s->bind(1, m.id)
+                        .bind(2, m.name)
+                        .bind(3, m.guid)
+                        .bind(4, m.uidvalidity)
+                        .bind(5, m.special_use)
+                        .run());
         created.push_back(std::move(m));
     }
     return created;

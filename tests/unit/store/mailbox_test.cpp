@@ -102,6 +102,28 @@ TEST_F(StoreTest, DeleteRules) {
     EXPECT_GT(a->mailbox_info("P/C").value().uidvalidity, uv);
 }
 
+TEST_F(StoreTest, RecreatedMailboxGetsANewIdAndAFreshView) {
+    open();
+    auto a = account("carol@example.com");
+    ASSERT_TRUE(a->create_mailbox("Last"));  // the highest id: SQLite alone would reuse it
+    auto old = a->open_mailbox("Last").value();
+    ASSERT_TRUE(old->append(make_message(300, 1)));
+    auto old_session = old->open_session().value();
+    const auto old_id = old->id();
+    ASSERT_TRUE(a->delete_mailbox("Last"));
+    EXPECT_TRUE(old_session->view()->deleted());
+    ASSERT_TRUE(a->create_mailbox("Last"));
+    auto fresh = a->open_mailbox("Last").value();
+    EXPECT_GT(fresh->id(), old_id);
+    // The old handle still names the deleted mailbox, not the new one.
+    EXPECT_EQ(old->status().error().code, StoreErrc::not_found);
+    auto fresh_session = fresh->open_session().value();
+    EXPECT_FALSE(fresh_session->view()->deleted());
+    EXPECT_EQ(fresh_session->exists(), 0u);
+    ASSERT_TRUE(fresh->append(make_message(300, 2)));
+    EXPECT_EQ(fresh_session->sync().exists, 1u);
+}
+
 TEST_F(StoreTest, SubscriptionsAndSpecialUse) {
     open();
     auto a = account("bob@example.com");

@@ -94,6 +94,14 @@ std::vector<std::string> Session::capabilities() const {
     caps.push_back("APPENDLIMIT=" + std::to_string(cfg_.append_limit));
     if (cfg_.compress && !deflate_)
         caps.emplace_back("COMPRESS=DEFLATE");
+    // commands/search.cpp
+    for (const char* c : {"ESEARCH", "SEARCHRES", "WITHIN", "SORT", "SORT=DISPLAY", "ESORT",
+                          "THREAD=ORDEREDSUBJECT", "THREAD=REFERENCES"})
+        caps.emplace_back(c);
+    // commands/fetch.cpp, commands/store.cpp; OBJECTID: MAILBOXID in CREATE and STATUS,
+    // EMAILID in FETCH and SEARCH (THREADID is NIL: no thread ids are kept yet).
+    for (const char* c : {"CONDSTORE", "QRESYNC", "BINARY", "SAVEDATE", "PREVIEW", "OBJECTID"})
+        caps.emplace_back(c);
     return caps;
 }
 

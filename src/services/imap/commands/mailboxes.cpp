@@ -84,17 +84,20 @@ asio::awaitable<Session::Flow> Session::on_create(const wire::Command& c, const 
     }
     auto& account = *user()->account;
     std::optional<store::StoreError> error;
+    std::string guid;
     co_await blocking([&] {
         auto r = account.create_mailbox(target, use);
         if (!r)
             error = r.error();
+        else
+            guid = r->guid;
     });
     if (error) {
         store_failed(c, *error);
         co_return Flow::next;
     }
     co_await report_updates(true);
-    ok(c, "CREATE completed");
+    ok(c, "CREATE completed", wire::codes::mailbox_id(guid));  // RFC 8474 §4.1
     co_return Flow::next;
 }
 

@@ -77,8 +77,20 @@ asio::awaitable<Session::Flow> Session::on_select(const wire::Command& c, const 
                           wire::codes::permanent_flags(permanent, !read_only),
                           read_only ? "No permanent flags permitted" : "Flags permitted", mode_);
     wire::append_exists(out_, box->exists());
-    if (!mode_.imap4rev2)
+    if (!mode_.imap4rev2) {
         wire::append_recent(out_, box->recent_count());
+        // RFC 3501 §6.3.1: the first unseen message (IMAP4rev2 dropped it).
+        const auto& uids = box->view().uids();
+        for (std::size_t i = 0; i < uids.size(); ++i) {
+            auto entry = box->view().view()->find(uids[i]);
+            if (entry && !(entry->flags & store::kSeen)) {
+                wire::append_untagged(out_, wire::ResponseCondition::ok,
+                                      wire::codes::unseen(static_cast<std::uint32_t>(i + 1)),
+                                      "First unseen", mode_);
+                break;
+            }
+        }
+    }
     wire::append_untagged(out_, wire::ResponseCondition::ok,
                           wire::codes::uid_validity(state.uidvalidity), "UIDs valid", mode_);
     wire::append_untagged(out_, wire::ResponseCondition::ok, wire::codes::uid_next(state.uidnext),
@@ -177,6 +189,12 @@ asio::awaitable<Session::Flow> Session::on_expunge(const wire::Command& c, const
     }
     // The expunged messages reach the client through the view, like anyone else's.
     co_await report_updates(true);
+    // report_updates leaves the mailbox when it was deleted meanwhile: `box` is gone then.
+    box = selected();
+    if (!box) {
+        ok(c, "EXPUNGE completed");
+        co_return Flow::next;
+    }
     auto state = box->view().view()->state();
     ok(c, "EXPUNGE completed", wire::codes::highest_modseq(state.highestmodseq));
     co_return Flow::next;

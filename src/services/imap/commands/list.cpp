@@ -1,5 +1,7 @@
 // LIST with LIST-EXTENDED selection and return options (RFC 9051 §6.3.9, RFC 5258), CHILDREN
 // (RFC 3348), SPECIAL-USE (RFC 6154), LIST-STATUS (RFC 5819) and LSUB (RFC 3501 §6.3.9).
+#include <set>
+
 #include "services/imap/names.h"
 #include "services/imap/session.h"
 #include "store/api/store.h"
@@ -136,12 +138,34 @@ asio::awaitable<Session::Flow> Session::on_lsub(const wire::Command& c, const wi
         store_failed(c, *error);
         co_return Flow::next;
     }
+    // RFC 3501 §6.3.9: with "%", an unsubscribed parent of a subscribed mailbox the pattern
+    // does not reach is listed instead, flagged \Noselect.
+    const bool percent = full.find('%') != std::string::npos;
+    std::set<std::string> parents;
     for (const auto& m : all) {
-        if (!m.subscribed || !list_match(full, m.name))
+        if (!m.subscribed)
             continue;
-        wire::ListResponse e;
-        e.delimiter = kDelimiter;
-        e.name = m.name;
+        if (list_match(full, m.name)) {
+            wire::ListResponse e;
+            e.delimiter = kDelimiter;
+            e.name = m.name;
+            wire::append_lsub(out_, e, mode_);
+            continue;
+        }
+        if (!percent)
+            continue;
+        for (auto pos = m.name.find(kDelimiter); pos != std::string::npos;
+             pos = m.name.find(kDelimiter, pos + 1)) {
+            std::string parent = m.name.substr(0, pos);
+            if (list_match(full, parent))
+                parents.insert(std::move(parent));
+        }
+    }
+    for (const auto& m : all)
+        if (m.subscribed)
+            parents.erase(m.name);
+    for (const auto& name : parents) {
+        wire::ListResponse e{{"\\Noselect"}, kDelimiter, name, {}, std::nullopt};
         wire::append_lsub(out_, e, mode_);
     }
     co_await report_updates(true);

@@ -27,7 +27,6 @@ RUNNER = ROOT / "tests" / "conformance" / "imaptest" / "runner.py"
 EXPECTED_FAILURES = {
     # Deliberate: a malformed modified UTF-7 name is BAD (docs/imap.md, "Mailboxes"); imaptest
     # expects SELECT to say NO and LIST to say OK for `!#$&'+,-...` (an invalid `&'+,-` run).
-    "atoms": "BAD for malformed mUTF-7 names (deliberate); imaptest expects NO / OK",
     # Three LIST-EXTENDED gaps: `(RECURSIVEMATCH REMOTE)` is accepted although RFC 5258 §3.1 wants
     # BAD (proto/imap parser); a deleted but subscribed mailbox is not listed as
     # `\Subscribed \NonExistent` (subscriptions live on the mailbox row in the store); a parent

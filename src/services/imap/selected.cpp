@@ -89,6 +89,11 @@ void SelectedMailbox::add_recent(const store::UidSet& uids) {
         recent_.insert(u);
 }
 
+std::uint32_t SelectedMailbox::recent_count() {
+    std::erase_if(recent_, [&](store::Uid u) { return !view_->seq_of(u); });
+    return static_cast<std::uint32_t>(recent_.size());
+}
+
 bool SelectedMailbox::already_reported(store::Uid uid, store::ModSeq modseq) {
     auto it = reported_.find(uid);
     if (it == reported_.end())

@@ -38,7 +38,9 @@ class SelectedMailbox {
     // \Recent for this session (RFC 3501 §2.3.2), claimed when selected and on new mail.
     bool is_recent(store::Uid uid) const { return recent_.contains(uid); }
     void add_recent(const store::UidSet& uids);
-    std::uint32_t recent_count() const { return static_cast<std::uint32_t>(recent_.size()); }
+    // Only messages still in this session's view count (and the others are forgotten), so
+    // RECENT never exceeds EXISTS after an expunge.
+    std::uint32_t recent_count();
 
     // SEARCHRES (RFC 5182): the last SEARCH ... RETURN (SAVE) result.
     void save_result(std::vector<store::Uid> uids) { saved_ = std::move(uids); }

@@ -89,7 +89,7 @@ std::vector<std::string> Session::capabilities() const {
     for (const char* c :
          {"SASL-IR", "ID", "ENABLE", "IDLE", "NAMESPACE", "UNSELECT", "UIDPLUS", "CHILDREN",
           "MULTIAPPEND", "SPECIAL-USE", "CREATE-SPECIAL-USE", "LIST-EXTENDED", "LIST-STATUS",
-          "STATUS=SIZE", "UTF8=ACCEPT", "REPLACE", "UNAUTHENTICATE"})
+          "STATUS=SIZE", "UTF8=ACCEPT", "REPLACE", "UNAUTHENTICATE", "MOVE"})
         caps.emplace_back(c);
     caps.push_back("APPENDLIMIT=" + std::to_string(cfg_.append_limit));
     if (cfg_.compress && !deflate_)
@@ -171,6 +171,14 @@ Session::Flow Session::bad(std::string_view tag, std::string_view text,
         wire::append_bye(out_, "Too many invalid commands", mode_);
         return Flow::close;
     }
+    return Flow::next;
+}
+
+Session::Flow Session::invalid_name(const wire::Command& c) {
+    no(c,
+       mode_.utf8() ? "Mailbox name is not valid UTF-8"
+                    : "Mailbox name is not valid modified UTF-7",
+       wire::codes::cannot());
     return Flow::next;
 }
 

@@ -87,6 +87,8 @@ class Session {
     // BAD for a command the client got wrong: counts toward error control.
     Flow bad(std::string_view tag, std::string_view text,
              std::optional<wire::ResponseCode> code = std::nullopt);
+    // NO [CANNOT] for a mailbox name that does not decode (modified UTF-7 or UTF-8).
+    Flow invalid_name(const wire::Command& c);
     // The NO for a store failure, with the RFC 5530 code that fits it.
     void store_failed(const wire::Command& c, const store::StoreError& error);
     void log_out_buffer(std::size_t from);

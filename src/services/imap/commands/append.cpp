@@ -11,7 +11,7 @@ namespace asio = boost::asio;
 asio::awaitable<Session::Flow> Session::on_append(const wire::Command& c, const wire::Append& a) {
     auto name = mailbox_name(a.mailbox);
     if (!name)
-        co_return bad(c.tag, "Invalid mailbox name encoding");
+        co_return invalid_name(c);
     if (a.messages.size() > cfg_.max_append_messages) {
         no(c, "Too many messages in one APPEND", wire::codes::limit());
         co_return Flow::next;

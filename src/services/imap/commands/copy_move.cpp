@@ -13,7 +13,7 @@ asio::awaitable<Session::Flow> Session::on_copy(const wire::Command& c,
     auto* box = selected();
     auto name = mailbox_name(to);
     if (!name)
-        co_return bad(c.tag, "Invalid mailbox name encoding");
+        co_return invalid_name(c);
     if (move && box->read_only()) {
         no(c, "Mailbox is read-only", wire::codes::read_only());
         co_return Flow::next;
@@ -43,6 +43,22 @@ asio::awaitable<Session::Flow> Session::on_copy(const wire::Command& c,
             return;
         }
         auto set_of = SelectedMailbox::to_set(uids);
+        if (move && (*dest)->id() == source.id()) {
+            // MOVE into the selected mailbox itself: new UIDs for the same messages, the old
+            // ones expunged (RFC 6851 allows it; clients use it to "touch" messages).
+            auto r = source.copy(set_of, **dest);
+            if (!r) {
+                error = r.error();
+                return;
+            }
+            result = std::move(*r);
+            store::Flags deleted;
+            deleted.system = store::kDeleted;
+            (void)source.store_flags(set_of, store::FlagOp::add, deleted);
+            if (auto e = source.expunge(set_of); !e)
+                error = e.error();
+            return;
+        }
         auto r = move ? source.move(set_of, **dest) : source.copy(set_of, **dest);
         if (!r)
             error = r.error();

@@ -24,13 +24,16 @@ bool has_subscribed_child(const std::vector<store::MailboxInfo>& all, const std:
 
 asio::awaitable<Session::Flow> Session::on_list(const wire::Command& c, const wire::List& a) {
     auto reference = mailbox_name(a.reference);
-    if (!reference)
-        co_return bad(c.tag, "Invalid reference encoding");
+    if (!reference) {
+        // A reference or pattern that is no valid name matches nothing (as Dovecot answers).
+        ok(c, "LIST completed");
+        co_return Flow::next;
+    }
     std::vector<std::string> patterns;
     for (const auto& p : a.patterns) {
         auto decoded = mailbox_name(p);
         if (!decoded)
-            co_return bad(c.tag, "Invalid pattern encoding");
+            continue;  // matches nothing
         patterns.push_back(join_reference(a.reference.raw.empty() ? "" : *reference, *decoded));
     }
     // LIST "" "": the delimiter and the root (RFC 9051 §6.3.9).
@@ -121,8 +124,10 @@ asio::awaitable<Session::Flow> Session::on_list(const wire::Command& c, const wi
 asio::awaitable<Session::Flow> Session::on_lsub(const wire::Command& c, const wire::Lsub& a) {
     auto reference = mailbox_name(a.reference);
     auto pattern = mailbox_name(a.pattern);
-    if (!reference || !pattern)
-        co_return bad(c.tag, "Invalid pattern encoding");
+    if (!reference || !pattern) {
+        ok(c, "LSUB completed");
+        co_return Flow::next;
+    }
     std::string full = join_reference(a.reference.raw.empty() ? "" : *reference, *pattern);
     auto& account = *user()->account;
     std::vector<store::MailboxInfo> all;

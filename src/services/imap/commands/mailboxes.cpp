@@ -67,7 +67,7 @@ wire::MailboxStatus status_data(const std::vector<wire::StatusItem>& items,
 asio::awaitable<Session::Flow> Session::on_create(const wire::Command& c, const wire::Create& a) {
     auto name = mailbox_name(a.mailbox);
     if (!name)
-        co_return bad(c.tag, "Invalid mailbox name encoding");
+        co_return invalid_name(c);
     std::string target = without_trailing_delimiter(std::move(*name));
     std::uint32_t use = 0;
     for (const auto& attr : a.special_use) {
@@ -104,7 +104,7 @@ asio::awaitable<Session::Flow> Session::on_create(const wire::Command& c, const 
 asio::awaitable<Session::Flow> Session::on_delete(const wire::Command& c, const wire::Delete& a) {
     auto name = mailbox_name(a.mailbox);
     if (!name)
-        co_return bad(c.tag, "Invalid mailbox name encoding");
+        co_return invalid_name(c);
     if (*name == "INBOX") {
         no(c, "INBOX cannot be deleted", wire::codes::cannot());
         co_return Flow::next;
@@ -129,7 +129,7 @@ asio::awaitable<Session::Flow> Session::on_rename(const wire::Command& c, const 
     auto from = mailbox_name(a.from);
     auto to = mailbox_name(a.to);
     if (!from || !to)
-        co_return bad(c.tag, "Invalid mailbox name encoding");
+        co_return invalid_name(c);
     std::string target = without_trailing_delimiter(std::move(*to));
     if (target == "INBOX") {
         no(c, "INBOX already exists", wire::codes::already_exists());
@@ -168,7 +168,7 @@ asio::awaitable<Session::Flow> Session::on_subscribe(const wire::Command& c,
                                                      const wire::MailboxName& m, bool subscribe) {
     auto name = mailbox_name(m);
     if (!name)
-        co_return bad(c.tag, "Invalid mailbox name encoding");
+        co_return invalid_name(c);
     auto& account = *user()->account;
     std::optional<store::StoreError> error;
     co_await blocking([&] {
@@ -188,7 +188,7 @@ asio::awaitable<Session::Flow> Session::on_subscribe(const wire::Command& c,
 asio::awaitable<Session::Flow> Session::on_status(const wire::Command& c, const wire::Status& a) {
     auto name = mailbox_name(a.mailbox);
     if (!name)
-        co_return bad(c.tag, "Invalid mailbox name encoding");
+        co_return invalid_name(c);
     auto& account = *user()->account;
     std::optional<store::StoreError> error;
     store::MailboxStatus st;

@@ -47,7 +47,7 @@ asio::awaitable<Session::Flow> Session::on_getquotaroot(const wire::Command& c,
                                                         const wire::GetQuotaRoot& a) {
     auto name = mailbox_name(a.mailbox);
     if (!name)
-        co_return bad(c.tag, "Invalid mailbox name encoding");
+        co_return invalid_name(c);
     auto& account = *user()->account;
     std::optional<store::QuotaInfo> quota;
     bool exists = false;

@@ -11,7 +11,7 @@ asio::awaitable<Session::Flow> Session::on_replace(const wire::Command& c, const
     auto* box = selected();
     auto name = mailbox_name(a.mailbox);
     if (!name)
-        co_return bad(c.tag, "Invalid mailbox name encoding");
+        co_return invalid_name(c);
     if (box->read_only()) {
         no(c, "Mailbox is read-only", wire::codes::read_only());
         co_return Flow::next;

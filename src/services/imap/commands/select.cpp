@@ -25,7 +25,7 @@ asio::awaitable<Session::Flow> Session::on_select(const wire::Command& c, const 
     }
     auto name = mailbox_name(a.mailbox);
     if (!name)
-        co_return bad(c.tag, "Invalid mailbox name encoding");
+        co_return invalid_name(c);
     if (a.qresync && !qresync_)
         co_return bad(c.tag, "QRESYNC must be enabled first");
     if (a.condstore)

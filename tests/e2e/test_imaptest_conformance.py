@@ -37,7 +37,6 @@ EXPECTED_FAILURES = {
     "search-body": "TEXT/BODY do not find substrings inside words",
     # EXAMINE answers `* 0 RECENT`: it must not claim \Recent, but should still count it (the
     # store has claim_recent() only, no way to read \Recent without taking it).
-    "select": "EXAMINE reports RECENT 0 instead of the unclaimed recent count",
     # SORT CC on `Cc: user2: blah@domain1.org;`: imaptest sorts by the group name (the first
     # ENVELOPE address), Postern by something that sorts first.
     "sort-addresses": "SORT CC key of a group address",

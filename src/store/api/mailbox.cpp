@@ -56,6 +56,17 @@ StoreResult<UidSet> Mailbox::claim_recent() {
     return out;
 }
 
+StoreResult<UidSet> Mailbox::recent() {
+    STORE_TRY(lease, account_->index_->reader());
+    STORE_TRY(row, engine::index_mailbox_by_id(*lease, id_));
+    if (!row)
+        return store_fail(StoreErrc::not_found, "mailbox was deleted");
+    UidSet out;
+    if (row->first_recent_uid < row->uidnext)
+        out.add_range(row->first_recent_uid, row->uidnext - 1);
+    return out;
+}
+
 StoreResult<StoreFlagsResult> Mailbox::store_flags(const UidSet& uids, FlagOp op,
                                                    const Flags& flags,
                                                    std::optional<ModSeq> unchanged_since) {

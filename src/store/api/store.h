@@ -271,6 +271,8 @@ class Mailbox {
     // Claims \Recent for the caller: returns the UIDs that were recent and clears them for
     // everyone else (RFC 3501 §2.3.2; only one session sees a message as recent).
     StoreResult<UidSet> claim_recent();
+    // The UIDs that are recent now, without claiming them (EXAMINE, RFC 3501 §6.3.2).
+    StoreResult<UidSet> recent();
 
     StoreResult<AppendResult> append(std::string_view raw, const AppendOptions& options = {});
     // COPY/MOVE to a mailbox of the same or another account. Bodies are never copied.

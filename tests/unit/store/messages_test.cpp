@@ -63,7 +63,9 @@ TEST_F(StoreTest, AppendAndFetch) {
     EXPECT_EQ(st.uidnext, 3u);
     EXPECT_EQ(st.size, raw.size() + raw2.size());
     EXPECT_EQ(st.recent, 2u);
+    EXPECT_EQ(box->recent().value().to_string(), "1:2");  // looking does not claim
     EXPECT_EQ(box->claim_recent().value().to_string(), "1:2");
+    EXPECT_TRUE(box->recent().value().empty());
     EXPECT_EQ(box->status().value().recent, 0u);
     EXPECT_TRUE(box->claim_recent().value().empty());
 

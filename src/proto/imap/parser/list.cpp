@@ -67,8 +67,8 @@ Parsed<CommandArgs> parse_list(Reader& r, const CommandContext&) {
         list.extended = true;
         if (auto s = parse_selection(r, list); !s)
             return std::unexpected(s.error());
-        // RFC 5258 §3.1: RECURSIVEMATCH alone is an error.
-        if (list.selection == list_select::recursive_match)
+        // RFC 5258 §3.1: RECURSIVEMATCH alone (or with only REMOTE) is an error.
+        if ((list.selection & ~list_select::remote) == list_select::recursive_match)
             return syntax_error("RECURSIVEMATCH needs another selection option");
         if (auto s = r.sp(); !s)
             return std::unexpected(s.error());

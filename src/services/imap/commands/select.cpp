@@ -53,9 +53,9 @@ asio::awaitable<Session::Flow> Session::on_select(const wire::Command& c, const 
         }
         info = std::move(*i);
         view = std::move(*v);
-        if (!read_only)
-            if (auto r = mailbox->claim_recent())
-                recent = std::move(*r);
+        // EXAMINE shows \Recent without taking it from the next SELECT (RFC 3501 §6.3.2).
+        if (auto r = read_only ? mailbox->recent() : mailbox->claim_recent())
+            recent = std::move(*r);
         if (a.qresync && a.qresync->uidvalidity == info.uidvalidity)
             if (auto ch = mailbox->changes_since(a.qresync->modseq))
                 changes = std::move(*ch);

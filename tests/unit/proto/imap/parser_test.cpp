@@ -467,6 +467,8 @@ TEST(ImapParser, ListExtended) {
 TEST(ImapParser, ListErrors) {
     EXPECT_EQ(reason_of(parse("a LIST (RECURSIVEMATCH) \"\" *")),
               "RECURSIVEMATCH needs another selection option");
+    EXPECT_EQ(reason_of(parse("a LIST (RECURSIVEMATCH REMOTE) \"\" *")),
+              "RECURSIVEMATCH needs another selection option");
     EXPECT_EQ(reason_of(parse("a LIST (FOO) \"\" *")), "Unknown LIST selection option FOO");
     EXPECT_EQ(reason_of(parse("a LIST \"\" * RETURN (FOO)")), "Unknown LIST return option FOO");
     for (std::string_view bad :

@@ -408,3 +408,34 @@ def test_compress_deflate(imap):
     with pytest.raises((EOFError, ConnectionError, zlib.error)):
         z.line()
     s.close()
+
+
+def test_metadata_server_and_mailbox_annotations(imap):
+    c = connect(imap)
+    assert "METADATA" in caps(c)
+    typ, data = c._simple_command("SETMETADATA", "INBOX", '(/private/comment "My comment" /shared/comment "Sunny")')
+    assert typ == "OK", data
+    typ, data = c._simple_command("GETMETADATA", "INBOX", "(/private/comment /shared/comment /private/missing)")
+    _, data = c._untagged_response(typ, data, "METADATA")
+    assert data[0] == b'"INBOX" (/private/comment "My comment" /shared/comment "Sunny" /private/missing NIL)', data
+    # Server annotations, MAXSIZE and DEPTH.
+    assert c._simple_command("SETMETADATA", '""', '(/private/vendor/test/a "1234567890" /private/vendor/test/a/b "x")')[0] == "OK"
+    typ, data = c._simple_command("GETMETADATA", "(MAXSIZE 5 DEPTH infinity)", '""', "(/private/vendor/test)")
+    assert typ == "OK" and b"[METADATA LONGENTRIES 10]" in data[-1], data
+    _, meta = c._untagged_response(typ, data, "METADATA")
+    assert meta[0] == b'"" (/private/vendor/test/a/b "x")', meta
+    # NIL removes; values survive reconnecting; bad names and sizes are refused.
+    assert c._simple_command("SETMETADATA", "INBOX", "(/shared/comment NIL)")[0] == "OK"
+    c.logout()
+    c = connect(imap)
+    typ, data = c._simple_command("GETMETADATA", "INBOX", "(/private/comment /shared/comment)")
+    _, data = c._untagged_response(typ, data, "METADATA")
+    assert data[0] == b'"INBOX" (/private/comment "My comment" /shared/comment NIL)', data
+    with pytest.raises(imaplib.IMAP4.error, match="Invalid entry name"):
+        c._simple_command("SETMETADATA", "INBOX", '(/comment "x")')
+    big = "x" * 20_000  # over the 16 KiB a value may have, under the 64 KiB literal limit
+    typ, data = c._simple_command("SETMETADATA", "INBOX", f"(/private/big {{{len(big)}+}}\r\n{big})")
+    assert typ == "NO" and b"METADATA MAXSIZE" in data[0], data
+    typ, data = c._simple_command("GETMETADATA", "Nowhere", "(/private/comment)")
+    assert typ == "NO" and b"NONEXISTENT" in data[0]
+    c.logout()

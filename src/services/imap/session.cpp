@@ -89,7 +89,7 @@ std::vector<std::string> Session::capabilities() const {
     for (const char* c :
          {"SASL-IR", "ID", "ENABLE", "IDLE", "NAMESPACE", "UNSELECT", "UIDPLUS", "CHILDREN",
           "MULTIAPPEND", "SPECIAL-USE", "CREATE-SPECIAL-USE", "LIST-EXTENDED", "LIST-STATUS",
-          "STATUS=SIZE", "UTF8=ACCEPT", "REPLACE", "UNAUTHENTICATE", "MOVE"})
+          "STATUS=SIZE", "UTF8=ACCEPT", "REPLACE", "UNAUTHENTICATE", "MOVE", "METADATA"})
         caps.emplace_back(c);
     caps.push_back("APPENDLIMIT=" + std::to_string(cfg_.append_limit));
     if (cfg_.compress && !deflate_)
@@ -563,6 +563,10 @@ asio::awaitable<Session::Flow> Session::execute(const wire::Command& c) {
             break;
         case N::idle:
             co_return co_await on_idle(c);
+        case N::getmetadata:
+            co_return co_await on_getmetadata(c, std::get<wire::GetMetadata>(c.args));
+        case N::setmetadata:
+            co_return co_await on_setmetadata(c, std::get<wire::SetMetadata>(c.args));
         case N::compress:
             co_return on_compress(c, std::get<wire::Compress>(c.args));
         case N::replace:

@@ -158,6 +158,9 @@ class Session {
     boost::asio::awaitable<Flow> on_search(const wire::Command& c, const wire::Search& a);
     boost::asio::awaitable<Flow> on_sort(const wire::Command& c, const wire::Sort& a);
     boost::asio::awaitable<Flow> on_thread(const wire::Command& c, const wire::Thread& a);
+    // metadata.cpp
+    boost::asio::awaitable<Flow> on_getmetadata(const wire::Command& c, const wire::GetMetadata& a);
+    boost::asio::awaitable<Flow> on_setmetadata(const wire::Command& c, const wire::SetMetadata& a);
     // compress.cpp
     Flow on_compress(const wire::Command& c, const wire::Compress& a);
     void start_compression();

@@ -194,6 +194,18 @@ class Account : public std::enable_shared_from_this<Account> {
     StoreResult<MailboxStatus> status(std::string_view name);
     StoreResult<std::shared_ptr<Mailbox>> open_mailbox(std::string_view name);
 
+    // Annotations (RFC 5464) of a mailbox, or of the account ("" as the mailbox: IMAP's server
+    // entries). Names are compared case-insensitively (kept lower-case). get: the named entries
+    // that exist, and with depth their descendants. set: nullopt removes an entry; limit when
+    // the mailbox would hold more than kMaxMetadataEntries, too_large for a value over
+    // kMaxMetadataValue; all or nothing. Kept across renames; gone with the mailbox.
+    StoreResult<std::vector<MetadataEntry>> get_metadata(std::string_view mailbox,
+                                                         const std::vector<std::string>& names,
+                                                         MetadataDepth depth);
+    StoreStatus set_metadata(
+        std::string_view mailbox,
+        const std::vector<std::pair<std::string, std::optional<std::string>>>& entries);
+
     // Quota limits come from the directory (account class); 0 = unlimited. Not persisted.
     void set_quota(std::uint64_t bytes_limit, std::uint64_t messages_limit);
     StoreResult<QuotaInfo> quota();

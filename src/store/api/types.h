@@ -167,6 +167,16 @@ struct ChangesSince {
     UidSet absent;              // when !vanished_exact: 1:UIDNEXT-1 minus the present UIDs
 };
 
+// One annotation (RFC 5464): a lower-case entry name ("/private/comment") and its value.
+struct MetadataEntry {
+    std::string name;
+    std::string value;
+    bool operator==(const MetadataEntry&) const = default;
+};
+enum class MetadataDepth { zero, one, infinity };            // GETMETADATA DEPTH
+inline constexpr std::size_t kMaxMetadataValue = 16 * 1024;  // bytes of one value
+inline constexpr std::size_t kMaxMetadataEntries = 256;      // entries per mailbox (or server)
+
 struct QuotaInfo {
     std::uint64_t bytes_used = 0;
     std::uint64_t bytes_limit = 0;  // 0 = unlimited

@@ -124,6 +124,47 @@ TEST_F(StoreTest, RecreatedMailboxGetsANewIdAndAFreshView) {
     EXPECT_EQ(fresh_session->sync().exists, 1u);
 }
 
+TEST_F(StoreTest, MetadataOfMailboxesAndAccount) {
+    open();
+    auto a = account("dave@example.com");
+    ASSERT_TRUE(a->create_mailbox("Work"));
+    using Set = std::vector<std::pair<std::string, std::optional<std::string>>>;
+    ASSERT_TRUE(a->set_metadata("Work", Set{{"/private/Comment", "mine"},
+                                            {"/shared/vendor/x/a", "1"},
+                                            {"/shared/vendor/x/a/b", "2"}}));
+    ASSERT_TRUE(a->set_metadata("", Set{{"/private/motd", "hello"}}));
+    // Names are case-insensitive; depth selects descendants.
+    auto got = a->get_metadata("Work", {"/PRIVATE/comment"}, MetadataDepth::zero).value();
+    ASSERT_EQ(got.size(), 1u);
+    EXPECT_EQ(got[0], (MetadataEntry{"/private/comment", "mine"}));
+    EXPECT_EQ(a->get_metadata("Work", {"/shared/vendor/x"}, MetadataDepth::one).value().size(), 1u);
+    EXPECT_EQ(a->get_metadata("Work", {"/shared/vendor/x"}, MetadataDepth::infinity).value().size(),
+              2u);
+    EXPECT_EQ(a->get_metadata("", {"/private/motd"}, MetadataDepth::zero).value().size(), 1u);
+    EXPECT_TRUE(a->get_metadata("INBOX", {"/private/comment"}, MetadataDepth::zero)->empty());
+    // NIL removes; renames keep them; deleting the mailbox drops them.
+    ASSERT_TRUE(a->set_metadata("Work", Set{{"/shared/vendor/x/a/b", std::nullopt}}));
+    EXPECT_EQ(a->get_metadata("Work", {"/shared/vendor/x"}, MetadataDepth::infinity).value().size(),
+              1u);
+    ASSERT_TRUE(a->rename_mailbox("Work", "Jobs"));
+    EXPECT_EQ(a->get_metadata("Jobs", {"/private/comment"}, MetadataDepth::zero)->size(), 1u);
+    ASSERT_TRUE(a->delete_mailbox("Jobs"));
+    ASSERT_TRUE(a->create_mailbox("Jobs"));
+    EXPECT_TRUE(a->get_metadata("Jobs", {"/private/comment"}, MetadataDepth::zero)->empty());
+    EXPECT_EQ(a->get_metadata("Nope", {"/private/x"}, MetadataDepth::zero).error().code,
+              StoreErrc::not_found);
+    // Limits: a value too large, too many entries (all or nothing).
+    EXPECT_EQ(a->set_metadata("", Set{{"/private/big", std::string(kMaxMetadataValue + 1, 'x')}})
+                  .error()
+                  .code,
+              StoreErrc::too_large);
+    Set many;
+    for (std::size_t i = 0; i < kMaxMetadataEntries + 1; ++i)
+        many.emplace_back("/private/e" + std::to_string(i), "v");
+    EXPECT_EQ(a->set_metadata("", many).error().code, StoreErrc::limit);
+    EXPECT_EQ(a->get_metadata("", {"/private"}, MetadataDepth::infinity)->size(), 1u);
+}
+
 TEST_F(StoreTest, SubscriptionsAndSpecialUse) {
     open();
     auto a = account("bob@example.com");

@@ -352,6 +352,19 @@ StoreResult<std::vector<Uid>> index_sort(Db& db, std::int64_t mailbox_id,
     }
     auto cmp_one = [](const Item& a, const Item& b, SortKey k) -> int {
         auto c3 = [](const auto& x, const auto& y) { return x < y ? -1 : (y < x ? 1 : 0); };
+        // RFC 5256 sorts strings with i;ascii-casemap, which folds to upper case: the keys are
+        // stored folded to lower case, so map a-z back up, or "[" and "_" would sort before
+        // the letters instead of after them.
+        auto text3 = [](const std::string& x, const std::string& y) {
+            auto up = [](unsigned char ch) { return ch >= 'a' && ch <= 'z' ? ch - 32 : ch; };
+            const std::size_t n = std::min(x.size(), y.size());
+            for (std::size_t i = 0; i < n; ++i) {
+                int d = up(static_cast<unsigned char>(x[i])) - up(static_cast<unsigned char>(y[i]));
+                if (d != 0)
+                    return d < 0 ? -1 : 1;
+            }
+            return x.size() < y.size() ? -1 : (x.size() > y.size() ? 1 : 0);
+        };
         switch (k) {
             case SortKey::arrival:
                 return c3(a.arrival, b.arrival);
@@ -360,17 +373,17 @@ StoreResult<std::vector<Uid>> index_sort(Db& db, std::int64_t mailbox_id,
             case SortKey::size:
                 return c3(a.size, b.size);
             case SortKey::cc:
-                return c3(a.cc, b.cc);
+                return text3(a.cc, b.cc);
             case SortKey::from:
-                return c3(a.from, b.from);
+                return text3(a.from, b.from);
             case SortKey::subject:
-                return c3(a.subject, b.subject);
+                return text3(a.subject, b.subject);
             case SortKey::to:
-                return c3(a.to, b.to);
+                return text3(a.to, b.to);
             case SortKey::display_from:
-                return c3(a.dfrom, b.dfrom);
+                return text3(a.dfrom, b.dfrom);
             case SortKey::display_to:
-                return c3(a.dto, b.dto);
+                return text3(a.dto, b.dto);
         }
         return 0;
     };

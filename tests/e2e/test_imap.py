@@ -439,3 +439,26 @@ def test_metadata_server_and_mailbox_annotations(imap):
     typ, data = c._simple_command("GETMETADATA", "Nowhere", "(/private/comment)")
     assert typ == "NO" and b"NONEXISTENT" in data[0]
     c.logout()
+
+
+def test_a_keyword_new_to_the_mailbox_is_announced_before_it_is_shown(imap):
+    a, b = connect(imap), connect(imap)
+    a.append("INBOX", None, None, message("kw"))
+    a.select("INBOX")
+    b.select("INBOX")
+    typ, _ = b.store("1", "+FLAGS", "($Brand_New)")
+    assert typ == "OK"
+    tag = a._new_tag()
+    a.send(tag + b" NOOP\r\n")
+    lines = []
+    while True:
+        line = a.readline()
+        lines.append(line)
+        if line.startswith(tag):
+            break
+    flags = [i for i, l in enumerate(lines) if l.startswith(b"* FLAGS") and b"$Brand_New" in l]
+    fetch = [i for i, l in enumerate(lines) if b"FETCH" in l and b"$Brand_New" in l]
+    assert flags and fetch and flags[0] < fetch[0], lines
+    assert any(l.startswith(b"* OK [PERMANENTFLAGS") and b"$Brand_New" in l for l in lines), lines
+    a.logout()
+    b.logout()

@@ -50,6 +50,10 @@ class SelectedMailbox {
     void note_reported(store::Uid uid, store::ModSeq modseq) { reported_[uid] = modseq; }
     bool already_reported(store::Uid uid, store::ModSeq modseq);
 
+    // How many of the mailbox's keywords the client has been told about in FLAGS.
+    std::size_t announced_keywords() const { return announced_keywords_; }
+    void set_announced_keywords(std::size_t n) { announced_keywords_ = n; }
+
     // Keyword names for the view's keyword bits.
     std::vector<std::string> keyword_names(std::uint64_t bits) const;
 
@@ -61,7 +65,16 @@ class SelectedMailbox {
     std::set<store::Uid> recent_;
     std::vector<store::Uid> saved_;
     std::map<store::Uid, store::ModSeq> reported_;
+    std::size_t announced_keywords_ = 0;
 };
+
+// Keywords in use in a view's keyword table (a fixed table of bit slots; unused ones are "").
+inline std::size_t keyword_count(const std::vector<std::string>& table) {
+    std::size_t n = 0;
+    for (const auto& k : table)
+        n += k.empty() ? 0 : 1;
+    return n;
+}
 
 // "\Seen", "\Answered", ... for system flag bits, then the keywords; `recent` adds \Recent.
 std::vector<std::string> flag_names(std::uint32_t system, const std::vector<std::string>& keywords,

@@ -65,6 +65,23 @@ std::uint8_t Session::state_bit() const {
     return wire::state::not_authenticated;
 }
 
+void Session::announce_flags(SelectedMailbox& box) {
+    static constexpr std::string_view kSystemFlags[] = {"\\Answered", "\\Flagged", "\\Deleted",
+                                                        "\\Seen", "\\Draft"};
+    auto keywords = box.view().view()->keywords();
+    std::vector<std::string> flags(std::begin(kSystemFlags), std::end(kSystemFlags));
+    for (auto& k : keywords)
+        if (!k.empty())
+            flags.push_back(k);
+    wire::append_flags(out_, flags);
+    const bool ro = box.read_only();
+    std::vector<std::string> permanent = ro ? std::vector<std::string>{} : flags;
+    wire::append_untagged(out_, wire::ResponseCondition::ok,
+                          wire::codes::permanent_flags(permanent, !ro),
+                          ro ? "No permanent flags permitted" : "Flags permitted", mode_);
+    box.set_announced_keywords(keyword_count(keywords));
+}
+
 void Session::leave_mailbox() {
     if (auto* s = std::get_if<Selected>(&state_)) {
         User u = std::move(s->user);
@@ -479,6 +496,9 @@ asio::awaitable<void> Session::report_updates(bool allow_expunge) {
         if (!mode_.imap4rev2)
             wire::append_recent(out_, box->recent_count());
     }
+    // Another session (or a delivery) may have used a keyword new to the mailbox.
+    if (keyword_count(box->view().view()->keywords()) > box->announced_keywords())
+        announce_flags(*box);
     for (const auto& e : sync.flag_changes) {
         if (box->already_reported(e.uid, e.modseq))
             continue;

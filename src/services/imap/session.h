@@ -103,6 +103,9 @@ class Session {
     // FETCH, STORE or SEARCH by sequence number, so those pass allow_expunge = false).
     boost::asio::awaitable<void> report_updates(bool allow_expunge);
     void leave_mailbox();
+    // FLAGS and PERMANENTFLAGS of the selected mailbox (RFC 9051 §7.3.5), sent at SELECT and
+    // again whenever a keyword new to the mailbox appears, before any FETCH that shows it.
+    void announce_flags(SelectedMailbox& box);
     // A mailbox name from the client as the store's UTF-8 name ("INBOX" canonical).
     std::optional<std::string> mailbox_name(const wire::MailboxName& name) const;
 

@@ -247,7 +247,7 @@ asio::awaitable<Session::Flow> Session::on_fetch(const wire::Command& c, const w
         no(c, "Unknown Content-Transfer-Encoding", wire::codes::unknown_cte());
     } else if (expunged) {
         // RFC 9051 §6.4.5: what could be returned was; the rest was expunged meanwhile.
-        no(c, "Some messages were expunged", wire::codes::expunge_issued());
+        no(c, "Some of the requested messages no longer exist", wire::codes::expunge_issued());
     } else {
         ok(c, "FETCH completed");
     }

@@ -9,13 +9,6 @@ namespace postern::services::imap {
 
 namespace asio = boost::asio;
 
-namespace {
-
-constexpr std::string_view kSystemFlags[] = {"\\Answered", "\\Flagged", "\\Deleted", "\\Seen",
-                                             "\\Draft"};
-
-}  // namespace
-
 asio::awaitable<Session::Flow> Session::on_select(const wire::Command& c, const wire::Select& a) {
     // Selecting closes the previous mailbox whatever happens next (RFC 9051 §6.3.2).
     if (selected()) {
@@ -67,15 +60,7 @@ asio::awaitable<Session::Flow> Session::on_select(const wire::Command& c, const 
     auto box = std::make_unique<SelectedMailbox>(mailbox, std::move(view), info, read_only);
     box->add_recent(recent);
     auto state = box->view().view()->state();
-    auto keywords = box->view().view()->keywords();
-
-    std::vector<std::string> flags(std::begin(kSystemFlags), std::end(kSystemFlags));
-    flags.insert(flags.end(), keywords.begin(), keywords.end());
-    wire::append_flags(out_, flags);
-    std::vector<std::string> permanent = read_only ? std::vector<std::string>{} : flags;
-    wire::append_untagged(out_, wire::ResponseCondition::ok,
-                          wire::codes::permanent_flags(permanent, !read_only),
-                          read_only ? "No permanent flags permitted" : "Flags permitted", mode_);
+    announce_flags(*box);
     wire::append_exists(out_, box->exists());
     if (!mode_.imap4rev2) {
         wire::append_recent(out_, box->recent_count());

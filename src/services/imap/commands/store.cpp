@@ -18,9 +18,6 @@ namespace {
 
 constexpr std::size_t kFlushBytes = 256 * 1024;
 
-constexpr std::string_view kSystemFlags[] = {"\\Answered", "\\Flagged", "\\Deleted", "\\Seen",
-                                             "\\Draft"};
-
 store::FlagOp flag_op(wire::StoreMode mode) {
     switch (mode) {
         case wire::StoreMode::add:
@@ -60,7 +57,6 @@ asio::awaitable<Session::Flow> Session::on_store(const wire::Command& c, const w
         condstore_ = true;
     const auto uids = box->resolve(a.set, c.uid);
     const auto view = box->view().view();
-    const auto keywords_before = view->keywords().size();
     store::StoreFlagsResult result;
     if (!uids.empty()) {
         auto& mailbox = box->mailbox();
@@ -81,14 +77,8 @@ asio::awaitable<Session::Flow> Session::on_store(const wire::Command& c, const w
     }
 
     const auto table = view->keywords();
-    if (table.size() > keywords_before) {
-        // A new keyword: FLAGS and PERMANENTFLAGS change (RFC 9051 §7.3.5).
-        std::vector<std::string> all(std::begin(kSystemFlags), std::end(kSystemFlags));
-        all.insert(all.end(), table.begin(), table.end());
-        wire::append_flags(out_, all);
-        wire::append_untagged(out_, wire::ResponseCondition::ok,
-                              wire::codes::permanent_flags(all, true), "Flags permitted", mode_);
-    }
+    if (keyword_count(table) > box->announced_keywords())
+        announce_flags(*box);  // a new keyword: FLAGS and PERMANENTFLAGS change
     auto& changed = result.changed;
     auto& modified = result.modified;
     std::sort(changed.begin(), changed.end());
@@ -154,7 +144,7 @@ asio::awaitable<Session::Flow> Session::on_store(const wire::Command& c, const w
         }
         ok(c, "Conditional STORE failed", wire::codes::modified(numbers));
     } else if (expunged) {
-        no(c, "Some messages were expunged", wire::codes::expunge_issued());
+        no(c, "Cannot store on expunged messages", wire::codes::expunge_issued());
     } else {
         ok(c, "STORE completed");
     }

@@ -373,7 +373,7 @@ def test_messages_expunged_by_another_session(imap):
     got = responses(a.response("FETCH")[1])
     assert set(got) == {1, 3}
     typ, data = a.store("2", "+FLAGS", "(\\Seen)")
-    assert typ == "NO" and b"EXPUNGEISSUED" in data[-1]
+    assert typ == "OK"  # RFC 2180 §4.2.1: skipped, as Dovecot does
     # UID FETCH may report the expunge; the session carries on.
     a.noop()
     typ, data = a.fetch("1:*", "(UID)")

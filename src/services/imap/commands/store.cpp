@@ -144,7 +144,9 @@ asio::awaitable<Session::Flow> Session::on_store(const wire::Command& c, const w
         }
         ok(c, "Conditional STORE failed", wire::codes::modified(numbers));
     } else if (expunged) {
-        no(c, "Cannot store on expunged messages", wire::codes::expunge_issued());
+        // RFC 2180 §4.2.1 leaves the choice; like Dovecot (and what clients such as imaptest
+        // expect), the others are stored and the command succeeds.
+        ok(c, "STORE completed; messages expunged meanwhile were skipped");
     } else {
         ok(c, "STORE completed");
     }

@@ -72,6 +72,10 @@ asio::awaitable<Session::Flow> Session::on_fetch(const wire::Command& c, const w
     if (a.changed_since || plan.asks_modseq)
         condstore_ = true;
     const auto uids = box->resolve(a.set, c.uid);
+    // FLAGS may show keywords other sessions created since the last sync: FLAGS announcements
+    // are allowed at any time (unlike EXPUNGE), so make them before the data.
+    if (keyword_count(box->view().view()->keywords()) > box->announced_keywords())
+        announce_flags(*box);
     auto& mailbox = box->mailbox();
     const wire::SessionMode mode = mode_;
 

@@ -131,6 +131,15 @@ std::vector<std::string> flag_names(std::uint32_t system, const std::vector<std:
     return out;
 }
 
+store::StoreResult<std::vector<store::Uid>> expunge_uids(store::Mailbox& mailbox,
+                                                         const store::UidSet& uids) {
+    store::Flags deleted;
+    deleted.system = store::kDeleted;
+    if (auto r = mailbox.store_flags(uids, store::FlagOp::add, deleted); !r)
+        return std::unexpected(r.error());
+    return mailbox.expunge(uids);
+}
+
 bool parse_flags(const std::vector<std::string>& names, store::Flags& out) {
     for (const auto& name : names) {
         if (!name.starts_with('\\')) {

@@ -79,6 +79,10 @@ inline std::size_t keyword_count(const std::vector<std::string>& table) {
 // "\Seen", "\Answered", ... for system flag bits, then the keywords; `recent` adds \Recent.
 std::vector<std::string> flag_names(std::uint32_t system, const std::vector<std::string>& keywords,
                                     bool recent);
+// Marks exactly `uids` \Deleted and expunges them (MULTIAPPEND rollback, REPLACE, MOVE into
+// the same mailbox). Blocking: call it on the blocking pool.
+store::StoreResult<std::vector<store::Uid>> expunge_uids(store::Mailbox& mailbox,
+                                                         const store::UidSet& uids);
 // Client flags into store flags; false when one is not a valid flag to store (\Recent, an
 // unknown \Extension).
 bool parse_flags(const std::vector<std::string>& names, store::Flags& out);

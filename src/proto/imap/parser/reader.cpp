@@ -37,29 +37,6 @@ unsigned days_in_month(unsigned year, unsigned month) {
 
 }  // namespace
 
-bool is_atom_char(char c) {
-    auto u = static_cast<unsigned char>(c);
-    if (u <= 0x20 || u >= 0x7F)
-        return false;  // CTL, SP, 8-bit
-    switch (c) {
-        case '(':
-        case ')':
-        case '{':
-        case '%':
-        case '*':
-        case '"':
-        case '\\':
-        case ']':
-            return false;
-        default:
-            return true;
-    }
-}
-
-bool is_astring_char(char c) {
-    return c == ']' || is_atom_char(c);
-}
-
 bool is_list_char(char c) {
     return c == '%' || c == '*' || is_astring_char(c);
 }

@@ -14,6 +14,7 @@
 #include "proto/imap/command.h"
 #include "proto/imap/parser.h"
 #include "proto/imap/receiver.h"
+#include "proto/imap/response_writer.h"
 
 namespace postern::proto::imap::detail {
 
@@ -41,9 +42,11 @@ struct StringValue {
     std::size_t literal_index = 0;
 };
 
-bool is_atom_char(char c);     // ATOM-CHAR
-bool is_astring_char(char c);  // ASTRING-CHAR: ATOM-CHAR or "]"
-bool is_list_char(char c);     // list-char: ASTRING-CHAR, "%" or "*"
+// ATOM-CHAR and ASTRING-CHAR are the writer's (response_writer.h): one definition of the
+// RFC 9051 §9 character classes for both directions.
+using imap::is_astring_char;
+using imap::is_atom_char;
+bool is_list_char(char c);  // list-char: ASTRING-CHAR, "%" or "*"
 
 class Reader {
   public:

@@ -52,11 +52,7 @@ asio::awaitable<Session::Flow> Session::on_append(const wire::Command& c, const 
         }
         if (error && !uids.empty()) {
             // MULTIAPPEND is all or nothing (RFC 3502 §6): take back what went in.
-            auto set = SelectedMailbox::to_set(uids);
-            store::Flags deleted;
-            deleted.system = store::kDeleted;
-            (void)mailbox.store_flags(set, store::FlagOp::add, deleted);
-            (void)mailbox.expunge(set);
+            (void)expunge_uids(mailbox, SelectedMailbox::to_set(uids));
             uids.clear();
         }
     });

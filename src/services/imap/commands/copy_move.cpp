@@ -52,10 +52,7 @@ asio::awaitable<Session::Flow> Session::on_copy(const wire::Command& c,
                 return;
             }
             result = std::move(*r);
-            store::Flags deleted;
-            deleted.system = store::kDeleted;
-            (void)source.store_flags(set_of, store::FlagOp::add, deleted);
-            if (auto e = source.expunge(set_of); !e)
+            if (auto e = expunge_uids(source, set_of); !e)
                 error = e.error();
             return;
         }

@@ -68,7 +68,7 @@ asio::awaitable<Session::Flow> Session::on_list(const wire::Command& c, const wi
                 return true;
         return false;
     };
-    std::vector<std::string> listed;
+    std::vector<const store::MailboxInfo*> listed;  // for LIST-STATUS
     for (const auto& m : all) {
         if (!matches(m.name))
             continue;
@@ -94,27 +94,24 @@ asio::awaitable<Session::Flow> Session::on_list(const wire::Command& c, const wi
         e.child_info = std::move(child_info);
         wire::append_list(out_, e, mode_);
         if (ret_status)
-            listed.push_back(m.name);
+            listed.push_back(&m);
     }
     // LIST-STATUS: a STATUS line after each listed mailbox would need the status before the
     // LIST line; RFC 5819 §2 allows them in any order after their LIST, so they follow here.
-    for (const auto& name : listed) {
-        store::MailboxStatus st;
-        store::MailboxInfo info;
-        bool found = false;
+    // One trip to the blocking pool for every status; the infos came with the listing.
+    std::vector<std::optional<store::MailboxStatus>> statuses(listed.size());
+    if (!listed.empty()) {
         co_await blocking([&] {
-            auto r = account.status(name);
-            auto i = account.mailbox_info(name);
-            if (r && i) {
-                st = *r;
-                info = *i;
-                found = true;
-            }
+            for (std::size_t i = 0; i < listed.size(); ++i)
+                if (auto r = account.status(listed[i]->name))
+                    statuses[i] = *r;
         });
-        if (!found)
-            continue;
-        auto out = status_data(a.status_items, st, info, cfg_.append_limit);
-        wire::append_mailbox_status(out_, name, out, mode_);
+    }
+    for (std::size_t i = 0; i < listed.size(); ++i) {
+        if (!statuses[i])
+            continue;  // deleted meanwhile
+        auto out = status_data(a.status_items, *statuses[i], *listed[i], cfg_.append_limit);
+        wire::append_mailbox_status(out_, listed[i]->name, out, mode_);
     }
     co_await report_updates(true);
     ok(c, "LIST completed");

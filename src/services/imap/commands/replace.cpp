@@ -50,11 +50,7 @@ asio::awaitable<Session::Flow> Session::on_replace(const wire::Command& c, const
             return;
         }
         added = *r;
-        auto set = SelectedMailbox::to_set(old);
-        store::Flags deleted;
-        deleted.system = store::kDeleted;
-        (void)source.store_flags(set, store::FlagOp::add, deleted);
-        (void)source.expunge(set);
+        (void)expunge_uids(source, SelectedMailbox::to_set(old));
     });
     if (missing) {
         no(c, "No such mailbox", wire::codes::try_create());

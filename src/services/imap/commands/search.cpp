@@ -166,6 +166,29 @@ ReturnData return_data(SelectedMailbox& box, const wire::Command& c, std::uint8_
 }
 
 // Why a search is refused before any store work: the text and code of the NO.
+// The answer to SEARCH or SORT: ESEARCH/ESORT when asked for (or always, for IMAP4rev2
+// SEARCH), otherwise "* SEARCH"/"* SORT" with (MODSEQ n) when a MODSEQ key was used.
+void write_result(std::string& out, const wire::SessionMode& mode, SelectedMailbox& box,
+                  const wire::Command& c, bool extended, std::uint8_t options, const Found& found,
+                  bool sorted) {
+    if (extended) {
+        auto data = return_data(box, c, options, found, sorted);
+        if (data.save)
+            box.save_result(std::move(*data.save));
+        if (data.esearch)
+            wire::append_esearch(out, *data.esearch, mode);
+        return;
+    }
+    auto numbers = numbers_of(box, found.uids, c.uid);
+    std::optional<std::uint64_t> modseq;
+    if (found.modseq)
+        modseq = highest_modseq(box, found.uids);
+    if (sorted)
+        wire::append_sort(out, numbers, modseq);
+    else
+        wire::append_search(out, numbers, modseq);
+}
+
 struct Refusal {
     std::string text;
     wire::ResponseCode code;
@@ -283,20 +306,9 @@ asio::awaitable<Session::Flow> Session::on_search(const wire::Command& c, const 
         store_failed(c, *found.error);
         co_return Flow::next;
     }
-    if (a.ret.given || mode_.imap4rev2) {
-        // IMAP4rev2 answers every SEARCH with ESEARCH, ALL when no RETURN (RFC 9051 §6.4.4).
-        auto data = return_data(*box, c, a.ret.given ? a.ret.options : 0, found, false);
-        if (data.save)
-            box->save_result(std::move(*data.save));
-        if (data.esearch)
-            wire::append_esearch(out_, *data.esearch, mode_);
-    } else {
-        auto numbers = numbers_of(*box, found.uids, c.uid);
-        std::optional<std::uint64_t> modseq;
-        if (found.modseq)
-            modseq = highest_modseq(*box, found.uids);
-        wire::append_search(out_, numbers, modseq);
-    }
+    // IMAP4rev2 answers every SEARCH with ESEARCH, ALL when no RETURN (RFC 9051 §6.4.4).
+    write_result(out_, mode_, *box, c, a.ret.given || mode_.imap4rev2,
+                 a.ret.given ? a.ret.options : 0, found, false);
     co_await report_updates(c.uid);
     ok(c, "SEARCH completed");
     co_return Flow::next;
@@ -327,20 +339,8 @@ asio::awaitable<Session::Flow> Session::on_sort(const wire::Command& c, const wi
         store_failed(c, *found.error);
         co_return Flow::next;
     }
-    if (a.ret.given) {
-        // ESORT (RFC 5267 §3): ALL keeps the sort order.
-        auto data = return_data(*box, c, a.ret.options, found, true);
-        if (data.save)
-            box->save_result(std::move(*data.save));
-        if (data.esearch)
-            wire::append_esearch(out_, *data.esearch, mode_);
-    } else {
-        auto numbers = numbers_of(*box, found.uids, c.uid);
-        std::optional<std::uint64_t> modseq;
-        if (found.modseq)
-            modseq = highest_modseq(*box, found.uids);
-        wire::append_sort(out_, numbers, modseq);
-    }
+    // ESORT (RFC 5267 §3): ALL keeps the sort order.
+    write_result(out_, mode_, *box, c, a.ret.given, a.ret.options, found, true);
     co_await report_updates(c.uid);
     ok(c, "SORT completed");
     co_return Flow::next;

@@ -296,10 +296,11 @@ asio::awaitable<bool> Session::read_more() {
         in_pos_ = 0;
     }
     const std::size_t want = receiver_.idle() ? kIdleRead : kBusyRead;
-    if (deflate_) {
-        // Decompressed bytes come out at most `want` at a time, however well the client's
-        // data compresses.
-        for (;;) {
+    std::string compressed;
+    for (;;) {
+        if (deflate_) {
+            // Decompressed bytes come out at most `want` at a time, however well the client's
+            // data compresses.
             auto got = deflate_->take(in_, want);
             if (!got) {
                 ctx_.logger.info("COMPRESS: {}", got.error().message);
@@ -307,35 +308,31 @@ asio::awaitable<bool> Session::read_more() {
             }
             if (*got > 0)
                 co_return true;
-            std::string raw(want, '\0');
-            auto n = co_await conn_.stream->read_some(std::span<char>(raw.data(), raw.size()));
-            if (!n || *n == 0) {
-                if (!n && n.error().code == Errc::timeout)
-                    wire::append_bye(out_, "Autologout; idle for too long", mode_);
-                co_return false;
+        }
+        // Plain bytes go straight behind in_; compressed ones to the inflater.
+        std::string& target = deflate_ ? compressed : in_;
+        const std::size_t had = target.size();
+        target.resize(had + want);
+        auto n = co_await conn_.stream->read_some(std::span<char>(target.data() + had, want));
+        target.resize(had + (n ? *n : 0));
+        if (!n || *n == 0) {
+            if (!n && n.error().code == Errc::timeout) {
+                ctx_.logger.info(
+                    "autologout after {} s idle",
+                    std::chrono::duration_cast<std::chrono::seconds>(cfg_.idle_timeout).count());
+                wire::append_bye(out_, "Autologout; idle for too long", mode_);
+            } else if (!n && n.error().code == Errc::cancelled) {
+                wire::append_bye(out_, "Server shutting down", mode_);
+            } else if (!n) {
+                ctx_.logger.info("connection ended: {}", n.error().message);
             }
-            raw.resize(*n);
-            deflate_->feed(raw);
+            co_return false;
         }
+        if (!deflate_)
+            co_return true;
+        deflate_->feed(compressed);
+        compressed.clear();
     }
-    const std::size_t had = in_.size();
-    in_.resize(had + want);
-    auto n = co_await conn_.stream->read_some(std::span<char>(in_.data() + had, want));
-    in_.resize(had + (n ? *n : 0));
-    if (!n || *n == 0) {
-        if (!n && n.error().code == Errc::timeout) {
-            ctx_.logger.info(
-                "autologout after {} s idle",
-                std::chrono::duration_cast<std::chrono::seconds>(cfg_.idle_timeout).count());
-            wire::append_bye(out_, "Autologout; idle for too long", mode_);
-        } else if (!n && n.error().code == Errc::cancelled) {
-            wire::append_bye(out_, "Server shutting down", mode_);
-        } else if (!n) {
-            ctx_.logger.info("connection ended: {}", n.error().message);
-        }
-        co_return false;
-    }
-    co_return true;
 }
 
 asio::awaitable<std::optional<Session::Frame>> Session::next_frame() {

@@ -18,6 +18,7 @@
 #include "store/engine/account_index.h"
 #include "store/engine/message_store.h"
 #include "store/engine/record.h"
+#include "store/engine/share_index.h"
 
 namespace postern::store {
 namespace {
@@ -110,6 +111,8 @@ StoreStatus Store::start() {
     if (::flock(lock_fd_, LOCK_EX | LOCK_NB) != 0)
         return store_fail(StoreErrc::busy, "data root " + options_.data_root.string() +
                                                " is in use by another process");
+    STORE_TRY(shares, engine::ShareIndex::open(options_.data_root / "shares.db", options_.fsync));
+    shares_ = std::move(shares);
     for (auto& ms : options_.message_stores) {
         STORE_TRY(opened, engine::MessageStore::open(ms, options_, log_));
         for (auto& other : stores_)
@@ -344,6 +347,8 @@ StoreStatus Store::delete_account(const std::string& account_id) {
     }
     if (!evict_account(account_id))
         return store_fail(StoreErrc::busy, "account " + account_id + " is in use");
+    // Nobody is granted anything by a deleted account, nor holds grants any longer.
+    STORE_CHECK(shares_->forget(account_id));
     auto dir = index_path(account_id).parent_path();
     std::error_code ec;
     // Index first, references second: a crash between leaves refs that check reclaims.

@@ -32,6 +32,7 @@ namespace postern::store {
 namespace engine {
 class MessageStore;
 class AccountIndex;
+class ShareIndex;
 class Journal;
 struct PreparedBody;
 struct BodyRef;
@@ -129,6 +130,11 @@ class Store {
     StoreResult<std::string> read_body(const std::string& store_id,
                                        const std::string& hash_bin) const;
 
+    // The accounts that granted rights on one of their mailboxes to any of `grantees`
+    // (account ids or "anyone"): a superset (check each with Account::grants_to).
+    StoreResult<std::vector<std::string>> accounts_sharing_with(
+        const std::vector<std::string>& grantees);
+
     // Queues an account for the background full-text indexer.
     void schedule_fts(const std::shared_ptr<Account>& account);
     engine::Journal& journal() { return *journal_; }
@@ -136,6 +142,7 @@ class Store {
     void note_unsynced(const std::filesystem::path& index);
 
   private:
+    friend class Account;  // set_acl keeps shares_ current
     Store(StoreOptions options, log::Logger logger);
     StoreStatus start();
     StoreStatus recover();
@@ -161,6 +168,7 @@ class Store {
     bool indexer_stop_ = false;
     std::thread indexer_;
     std::unique_ptr<engine::Journal> journal_;
+    std::unique_ptr<engine::ShareIndex> shares_;
     std::mutex checkpoint_mu_;  // one checkpoint at a time
     std::mutex dirty_mu_;
     std::set<std::filesystem::path> dirty_indexes_;
@@ -205,6 +213,19 @@ class Account : public std::enable_shared_from_this<Account> {
     StoreStatus set_metadata(
         std::string_view mailbox,
         const std::vector<std::pair<std::string, std::optional<std::string>>>& entries);
+
+    // Access control lists (RFC 4314), kept by mailbox id: they follow renames and go with the
+    // mailbox. acl: the entries of one mailbox, sorted by identifier. set_acl: replaces the
+    // entry of `identifier`; empty `rights` removes it. Identifiers are at most
+    // kMaxAclIdentifier bytes, rights only 'a'-'z' (invalid_argument otherwise); a mailbox holds
+    // at most kMaxAclEntries (limit). The Store's share index learns who was granted what.
+    StoreResult<std::vector<AclEntry>> acl(std::string_view mailbox);
+    StoreStatus set_acl(std::string_view mailbox, std::string_view identifier,
+                        std::string_view rights);
+    // Every entry of this account's mailboxes naming one of `identifiers`.
+    StoreResult<std::vector<MailboxGrant>> grants_to(const std::vector<std::string>& identifiers);
+    static constexpr std::size_t kMaxAclIdentifier = 255;
+    static constexpr std::size_t kMaxAclEntries = 256;
 
     // Quota limits come from the directory (account class); 0 = unlimited. Not persisted.
     void set_quota(std::uint64_t bytes_limit, std::uint64_t messages_limit);

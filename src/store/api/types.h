@@ -85,6 +85,19 @@ struct MailboxInfo {
     bool has_children = false;
 };
 
+// One access control entry of a mailbox (RFC 4314 §2): who (an account id of this store, or
+// "anyone") and which rights (lower-case letters, in any order; the store does not read them).
+struct AclEntry {
+    std::string identifier;
+    std::string rights;
+    bool operator==(const AclEntry&) const = default;
+};
+// An entry together with the mailbox it belongs to (MailboxInfo::id).
+struct MailboxGrant {
+    std::int64_t mailbox_id = 0;
+    AclEntry entry;
+};
+
 struct MailboxStatus {
     std::uint32_t messages = 0;
     std::uint32_t recent = 0;

@@ -46,6 +46,8 @@ CREATE INDEX IF NOT EXISTS expunged_modseq ON expunged(mailbox_id, modseq);
 CREATE TABLE IF NOT EXISTS fts_pending(text_id INTEGER PRIMARY KEY);
 CREATE TABLE IF NOT EXISTS metadata(mailbox_id INTEGER NOT NULL, name TEXT NOT NULL,
   value BLOB NOT NULL, PRIMARY KEY(mailbox_id, name)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS acl(mailbox_id INTEGER NOT NULL, identifier TEXT NOT NULL,
+  rights TEXT NOT NULL, PRIMARY KEY(mailbox_id, identifier)) WITHOUT ROWID;
 CREATE VIRTUAL TABLE IF NOT EXISTS fts_body USING fts5(body, content='', detail=none,
   columnsize=0, tokenize='unicode61 remove_diacritics 2');
 CREATE VIRTUAL TABLE IF NOT EXISTS fts_hdr USING fts5(headers, content='', detail=none,
@@ -399,7 +401,8 @@ StoreStatus index_save_mailbox(Db& db, const MailboxRow& m) {
 StoreStatus index_delete_mailbox_row(Db& db, std::int64_t id) {
     for (auto sql :
          {"DELETE FROM mailboxes WHERE id=?", "DELETE FROM keywords WHERE mailbox_id=?",
-          "DELETE FROM expunged WHERE mailbox_id=?", "DELETE FROM metadata WHERE mailbox_id=?"}) {
+          "DELETE FROM expunged WHERE mailbox_id=?", "DELETE FROM metadata WHERE mailbox_id=?",
+          "DELETE FROM acl WHERE mailbox_id=?"}) {
         STORE_TRY(s, db.prepare(sql));
         STORE_CHECK(s->bind(1, id).run());
     }

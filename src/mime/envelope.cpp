@@ -89,28 +89,40 @@ SortKeys build_sort_keys(const ParsedMessage& msg, std::uint32_t part) {
         k.base_subject = std::move(b.text);
         k.subject_is_reply_or_forward = b.reply_or_forward;
     }
-    auto first = [&](std::string_view name) -> std::optional<Mailbox> {
+    // The first address of the first such header, as ENVELOPE lists it: a group counts by its
+    // name (ENVELOPE's group-start entry, which holds the name as mailbox), an entry with a
+    // name but no address ("From: d") has no mailbox and displays as that name. Dovecot and
+    // imaptest sort them that way; RFC 5256 and RFC 5957 only say "first address".
+    struct First {
+        std::string mailbox;  // RFC 5256 addr-mailbox
+        std::string display;  // RFC 5957 display name, else addr-spec
+    };
+    auto first = [&](std::string_view name) -> std::optional<First> {
         for (const auto& h : msg.headers_of(part)) {
             if (!h.is(name))
                 continue;
-            for (auto& m : flatten(parse_address_list(h.raw_value))) {
+            for (auto& item : parse_address_list(h.raw_value)) {
+                if (const auto* g = std::get_if<Group>(&item))
+                    return First{g->name, g->name};
+                const auto& m = std::get<Mailbox>(item);
                 if (m.has_address())
-                    return m;
+                    return First{m.local_part, m.name.empty() ? m.addr_spec() : m.name};
+                if (!m.name.empty())
+                    return First{"", m.name};
             }
         }
         return std::nullopt;
     };
-    auto display = [](const Mailbox& m) { return m.name.empty() ? m.addr_spec() : m.name; };
-    if (auto m = first("From")) {
-        k.from_mailbox = m->local_part;
-        k.display_from = display(*m);
+    if (auto f = first("From")) {
+        k.from_mailbox = std::move(f->mailbox);
+        k.display_from = std::move(f->display);
     }
-    if (auto m = first("To")) {
-        k.to_mailbox = m->local_part;
-        k.display_to = display(*m);
+    if (auto f = first("To")) {
+        k.to_mailbox = std::move(f->mailbox);
+        k.display_to = std::move(f->display);
     }
-    if (auto m = first("Cc"))
-        k.cc_mailbox = m->local_part;
+    if (auto f = first("Cc"))
+        k.cc_mailbox = std::move(f->mailbox);
     if (const HeaderField* h = msg.find_header(part, "Date")) {
         if (auto d = parse_date(h->raw_value))
             k.sent_date = d->to_unix();

@@ -76,6 +76,20 @@ TEST(SortKeys, FromHeaders) {
     EXPECT_FALSE(none.sent_date);
 }
 
+TEST(SortKeys, GroupsAndBareNames) {
+    // Groups sort by their name, a bare word ("From: d") displays as itself (imaptest
+    // sort-addresses, sort-display-from, sort-display-to).
+    SortKeys k = build_sort_keys(
+        parse_message("From: d\nTo: a: xx@xx.org, yy@yy.org;\nCc: user2: blah@domain1.org;\n\n"));
+    EXPECT_EQ(k.from_mailbox, "");
+    EXPECT_EQ(k.display_from, "d");
+    EXPECT_EQ(k.to_mailbox, "a");
+    EXPECT_EQ(k.display_to, "a");
+    EXPECT_EQ(k.cc_mailbox, "user2");
+    SortKeys empty = build_sort_keys(parse_message("To: empty:;\n\n"));
+    EXPECT_EQ(empty.display_to, "empty");
+}
+
 const std::string kStructured =
     "From: a@b\nSubject: outer\nContent-Type: multipart/mixed; boundary=\"b1\"\n\n"
     "--b1\nContent-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: "

@@ -2,6 +2,7 @@
 // RFC 6154 special-use), quota (RFC 9208 STORAGE/MESSAGE) and the shared view registry.
 #include <chrono>
 #include <map>
+#include <set>
 
 #include "base/strings.h"
 #include "store/api/store.h"
@@ -15,14 +16,15 @@ using engine::MessageRow;
 
 namespace {
 
-MailboxInfo info_of(const MailboxRow& m, const std::vector<MailboxRow>& all) {
+MailboxInfo info_of(const MailboxRow& m, const std::vector<MailboxRow>& all,
+                    const std::set<std::string>& subscribed) {
     MailboxInfo i;
     i.id = m.id;
     i.name = m.name;
     i.guid = m.guid;
     i.uidvalidity = m.uidvalidity;
     i.special_use = m.special_use;
-    i.subscribed = m.subscribed;
+    i.subscribed = subscribed.contains(m.name);
     for (auto& o : all)
         if (o.name.size() > m.name.size() &&
             o.name.compare(0, m.name.size() + 1, m.name + "/") == 0) {
@@ -86,17 +88,25 @@ void Account::drop_refs(const std::vector<MessageRow>& rows) {
 StoreResult<std::vector<MailboxInfo>> Account::list_mailboxes() {
     STORE_TRY(lease, index_->reader());
     STORE_TRY(all, engine::index_list_mailboxes(*lease));
+    STORE_TRY(subs, engine::index_subscriptions(*lease));
+    std::set<std::string> subscribed(subs.begin(), subs.end());
     std::vector<MailboxInfo> out;
     for (auto& m : all)
-        out.push_back(info_of(m, all));
+        out.push_back(info_of(m, all, subscribed));
     return out;
+}
+
+StoreResult<std::vector<std::string>> Account::subscriptions() {
+    STORE_TRY(lease, index_->reader());
+    return engine::index_subscriptions(*lease);
 }
 
 StoreResult<MailboxInfo> Account::mailbox_info(std::string_view name) {
     STORE_TRY(row, find_row(name));
     STORE_TRY(lease, index_->reader());
     STORE_TRY(all, engine::index_list_mailboxes(*lease));
-    return info_of(row, all);
+    STORE_TRY(subs, engine::index_subscriptions(*lease));
+    return info_of(row, all, std::set<std::string>(subs.begin(), subs.end()));
 }
 
 StoreResult<MailboxInfo> Account::create_mailbox(std::string_view name, std::uint32_t special_use) {
@@ -205,14 +215,20 @@ StoreResult<std::uint32_t> Account::move_all_messages(std::string_view from, std
 StoreStatus Account::set_subscribed(std::string_view name, bool subscribed) {
     STORE_TRY(norm, engine::normalize_mailbox_name(name));
     MailboxRow changed;
+    changed.name = norm;
     return index_->write(
         {[&](engine::Db& db) -> StoreStatus {
+             // Only existing mailboxes can be subscribed (RFC 3501 §6.3.6 allows checking);
+             // a subscription outlives its mailbox and can be removed after it is gone.
              STORE_TRY(row, engine::index_find_mailbox(db, norm));
-             if (!row)
+             if (row)
+                 changed = *row;
+             if (!row && subscribed)
                  return store_fail(StoreErrc::not_found, "mailbox " + norm + " does not exist");
-             row->subscribed = subscribed;
-             changed = *row;
-             return engine::index_save_mailbox(db, *row);
+             STORE_CHECK(engine::index_set_subscribed(db, norm, subscribed));
+             if (!row && db.changes() == 0)
+                 return store_fail(StoreErrc::not_found, "mailbox " + norm + " does not exist");
+             return {};
          },
          [&] { publish_mailbox_event(ChangeEvent::Kind::subscription_changed, changed); }});
 }

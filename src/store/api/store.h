@@ -197,7 +197,12 @@ class Account : public std::enable_shared_from_this<Account> {
     StoreStatus rename_mailbox(std::string_view from, std::string_view to);
     // Moves every message of `from` into `to` (created if missing); returns how many.
     StoreResult<std::uint32_t> move_all_messages(std::string_view from, std::string_view to);
+    // Subscribing needs an existing mailbox (not_found); a subscription outlives a DELETE
+    // and is unsubscribed by name. not_found also when unsubscribing a name neither
+    // subscribed nor existing.
     StoreStatus set_subscribed(std::string_view name, bool subscribed);
+    // The subscription list, sorted, including names whose mailbox is gone.
+    StoreResult<std::vector<std::string>> subscriptions();
     StoreStatus set_special_use(std::string_view name, std::uint32_t special_use);
     StoreResult<MailboxStatus> status(std::string_view name);
     StoreResult<std::shared_ptr<Mailbox>> open_mailbox(std::string_view name);

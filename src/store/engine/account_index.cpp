@@ -52,6 +52,10 @@ CREATE VIRTUAL TABLE IF NOT EXISTS fts_body USING fts5(body, content='', detail=
   columnsize=0, tokenize='unicode61 remove_diacritics 2');
 CREATE VIRTUAL TABLE IF NOT EXISTS fts_hdr USING fts5(headers, content='', detail=none,
   columnsize=0, tokenize='unicode61 remove_diacritics 2');
+CREATE TABLE IF NOT EXISTS subscriptions(name TEXT PRIMARY KEY) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS fts_terms(id INTEGER PRIMARY KEY, term TEXT NOT NULL UNIQUE);
+CREATE VIRTUAL TABLE IF NOT EXISTS fts_terms_tri USING fts5(term, content='fts_terms',
+  content_rowid='id', detail=none, columnsize=0, tokenize='trigram');
 )sql";
 
 // v1 -> v2: the expunge log gets a per-mailbox size and pruning floor (RFC 7162 §3.2.5.2).
@@ -65,9 +69,21 @@ INSERT OR REPLACE INTO meta(key, value) SELECT 'fts_live', count(DISTINCT text_i
 INSERT OR REPLACE INTO meta(key, value) SELECT 'fts_dead', count(*) FROM expunged;
 )sql";
 
+// v2 -> v3: subscriptions get their own table keyed by name, so a deleted mailbox stays
+// subscribed (RFC 3501 §6.3.6, RFC 5258 \NonExistent); the mailboxes.subscribed column is
+// no longer read. The full-text vocabulary (fts_terms, for substring SEARCH) is filled by a
+// rebuild of the full-text tables, which the store runs in the background.
+constexpr std::string_view kUpgradeV2 = R"sql(
+CREATE TABLE IF NOT EXISTS subscriptions(name TEXT PRIMARY KEY) WITHOUT ROWID;
+INSERT OR IGNORE INTO subscriptions(name) SELECT name FROM mailboxes WHERE subscribed=1;
+UPDATE mailboxes SET subscribed=0;
+INSERT OR REPLACE INTO meta(key, value) SELECT 'fts_rebuild', '0'
+  WHERE EXISTS (SELECT 1 FROM messages);
+)sql";
+
 constexpr std::string_view kMailboxCols =
-    "id, name, guid, uidvalidity, uidnext, highestmodseq, special_use, subscribed, "
-    "first_recent_uid, messages, unseen, deleted, size, expunge_log, vanished_floor";
+    "id, name, guid, uidvalidity, uidnext, highestmodseq, special_use, first_recent_uid, "
+    "messages, unseen, deleted, size, expunge_log, vanished_floor";
 
 MailboxRow mailbox_from(Stmt& s) {
     MailboxRow m;
@@ -78,14 +94,13 @@ MailboxRow mailbox_from(Stmt& s) {
     m.uidnext = static_cast<Uid>(s.i64(4));
     m.highestmodseq = static_cast<ModSeq>(s.i64(5));
     m.special_use = static_cast<std::uint32_t>(s.i64(6));
-    m.subscribed = s.i64(7) != 0;
-    m.first_recent_uid = static_cast<Uid>(s.i64(8));
-    m.messages = static_cast<std::uint32_t>(s.i64(9));
-    m.unseen = static_cast<std::uint32_t>(s.i64(10));
-    m.deleted = static_cast<std::uint32_t>(s.i64(11));
-    m.size = static_cast<std::uint64_t>(s.i64(12));
-    m.expunge_log = static_cast<std::uint64_t>(s.i64(13));
-    m.vanished_floor = static_cast<ModSeq>(s.i64(14));
+    m.first_recent_uid = static_cast<Uid>(s.i64(7));
+    m.messages = static_cast<std::uint32_t>(s.i64(8));
+    m.unseen = static_cast<std::uint32_t>(s.i64(9));
+    m.deleted = static_cast<std::uint32_t>(s.i64(10));
+    m.size = static_cast<std::uint64_t>(s.i64(11));
+    m.expunge_log = static_cast<std::uint64_t>(s.i64(12));
+    m.vanished_floor = static_cast<ModSeq>(s.i64(13));
     return m;
 }
 
@@ -209,8 +224,8 @@ StoreResult<std::unique_ptr<AccountIndex>> AccountIndex::open(const std::filesys
     {
         Transaction txn(d);
         STORE_CHECK(txn.begin());
-        // An existing v1 index is upgraded before the v2 schema statements run (they name
-        // columns v1 lacks).
+        // An older index is upgraded step by step before the schema statements run (they
+        // name columns v1 lacks).
         bool has_meta = false;
         {
             STORE_TRY(t, d.prepare("SELECT 1 FROM sqlite_master WHERE name='meta'"));
@@ -222,6 +237,10 @@ StoreResult<std::unique_ptr<AccountIndex>> AccountIndex::open(const std::filesys
             STORE_TRY(v, index_meta(d, "schema_version"));
             if (v == "1") {
                 STORE_CHECK(d.exec(kUpgradeV1));
+                v = "2";
+            }
+            if (v == "2") {
+                STORE_CHECK(d.exec(kUpgradeV2));
                 STORE_CHECK(
                     index_set_meta(d, "schema_version", std::to_string(kIndexSchemaVersion)));
             }
@@ -378,23 +397,22 @@ StoreResult<std::vector<MailboxRow>> index_create_mailbox(Db& db, const std::str
 }
 
 StoreStatus index_save_mailbox(Db& db, const MailboxRow& m) {
-    STORE_TRY(
-        s, db.prepare("UPDATE mailboxes SET name=?, uidnext=?, highestmodseq=?, special_use=?, "
-                      "subscribed=?, first_recent_uid=?, messages=?, unseen=?, deleted=?, size=?, "
-                      "expunge_log=?, vanished_floor=? WHERE id=?"));
+    STORE_TRY(s,
+              db.prepare("UPDATE mailboxes SET name=?, uidnext=?, highestmodseq=?, special_use=?, "
+                         "first_recent_uid=?, messages=?, unseen=?, deleted=?, size=?, "
+                         "expunge_log=?, vanished_floor=? WHERE id=?"));
     return s->bind(1, m.name)
         .bind(2, m.uidnext)
         .bind(3, static_cast<std::int64_t>(m.highestmodseq))
         .bind(4, m.special_use)
-        .bind(5, m.subscribed ? 1 : 0)
-        .bind(6, m.first_recent_uid)
-        .bind(7, m.messages)
-        .bind(8, m.unseen)
-        .bind(9, m.deleted)
-        .bind(10, static_cast<std::int64_t>(m.size))
-        .bind(11, static_cast<std::int64_t>(m.expunge_log))
-        .bind(12, static_cast<std::int64_t>(m.vanished_floor))
-        .bind(13, m.id)
+        .bind(5, m.first_recent_uid)
+        .bind(6, m.messages)
+        .bind(7, m.unseen)
+        .bind(8, m.deleted)
+        .bind(9, static_cast<std::int64_t>(m.size))
+        .bind(10, static_cast<std::int64_t>(m.expunge_log))
+        .bind(11, static_cast<std::int64_t>(m.vanished_floor))
+        .bind(12, m.id)
         .run();
 }
 
@@ -440,6 +458,14 @@ StoreResult<std::vector<MailboxRow>> index_rename_mailbox(Db& db, const std::str
         STORE_TRY(s, db.prepare("UPDATE mailboxes SET name=? WHERE id=?"));
         STORE_CHECK(s->bind(1, m.name).bind(2, m.id).run());
     }
+    // Subscriptions follow the renamed subtree, those of deleted children included.
+    STORE_TRY(subs, index_subscriptions(db));
+    for (auto& name : subs) {
+        if (name != from && name.compare(0, from.size() + 1, from + "/") != 0)
+            continue;
+        STORE_CHECK(index_set_subscribed(db, name, false));
+        STORE_CHECK(index_set_subscribed(db, to + name.substr(from.size()), true));
+    }
     // Parents of the new name must exist (IMAP RENAME creates them, RFC 3501 §6.3.5).
     auto slash = to.rfind('/');
     if (slash != std::string::npos) {
@@ -451,6 +477,24 @@ StoreResult<std::vector<MailboxRow>> index_rename_mailbox(Db& db, const std::str
         }
     }
     return moved;
+}
+
+StoreResult<std::vector<std::string>> index_subscriptions(Db& db) {
+    STORE_TRY(s, db.prepare("SELECT name FROM subscriptions ORDER BY name"));
+    std::vector<std::string> out;
+    for (;;) {
+        STORE_TRY(row, s->step());
+        if (!row)
+            break;
+        out.push_back(s->text(0));
+    }
+    return out;
+}
+
+StoreStatus index_set_subscribed(Db& db, const std::string& name, bool subscribed) {
+    STORE_TRY(s, db.prepare(subscribed ? "INSERT OR IGNORE INTO subscriptions(name) VALUES(?)"
+                                       : "DELETE FROM subscriptions WHERE name=?"));
+    return s->bind(1, name).run();
 }
 
 StoreResult<std::vector<std::string>> index_keywords(Db& db, std::int64_t mailbox_id) {

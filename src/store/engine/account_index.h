@@ -23,7 +23,7 @@
 
 namespace postern::store::engine {
 
-inline constexpr int kIndexSchemaVersion = 2;
+inline constexpr int kIndexSchemaVersion = 3;
 inline constexpr std::size_t kMaxKeywords = 64;  // per mailbox: keywords are a 64-bit mask
 
 struct MailboxRow {
@@ -34,7 +34,6 @@ struct MailboxRow {
     Uid uidnext = 1;
     ModSeq highestmodseq = 1;
     std::uint32_t special_use = 0;
-    bool subscribed = false;
     Uid first_recent_uid = 1;
     std::uint32_t messages = 0;
     std::uint32_t unseen = 0;
@@ -171,6 +170,9 @@ StoreStatus index_delete_mailbox_row(Db& db, std::int64_t id);
 StoreResult<std::vector<MailboxRow>> index_rename_mailbox(Db& db, const std::string& from,
                                                           const std::string& to);
 StoreResult<std::uint32_t> index_next_uidvalidity(Db& db);
+// The subscription list (RFC 3501 §6.3.6): names, sorted, whether or not the mailbox exists.
+StoreResult<std::vector<std::string>> index_subscriptions(Db& db);
+StoreStatus index_set_subscribed(Db& db, const std::string& name, bool subscribed);
 
 // ---- Keywords ----
 StoreResult<std::vector<std::string>> index_keywords(Db& db, std::int64_t mailbox_id);
@@ -188,6 +190,9 @@ struct FtsDoc {
     }
 };
 FtsDoc fts_doc_of(const MessageAnalysis& analysis);
+// Longer words (encoded blobs, long ids) stay out of the vocabulary of fts_terms: SEARCH
+// finds them as whole words or by a prefix, not by a substring from their middle.
+inline constexpr std::size_t kMaxFtsTermBytes = 64;
 
 // Inserts one message with the next UID of `mb` (updated in place, caller saves it). With
 // `deferred`, the full-text row is not written now: the message is marked pending and its

@@ -19,7 +19,6 @@ struct OldMailbox {
     Uid uidnext = 1;
     ModSeq highestmodseq = 1;
     std::uint32_t special_use = 0;
-    bool subscribed = false;
 };
 struct OldMessage {
     std::string mailbox_guid;
@@ -31,6 +30,7 @@ struct OldMessage {
 struct Salvage {
     std::map<std::string, OldMailbox> mailboxes;  // by guid
     std::map<std::string, OldMessage> messages;   // by message guid
+    std::vector<std::string> subscriptions;
 };
 
 // Reads whatever the damaged index still yields, row by row; stops quietly at damage.
@@ -42,19 +42,29 @@ Salvage salvage(const std::filesystem::path& path) {
     std::map<std::int64_t, std::string> guid_of;
     std::map<std::int64_t, std::vector<std::string>> keywords;
     if (auto s = (*db)->prepare(
-            "SELECT id, guid, name, uidvalidity, uidnext, highestmodseq, special_use, "
-            "subscribed FROM mailboxes")) {
+            "SELECT id, guid, name, uidvalidity, uidnext, highestmodseq, special_use "
+            "FROM mailboxes")) {
         for (;;) {
             auto r = (*s)->step();
             if (!r || !*r)
                 break;
             guid_of[(*s)->i64(0)] = (*s)->text(1);
-            out.mailboxes[(*s)->text(1)] = OldMailbox{(*s)->text(2),
-                                                      static_cast<std::uint32_t>((*s)->i64(3)),
-                                                      static_cast<Uid>((*s)->i64(4)),
-                                                      static_cast<ModSeq>((*s)->i64(5)),
-                                                      static_cast<std::uint32_t>((*s)->i64(6)),
-                                                      (*s)->i64(7) != 0};
+            out.mailboxes[(*s)->text(1)] =
+                OldMailbox{(*s)->text(2), static_cast<std::uint32_t>((*s)->i64(3)),
+                           static_cast<Uid>((*s)->i64(4)), static_cast<ModSeq>((*s)->i64(5)),
+                           static_cast<std::uint32_t>((*s)->i64(6))};
+        }
+    }
+    // Subscriptions: their own table since v3, a column of the mailbox row before.
+    auto subs = (*db)->prepare("SELECT name FROM subscriptions");
+    if (!subs)
+        subs = (*db)->prepare("SELECT name FROM mailboxes WHERE subscribed=1");
+    if (subs) {
+        for (;;) {
+            auto r = (*subs)->step();
+            if (!r || !*r)
+                break;
+            out.subscriptions.push_back((*subs)->text(0));
         }
     }
     for (auto& [id, g] : guid_of) {
@@ -187,22 +197,22 @@ StoreResult<RepairReport> repair(Store& store, const std::string& account) {
                      if (m.name != *norm)
                          continue;
                      STORE_TRY(s, db.prepare("UPDATE mailboxes SET guid=?, uidvalidity=?, "
-                                             "special_use=?, subscribed=? WHERE id=?"));
+                                             "special_use=? WHERE id=?"));
                      STORE_CHECK(s->bind(1, g)
                                      .bind(2, m.uidvalidity)
                                      .bind(3, m.special_use)
-                                     .bind(4, m.subscribed ? 1 : 0)
-                                     .bind(5, row->id)
+                                     .bind(4, row->id)
                                      .run());
                      row->guid = g;
                      row->uidvalidity = m.uidvalidity;
                      old_uidnext[*norm] = m.uidnext;
                      row->highestmodseq = std::max<ModSeq>(row->highestmodseq, m.highestmodseq + 1);
                      row->special_use = m.special_use;
-                     row->subscribed = m.subscribed;
                  }
                  rows[*norm] = *row;
              }
+             for (auto& name : old.subscriptions)
+                 STORE_CHECK(engine::index_set_subscribed(db, name, true));
              std::set<std::string> renumbered_boxes;
              for (auto& p : plan) {
                  auto& mb = rows[p.mailbox_name];

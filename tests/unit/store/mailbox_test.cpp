@@ -179,6 +179,26 @@ TEST_F(StoreTest, SubscriptionsAndSpecialUse) {
     EXPECT_EQ(a->set_subscribed("Nope", true).error().code, StoreErrc::not_found);
 }
 
+TEST_F(StoreTest, SubscriptionsOutliveDeleteAndFollowRename) {
+    // RFC 3501 §6.3.6: a subscription stays when its mailbox goes (LIST shows it
+    // \NonExistent, RFC 5258); unsubscribing it by name still works.
+    open();
+    auto a = account("bob@example.com");
+    ASSERT_TRUE(a->create_mailbox("Old/Child"));
+    ASSERT_TRUE(a->set_subscribed("Old/Child", true));
+    ASSERT_TRUE(a->rename_mailbox("Old", "New"));
+    EXPECT_EQ(a->subscriptions().value(), std::vector<std::string>{"New/Child"});
+    EXPECT_TRUE(a->mailbox_info("New/Child").value().subscribed);
+    ASSERT_TRUE(a->delete_mailbox("New/Child"));
+    EXPECT_EQ(a->subscriptions().value(), std::vector<std::string>{"New/Child"});
+    ASSERT_TRUE(a->create_mailbox("New/Child"));
+    EXPECT_TRUE(a->mailbox_info("New/Child").value().subscribed);
+    ASSERT_TRUE(a->delete_mailbox("New/Child"));
+    ASSERT_TRUE(a->set_subscribed("New/Child", false));
+    EXPECT_TRUE(a->subscriptions().value().empty());
+    EXPECT_EQ(a->set_subscribed("New/Child", false).error().code, StoreErrc::not_found);
+}
+
 TEST_F(StoreTest, AccountsAreIsolatedAndPersist) {
     open();
     ASSERT_TRUE(account("a@x.org")->create_mailbox("OnlyA"));

@@ -1,5 +1,6 @@
 // LIST with LIST-EXTENDED selection and return options (RFC 9051 §6.3.9, RFC 5258), CHILDREN
 // (RFC 3348), SPECIAL-USE (RFC 6154), LIST-STATUS (RFC 5819) and LSUB (RFC 3501 §6.3.9).
+#include <map>
 #include <set>
 
 #include "services/imap/names.h"
@@ -9,18 +10,6 @@
 namespace postern::services::imap {
 
 namespace asio = boost::asio;
-
-namespace {
-
-bool has_subscribed_child(const std::vector<store::MailboxInfo>& all, const std::string& parent) {
-    std::string prefix = parent + kDelimiter;
-    for (const auto& m : all)
-        if (m.subscribed && m.name.starts_with(prefix))
-            return true;
-    return false;
-}
-
-}  // namespace
 
 asio::awaitable<Session::Flow> Session::on_list(const wire::Command& c, const wire::List& a) {
     auto reference = mailbox_name(a.reference);
@@ -45,13 +34,19 @@ asio::awaitable<Session::Flow> Session::on_list(const wire::Command& c, const wi
     }
     auto& account = *user()->account;
     std::vector<store::MailboxInfo> all;
+    std::vector<std::string> subscriptions;  // also of deleted mailboxes
     std::optional<store::StoreError> error;
     co_await blocking([&] {
         auto r = account.list_mailboxes();
+        auto s = account.subscriptions();
         if (!r)
             error = r.error();
-        else
+        else if (!s)
+            error = s.error();
+        else {
             all = std::move(*r);
+            subscriptions = std::move(*s);
+        }
     });
     if (error) {
         store_failed(c, *error);
@@ -62,35 +57,71 @@ asio::awaitable<Session::Flow> Session::on_list(const wire::Command& c, const wi
     const bool recursive = a.selection & wire::list_select::recursive_match;
     const bool ret_subscribed = sel_subscribed || (a.returns & wire::list_return::subscribed);
     const bool ret_status = a.returns & wire::list_return::status;
+    // Children attributes come with every plain LIST (RFC 9051 §7.3.1 lets a server send
+    // them); a SUBSCRIBED listing has them only when RETURN (CHILDREN) asks, as in Dovecot.
+    const bool ret_children = !sel_subscribed || (a.returns & wire::list_return::children);
     auto matches = [&](const std::string& name) {
         for (const auto& p : patterns)
             if (list_match(p, name))
                 return true;
         return false;
     };
+    const std::set<std::string> subscribed(subscriptions.begin(), subscriptions.end());
+    // RECURSIVEMATCH (RFC 5258 §3.5): a parent is listed with CHILDINFO when a descendant
+    // meets the selection but is not listed itself (no pattern matches it).
+    auto has_unlisted_subscribed_child = [&](const std::string& parent) {
+        std::string prefix = parent + kDelimiter;
+        for (const auto& name : subscriptions)
+            if (name.starts_with(prefix) && !matches(name))
+                return true;
+        return false;
+    };
+    // Candidates in name order: the mailboxes and, with SUBSCRIBED, the subscriptions whose
+    // mailbox is gone (and with RECURSIVEMATCH their parents): \NonExistent (RFC 5258 §3).
+    std::map<std::string, const store::MailboxInfo*> candidates;
+    for (const auto& m : all)
+        candidates.emplace(m.name, &m);
+    if (sel_subscribed) {
+        for (const auto& name : subscriptions) {
+            candidates.emplace(name, nullptr);
+            for (auto pos = name.find(kDelimiter); recursive && pos != std::string::npos;
+                 pos = name.find(kDelimiter, pos + 1))
+                candidates.emplace(name.substr(0, pos), nullptr);
+        }
+    }
     std::vector<const store::MailboxInfo*> listed;  // for LIST-STATUS
-    for (const auto& m : all) {
-        if (!matches(m.name))
+    for (const auto& [name, mp] : candidates) {
+        if (!matches(name))
             continue;
+        const bool is_subscribed = subscribed.contains(name) || (mp && mp->subscribed);
         std::vector<std::string> child_info;
-        if (sel_subscribed && !m.subscribed) {
-            // RECURSIVEMATCH: a parent is listed when a child matches the selection
-            // (RFC 5258 §3.5, CHILDINFO).
-            if (recursive && has_subscribed_child(all, m.name))
+        if (sel_subscribed && !is_subscribed) {
+            if (recursive && has_unlisted_subscribed_child(name))
                 child_info.emplace_back("SUBSCRIBED");
             else
                 continue;
         }
+        if (!mp) {
+            wire::ListResponse gone{{"\\NonExistent"}, kDelimiter, name, {}, std::nullopt};
+            if (is_subscribed)
+                gone.attributes.emplace_back("\\Subscribed");
+            gone.child_info = std::move(child_info);
+            if (!sel_special)
+                wire::append_list(out_, gone, mode_);
+            continue;
+        }
+        const auto& m = *mp;
         if (sel_special && m.special_use == 0)
             continue;
         wire::ListResponse e;
-        e.attributes.emplace_back(m.has_children ? "\\HasChildren" : "\\HasNoChildren");
-        if (ret_subscribed && m.subscribed)
+        if (ret_children)
+            e.attributes.emplace_back(m.has_children ? "\\HasChildren" : "\\HasNoChildren");
+        if (ret_subscribed && is_subscribed)
             e.attributes.emplace_back("\\Subscribed");
         for (auto& attr : special_use_attributes(m.special_use))
             e.attributes.push_back(std::move(attr));
         e.delimiter = kDelimiter;
-        e.name = m.name;
+        e.name = name;
         e.child_info = std::move(child_info);
         wire::append_list(out_, e, mode_);
         if (ret_status)
@@ -127,14 +158,15 @@ asio::awaitable<Session::Flow> Session::on_lsub(const wire::Command& c, const wi
     }
     std::string full = join_reference(a.reference.raw.empty() ? "" : *reference, *pattern);
     auto& account = *user()->account;
-    std::vector<store::MailboxInfo> all;
+    // The subscription list, also names whose mailbox was deleted (RFC 3501 §6.3.6).
+    std::vector<std::string> subscriptions;
     std::optional<store::StoreError> error;
     co_await blocking([&] {
-        auto r = account.list_mailboxes();
+        auto r = account.subscriptions();
         if (!r)
             error = r.error();
         else
-            all = std::move(*r);
+            subscriptions = std::move(*r);
     });
     if (error) {
         store_failed(c, *error);
@@ -144,28 +176,25 @@ asio::awaitable<Session::Flow> Session::on_lsub(const wire::Command& c, const wi
     // does not reach is listed instead, flagged \Noselect.
     const bool percent = full.find('%') != std::string::npos;
     std::set<std::string> parents;
-    for (const auto& m : all) {
-        if (!m.subscribed)
-            continue;
-        if (list_match(full, m.name)) {
+    for (const auto& name : subscriptions) {
+        if (list_match(full, name)) {
             wire::ListResponse e;
             e.delimiter = kDelimiter;
-            e.name = m.name;
+            e.name = name;
             wire::append_lsub(out_, e, mode_);
             continue;
         }
         if (!percent)
             continue;
-        for (auto pos = m.name.find(kDelimiter); pos != std::string::npos;
-             pos = m.name.find(kDelimiter, pos + 1)) {
-            std::string parent = m.name.substr(0, pos);
+        for (auto pos = name.find(kDelimiter); pos != std::string::npos;
+             pos = name.find(kDelimiter, pos + 1)) {
+            std::string parent = name.substr(0, pos);
             if (list_match(full, parent))
                 parents.insert(std::move(parent));
         }
     }
-    for (const auto& m : all)
-        if (m.subscribed)
-            parents.erase(m.name);
+    for (const auto& name : subscriptions)
+        parents.erase(name);
     for (const auto& name : parents) {
         wire::ListResponse e{{"\\Noselect"}, kDelimiter, name, {}, std::nullopt};
         wire::append_lsub(out_, e, mode_);

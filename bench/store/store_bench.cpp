@@ -216,6 +216,16 @@ void BM_SearchBodyRareWord(benchmark::State& state) {
     k.text = "mülllermentcafé";  // rarely (or never) generated: measures the index lookup
     search_bench(state, k);
 }
+void BM_SearchBodyInfix(benchmark::State& state) {
+    SearchKey k{SearchKey::Kind::body};
+    k.text = "dgetpro";  // inside words ("budgetproject"): found through the vocabulary
+    search_bench(state, k);
+}
+void BM_SearchTextInfixShort(benchmark::State& state) {
+    SearchKey k{SearchKey::Kind::text};
+    k.text = "xq";  // two characters in no word: a scan of the vocabulary
+    search_bench(state, k);
+}
 void BM_SearchTextPhrase(benchmark::State& state) {
     SearchKey k{SearchKey::Kind::text};
     k.text = "cafe muller";
@@ -235,6 +245,8 @@ void BM_SearchUnseenAndBody(benchmark::State& state) {
 }
 BENCHMARK(BM_SearchBodyCommonWord)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_SearchBodyRareWord)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_SearchBodyInfix)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_SearchTextInfixShort)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_SearchTextPhrase)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_SearchFromSubstring)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_SearchUnseenAndBody)->Unit(benchmark::kMillisecond)->UseRealTime();

@@ -2,8 +2,11 @@
 // batched insertion of pending rows, the live/dead counters, and the rebuild that leaves out
 // rows of messages that are gone (contentless FTS5 tables cannot delete a row without its
 // exact original text, so dead rows are dropped by rebuilding instead).
+#include <unordered_set>
+
 #include "base/strings.h"
 #include "store/engine/account_index.h"
+#include "store/engine/text_fold.h"
 
 namespace postern::store::engine {
 namespace {
@@ -51,6 +54,26 @@ ALTER TABLE fts_body_new RENAME TO fts_body;
 ALTER TABLE fts_hdr_new RENAME TO fts_hdr;
 )sql";
 
+// The vocabulary: every folded word once, with a trigram index over the words, so SEARCH
+// finds the words holding a substring without reading every message (index_search.cpp).
+// Words stay when their messages go; a stale word only costs a lookup that finds nothing.
+StoreStatus add_terms(Db& db, const FtsDoc& d) {
+    std::unordered_set<std::string> terms;
+    for (const std::string* text : {&d.body, &d.from, &d.to, &d.cc, &d.subject, &d.headers})
+        for (auto& t : fold_tokens(*text))
+            if (t.size() <= kMaxFtsTermBytes)
+                terms.insert(std::move(t));
+    for (auto& t : terms) {
+        STORE_TRY(ins, db.prepare("INSERT OR IGNORE INTO fts_terms(term) VALUES(?)"));
+        STORE_CHECK(ins->bind(1, t).run());
+        if (db.changes() == 0)
+            continue;
+        STORE_TRY(tri, db.prepare("INSERT INTO fts_terms_tri(rowid, term) VALUES(?, ?)"));
+        STORE_CHECK(tri->bind(1, db.last_rowid()).bind(2, t).run());
+    }
+    return {};
+}
+
 StoreStatus insert_into(Db& db, std::string_view body_table, std::string_view hdr_table,
                         std::int64_t text_id, const FtsDoc& d) {
     // Two tables so BODY and TEXT differ without column filters, which detail=none lacks;
@@ -84,6 +107,7 @@ StoreStatus index_fts_insert(Db& db, std::int64_t text_id, const FtsDoc& d, bool
     if (pending_only && db.changes() == 0)
         return {};
     STORE_CHECK(insert_into(db, "fts_body", "fts_hdr", text_id, d));
+    STORE_CHECK(add_terms(db, d));
     // A rebuild in progress has passed this text already: it goes into the new tables too.
     STORE_TRY(cursor, index_meta(db, "fts_rebuild"));
     if (!cursor.empty() && static_cast<std::uint64_t>(text_id) <= parse_uint(cursor).value_or(0))
@@ -159,8 +183,10 @@ StoreStatus index_fts_rebuild_add(Db& db, const std::vector<std::pair<std::int64
                                   std::int64_t cursor) {
     for (auto& [id, doc] : docs) {
         STORE_TRY(used, index_text_in_use(db, id));
-        if (used)
+        if (used) {
             STORE_CHECK(insert_into(db, "fts_body_new", "fts_hdr_new", id, doc));
+            STORE_CHECK(add_terms(db, doc));
+        }
     }
     return index_set_meta(db, "fts_rebuild", std::to_string(cursor));
 }

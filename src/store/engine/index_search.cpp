@@ -184,7 +184,7 @@ class Evaluator {
 
     StoreResult<Mask> full_text(std::string_view column, const std::string& text,
                                 const Mask& candidates) {
-        auto q = fts_query(column, text);
+        STORE_TRY(q, fts_substring_query(db_, text));
         if (q.empty())
             return candidates;
         Mask out(rows_.size(), 0);
@@ -280,6 +280,87 @@ std::string fts_query(std::string_view column, std::string_view text) {
         q += "\"" + tokens[i] + "\"";
     }
     q += " *";
+    return q;
+}
+
+namespace {
+
+// The characters (code points) of UTF-8 text, each as its bytes.
+std::vector<std::string_view> characters(std::string_view s) {
+    std::vector<std::string_view> out;
+    for (std::size_t i = 0; i < s.size();) {
+        std::size_t n = 1;
+        while (i + n < s.size() && (static_cast<unsigned char>(s[i + n]) & 0xC0) == 0x80)
+            ++n;
+        out.push_back(s.substr(i, n));
+        i += n;
+    }
+    return out;
+}
+
+// Words of the vocabulary that hold `token` (folded letters and digits); nullopt when more
+// than kMaxInfixWords do. Three characters or more go through the trigram index of the
+// vocabulary, shorter ones scan it.
+constexpr std::size_t kMaxInfixWords = 500;
+StoreResult<std::optional<std::vector<std::string>>> words_holding(Db& db,
+                                                                   const std::string& token) {
+    auto chars = characters(token);
+    Stmt* s = nullptr;
+    if (chars.size() >= 3) {
+        // detail=none has no phrase queries: every trigram must occur, instr() checks order.
+        std::string match;
+        for (std::size_t i = 0; i + 3 <= chars.size(); ++i) {
+            if (i)
+                match += " AND ";
+            match += '"';
+            for (std::size_t k = i; k < i + 3; ++k)
+                match += chars[k];
+            match += '"';
+        }
+        STORE_TRY(q, db.prepare("SELECT term FROM fts_terms_tri WHERE fts_terms_tri MATCH ?1 AND "
+                                "instr(term, ?2) > 0 LIMIT ?3"));
+        q->bind(1, match);
+        s = q;
+    } else {
+        STORE_TRY(q, db.prepare("SELECT term FROM fts_terms WHERE instr(term, ?2) > 0 LIMIT ?3"));
+        s = q;
+    }
+    s->bind(2, token).bind(3, static_cast<std::int64_t>(kMaxInfixWords + 1));
+    std::vector<std::string> out;
+    for (;;) {
+        STORE_TRY(row, s->step());
+        if (!row)
+            break;
+        out.push_back(s->text(0));
+    }
+    if (out.size() > kMaxInfixWords)
+        return std::optional<std::vector<std::string>>();
+    return std::optional<std::vector<std::string>>(std::move(out));
+}
+
+}  // namespace
+
+StoreResult<std::string> fts_substring_query(Db& db, std::string_view text) {
+    auto tokens = fold_tokens(text);
+    if (tokens.empty())
+        return std::string();
+    // RFC 3501 §6.4.4: a substring. The first word may end a longer word ("sdfghjk" in
+    // "asdfghjkl"): any indexed word holding it matches, found through the vocabulary; the
+    // prefix term keeps texts indexed before the vocabulary existed findable by prefix.
+    // The last word may start one (prefix), the ones between are whole words. Positions are
+    // not indexed (detail=none), so the words need not be adjacent (docs/storage.md).
+    STORE_TRY(words, words_holding(db, tokens.front()));
+    std::string q = "(\"" + tokens.front() + "\" *";
+    if (words) {
+        for (auto& w : *words)
+            q += " OR \"" + w + "\"";
+    }
+    q += ")";
+    for (std::size_t i = 1; i < tokens.size(); ++i) {
+        q += " AND \"" + tokens[i] + "\"";
+        if (i + 1 == tokens.size())
+            q += " *";
+    }
     return q;
 }
 

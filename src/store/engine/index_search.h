@@ -28,4 +28,10 @@ StoreResult<std::vector<Uid>> index_sort(Db& db, std::int64_t mailbox_id,
 // empty result when the text has no word characters (then every message matches).
 std::string fts_query(std::string_view column, std::string_view text);
 
+// The MATCH expression SEARCH TEXT/BODY use: like fts_query, but the first word also matches
+// inside longer words (found through the vocabulary fts_terms), so IMAP's substring rule holds
+// for a single word. A substring found in more than 500 distinct words matches as a prefix
+// only.
+StoreResult<std::string> fts_substring_query(Db& db, std::string_view text);
+
 }  // namespace postern::store::engine

@@ -389,6 +389,22 @@ TEST_F(StoreTest, SearchKeys) {
     EXPECT_EQ(search(k), std::vector<Uid>{1});
     k.text = "treffen";  // only in the body: TEXT covers the body too
     EXPECT_EQ(search(k), std::vector<Uid>{1});
+    // Substrings inside words (RFC 3501 §6.4.4), folded as words are: "ESUM" is in "résumé",
+    // "afe" in "Café"; two-character needles scan the vocabulary instead of its trigrams.
+    k.text = "ESUM";
+    EXPECT_EQ(search(k), std::vector<Uid>{2});
+    k.text = "afe";
+    EXPECT_EQ(search(k), std::vector<Uid>{1});
+    k.text = "ef";
+    EXPECT_EQ(search(k), std::vector<Uid>{1});
+    k.text = "unc";
+    EXPECT_EQ(search(k), std::vector<Uid>{3});
+    k.kind = SearchKey::Kind::body;
+    k.text = "reffe";
+    EXPECT_EQ(search(k), std::vector<Uid>{1});
+    k.text = "unc";  // only in the subject: not BODY
+    EXPECT_TRUE(search(k).empty());
+    k.kind = SearchKey::Kind::text;
     k.kind = SearchKey::Kind::header;
     k.field = "Message-ID";
     k.text = "2.";

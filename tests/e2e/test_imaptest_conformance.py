@@ -27,27 +27,6 @@ RUNNER = ROOT / "tests" / "conformance" / "imaptest" / "runner.py"
 EXPECTED_FAILURES = {
     # Deliberate: a malformed modified UTF-7 name is BAD (docs/imap.md, "Mailboxes"); imaptest
     # expects SELECT to say NO and LIST to say OK for `!#$&'+,-...` (an invalid `&'+,-` run).
-    # Three LIST-EXTENDED gaps: `(RECURSIVEMATCH REMOTE)` is accepted although RFC 5258 §3.1 wants
-    # BAD (proto/imap parser); a deleted but subscribed mailbox is not listed as
-    # `\Subscribed \NonExistent` (subscriptions live on the mailbox row in the store); a parent
-    # gets CHILDINFO although its subscribed child is itself matched and listed.
-    "listext": "no \\NonExistent subscriptions (they live on the mailbox row); extra CHILDINFO",
-    # SEARCH TEXT/BODY match whole words or prefixes (full-text index); RFC 3501 §6.4.4 asks for
-    # substrings (`sdfghjk` inside `asdfghjkl`).
-    "search-body": "TEXT/BODY do not find substrings inside words",
-    # EXAMINE answers `* 0 RECENT`: it must not claim \Recent, but should still count it (the
-    # store has claim_recent() only, no way to read \Recent without taking it).
-    # SORT CC on `Cc: user2: blah@domain1.org;`: imaptest sorts by the group name (the first
-    # ENVELOPE address), Postern by something that sorts first.
-    "sort-addresses": "SORT CC key of a group address",
-    # DISPLAYFROM of `From: d` (no domain): imaptest expects the key "d"; Postern's sorts first.
-    "sort-display-from": "DISPLAYFROM key of an address without a domain",
-    # DISPLAYTO: group addresses (`a: xx@xx.org, yy@yy.org;`, `empty:;`) sort by the group name
-    # in imaptest; plus the no-domain address as in sort-display-from.
-    "sort-display-to": "DISPLAYTO keys of group addresses and of an address without a domain",
-    # Subjects `[xyz]` and `_` sort before the letters: the comparison folds to lower case, but
-    # i;ascii-casemap (RFC 4790 §9.2, RFC 5256 §2.1) folds to upper case, so `[` and `_` come
-    # after `Z`.
 }
 
 

@@ -296,7 +296,7 @@ def test_utf8_mailbox_names_both_ways(imap):
 def test_namespace_id_enable_and_quota(imap):
     c = connect(imap)
     typ, data = c.namespace()
-    assert typ == "OK" and data[0] == b'(("" "/")) NIL NIL'
+    assert typ == "OK" and data[0] == b'(("" "/")) (("Other Users/" "/")) (("Public Folders/" "/"))'
     typ, data = c._simple_command("ID", '("name" "pytest")')
     _, data = c._untagged_response(typ, data, "ID")
     assert b'"name" "Postern"' in data[0]

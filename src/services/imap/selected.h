@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "proto/imap/command.h"
+#include "proto/imap/rights.h"
 #include "store/api/store.h"
 
 namespace postern::services::imap {
@@ -26,6 +27,9 @@ class SelectedMailbox {
     store::ViewSession& view() { return *view_; }
     const store::MailboxInfo& info() const { return info_; }
     bool read_only() const { return read_only_; }
+    // What the user may do here (RFC 4314 §4); every right in the personal namespace.
+    proto::imap::Rights rights() const { return rights_; }
+    void set_rights(proto::imap::Rights rights) { rights_ = rights; }
     std::uint32_t exists() const { return view_->exists(); }
 
     // The UIDs a client set names, limited to messages this session knows (ascending).
@@ -62,6 +66,7 @@ class SelectedMailbox {
     std::unique_ptr<store::ViewSession> view_;
     store::MailboxInfo info_;
     bool read_only_;
+    proto::imap::Rights rights_ = proto::imap::Rights::all();
     std::set<store::Uid> recent_;
     std::vector<store::Uid> saved_;
     std::map<store::Uid, store::ModSeq> reported_;

@@ -108,6 +108,9 @@ std::vector<std::string> Session::capabilities() const {
           "MULTIAPPEND", "SPECIAL-USE", "CREATE-SPECIAL-USE", "LIST-EXTENDED", "LIST-STATUS",
           "STATUS=SIZE", "UTF8=ACCEPT", "REPLACE", "UNAUTHENTICATE", "MOVE", "METADATA"})
         caps.emplace_back(c);
+    // commands/acl.cpp: every right of RFC 4314 works, "t", "e", "x" and "k" on their own.
+    for (const char* c : {"ACL", "RIGHTS=texk"})
+        caps.emplace_back(c);
     caps.push_back("APPENDLIMIT=" + std::to_string(cfg_.append_limit));
     if (cfg_.compress && !deflate_)
         caps.emplace_back("COMPRESS=DEFLATE");
@@ -146,6 +149,10 @@ std::optional<std::string> Session::mailbox_name(const wire::MailboxName& name) 
     if (utf8.size() > 6 && utf8[5] == '/' && iequals(std::string_view(utf8).substr(0, 5), "INBOX"))
         utf8.replace(0, 5, "INBOX");
     return utf8;
+}
+
+Access Session::access() {
+    return Access(*deps_.store, deps_.directory, *user());
 }
 
 // --- responses -----------------------------------------------------------------------------
@@ -239,6 +246,10 @@ void Session::store_failed(const wire::Command& c, const store::StoreError& e) {
         case StoreErrc::limit:
             code = wire::codes::limit();
             text = "Limit reached";
+            break;
+        case StoreErrc::denied:
+            code = wire::codes::no_perm();
+            text = "Permission denied";
             break;
         case StoreErrc::store_full:
         case StoreErrc::busy:
@@ -605,6 +616,16 @@ asio::awaitable<Session::Flow> Session::execute(const wire::Command& c) {
             co_return co_await on_sort(c, std::get<wire::Sort>(c.args));
         case N::thread:
             co_return co_await on_thread(c, std::get<wire::Thread>(c.args));
+        case N::setacl:
+            co_return co_await on_setacl(c, std::get<wire::SetAcl>(c.args));
+        case N::deleteacl:
+            co_return co_await on_deleteacl(c, std::get<wire::DeleteAcl>(c.args));
+        case N::getacl:
+            co_return co_await on_getacl(c, std::get<wire::GetAcl>(c.args));
+        case N::listrights:
+            co_return co_await on_listrights(c, std::get<wire::ListRights>(c.args));
+        case N::myrights:
+            co_return co_await on_myrights(c, std::get<wire::MyRights>(c.args));
         case N::getquota:
             flow = co_await on_getquota(c, std::get<wire::GetQuota>(c.args));
             break;

@@ -19,6 +19,7 @@
 #include "proto/imap/receiver.h"
 #include "proto/imap/responses.h"
 #include "services/error_control.h"
+#include "services/imap/access.h"
 #include "services/imap/deflate_stream.h"
 #include "services/imap/imap_service.h"
 #include "services/imap/selected.h"
@@ -108,6 +109,8 @@ class Session {
     void announce_flags(SelectedMailbox& box);
     // A mailbox name from the client as the store's UTF-8 name ("INBOX" canonical).
     std::optional<std::string> mailbox_name(const wire::MailboxName& name) const;
+    // Namespaces and rights of the user (access.h); only while authenticated.
+    Access access();
 
     boost::asio::awaitable<Flow> execute(const wire::Command& command);
 
@@ -167,6 +170,12 @@ class Session {
     // compress.cpp
     Flow on_compress(const wire::Command& c, const wire::Compress& a);
     void start_compression();
+    // acl.cpp
+    boost::asio::awaitable<Flow> on_setacl(const wire::Command& c, const wire::SetAcl& a);
+    boost::asio::awaitable<Flow> on_deleteacl(const wire::Command& c, const wire::DeleteAcl& a);
+    boost::asio::awaitable<Flow> on_getacl(const wire::Command& c, const wire::GetAcl& a);
+    boost::asio::awaitable<Flow> on_listrights(const wire::Command& c, const wire::ListRights& a);
+    boost::asio::awaitable<Flow> on_myrights(const wire::Command& c, const wire::MyRights& a);
     // quota.cpp
     boost::asio::awaitable<Flow> on_getquota(const wire::Command& c, const wire::GetQuota& a);
     boost::asio::awaitable<Flow> on_getquotaroot(const wire::Command& c,

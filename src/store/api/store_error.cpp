@@ -31,6 +31,8 @@ std::string_view store_errc_name(StoreErrc code) {
             return "limit";
         case StoreErrc::busy:
             return "busy";
+        case StoreErrc::denied:
+            return "denied";
         case StoreErrc::io:
             return "io";
         case StoreErrc::internal:
@@ -73,6 +75,9 @@ Error to_error(const StoreError& e) {
             break;
         case StoreErrc::io:
             c = Errc::io_error;
+            break;
+        case StoreErrc::denied:
+            c = Errc::permission_denied;
             break;
         case StoreErrc::internal:
             c = Errc::internal;

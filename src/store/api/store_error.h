@@ -27,6 +27,7 @@ enum class StoreErrc {
     modseq_conflict,   // UNCHANGEDSINCE failed; `uids` lists the failed UIDs
     limit,             // a per-mailbox limit (e.g. 64 keywords) was hit
     busy,              // the object is in use (repair of an open account)
+    denied,            // the caller lacks an access right (ACL, RFC 4314) on the mailbox
     io,                // the operating system failed a read/write/fsync
     internal,          // a bug or impossible state
 };

@@ -28,13 +28,21 @@ asio::awaitable<Session::Flow> Session::on_append(const wire::Command& c, const 
             co_return Flow::next;
         }
     }
-    auto& account = *user()->account;
+    auto acl = access();
     std::optional<store::StoreError> error;
     bool missing = false;
     std::vector<std::uint32_t> uids;
     std::uint32_t uidvalidity = 0;
     co_await blocking([&] {
-        auto m = account.open_mailbox(*name);
+        auto ref = acl.require(*name, wire::Right::insert);
+        if (!ref) {
+            missing = ref.error().code == store::StoreErrc::not_found;
+            error = ref.error();
+            return;
+        }
+        for (auto& o : options)
+            keep_permitted(o.flags, ref->rights);
+        auto m = ref->owner->open_mailbox(ref->name);
         if (!m) {
             missing = m.error().code == store::StoreErrc::not_found;
             error = m.error();

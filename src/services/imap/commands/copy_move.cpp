@@ -18,6 +18,12 @@ asio::awaitable<Session::Flow> Session::on_copy(const wire::Command& c,
         no(c, "Mailbox is read-only", wire::codes::read_only());
         co_return Flow::next;
     }
+    // MOVE takes the messages away: "t" and "e" on the source (RFC 4314 §4, RFC 6851 §3.3).
+    if (move && !(box->rights().has(wire::Right::delete_messages) &&
+                  box->rights().has(wire::Right::expunge))) {
+        no(c, "Permission denied", wire::codes::no_perm());
+        co_return Flow::next;
+    }
     auto uids = box->resolve(set, c.uid);
     if (uids.empty()) {
         // RFC 9051 §6.4.7: nothing to copy is not an error for UID COPY; a message number that
@@ -30,20 +36,26 @@ asio::awaitable<Session::Flow> Session::on_copy(const wire::Command& c,
         ok(c, move ? "MOVE completed" : "COPY completed");
         co_return Flow::next;
     }
-    auto& account = *user()->account;
+    auto acl = access();
     auto& source = box->mailbox();
     std::optional<store::StoreError> error;
     bool missing = false;
     store::CopyResult result;
     co_await blocking([&] {
-        auto dest = account.open_mailbox(*name);
+        auto ref = acl.require(*name, wire::Right::insert);
+        if (!ref) {
+            missing = ref.error().code == store::StoreErrc::not_found;
+            error = ref.error();
+            return;
+        }
+        auto dest = ref->owner->open_mailbox(ref->name);
         if (!dest) {
             missing = dest.error().code == store::StoreErrc::not_found;
             error = dest.error();
             return;
         }
         auto set_of = SelectedMailbox::to_set(uids);
-        if (move && (*dest)->id() == source.id()) {
+        if (move && (*dest)->id() == source.id() && &(*dest)->account() == &source.account()) {
             // MOVE into the selected mailbox itself: new UIDs for the same messages, the old
             // ones expunged (RFC 6851 allows it; clients use it to "touch" messages).
             auto r = source.copy(set_of, **dest);

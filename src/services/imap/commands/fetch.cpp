@@ -101,7 +101,9 @@ asio::awaitable<Session::Flow> Session::on_fetch(const wire::Command& c, const w
         wire::append_vanished(out_, std::span<const wire::NumberRange>(ranges), true);
     }
 
-    const bool set_seen = plan.sets_seen && !box->read_only();
+    // Reading marks \Seen only for a user with the "s" right (RFC 4314 §4).
+    const bool set_seen =
+        plan.sets_seen && !box->read_only() && box->rights().has(wire::Right::seen);
     bool expunged = false;
     bool unknown_cte = false;
     std::optional<store::StoreError> failure;

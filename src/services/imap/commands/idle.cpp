@@ -56,7 +56,8 @@ asio::awaitable<Session::Flow> Session::on_idle(const wire::Command& c) {
     auto st = std::make_shared<IdleState>(executor);
     store::ChangeBus::Subscription subscription;
     if (auto* box = selected()) {
-        auto& account = *user()->account;
+        // The mailbox's own account: another user's when it is shared (RFC 4314).
+        auto& account = box->mailbox().account();
         // The bus calls back on its own thread: hop onto the session's strand.
         subscription = deps_.store->changes().subscribe_mailbox(
             account.id(), box->mailbox().id(), [st, executor](const store::ChangeEvent&) {

@@ -32,13 +32,14 @@ asio::awaitable<Session::Flow> Session::on_list(const wire::Command& c, const wi
         ok(c, "LIST completed");
         co_return Flow::next;
     }
-    auto& account = *user()->account;
-    std::vector<store::MailboxInfo> all;
-    std::vector<std::string> subscriptions;  // also of deleted mailboxes
+    // Every namespace the user may see (access.h): names here are IMAP names.
+    auto acl = access();
+    std::vector<ListedMailbox> all;
+    std::vector<std::string> subscriptions;  // personal names, also of deleted mailboxes
     std::optional<store::StoreError> error;
     co_await blocking([&] {
-        auto r = account.list_mailboxes();
-        auto s = account.subscriptions();
+        auto r = acl.list();
+        auto s = acl.user_account().subscriptions();
         if (!r)
             error = r.error();
         else if (!s)
@@ -116,6 +117,8 @@ asio::awaitable<Session::Flow> Session::on_list(const wire::Command& c, const wi
         wire::ListResponse e;
         if (ret_children)
             e.attributes.emplace_back(m.has_children ? "\\HasChildren" : "\\HasNoChildren");
+        if (is_container(m))
+            e.attributes.emplace_back("\\Noselect");
         if (ret_subscribed && is_subscribed)
             e.attributes.emplace_back("\\Subscribed");
         for (auto& attr : special_use_attributes(m.special_use))
@@ -124,7 +127,7 @@ asio::awaitable<Session::Flow> Session::on_list(const wire::Command& c, const wi
         e.name = name;
         e.child_info = std::move(child_info);
         wire::append_list(out_, e, mode_);
-        if (ret_status)
+        if (ret_status && !is_container(m))
             listed.push_back(&m);
     }
     // LIST-STATUS: a STATUS line after each listed mailbox would need the status before the
@@ -134,8 +137,9 @@ asio::awaitable<Session::Flow> Session::on_list(const wire::Command& c, const wi
     if (!listed.empty()) {
         co_await blocking([&] {
             for (std::size_t i = 0; i < listed.size(); ++i)
-                if (auto r = account.status(listed[i]->name))
-                    statuses[i] = *r;
+                if (auto ref = acl.require(listed[i]->name, wire::Right::read))
+                    if (auto r = ref->owner->status(ref->name))
+                        statuses[i] = *r;
         });
     }
     for (std::size_t i = 0; i < listed.size(); ++i) {

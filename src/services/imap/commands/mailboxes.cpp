@@ -82,15 +82,34 @@ asio::awaitable<Session::Flow> Session::on_create(const wire::Command& c, const 
         no(c, "INBOX always exists", wire::codes::already_exists());
         co_return Flow::next;
     }
-    auto& account = *user()->account;
+    auto acl = access();
     std::optional<store::StoreError> error;
     std::string guid;
     co_await blocking([&] {
-        auto r = account.create_mailbox(target, use);
-        if (!r)
+        auto ref = acl.resolve(target);
+        if (!ref) {
+            error = ref.error();
+            return;
+        }
+        const bool visible = ref->exists && ref->rights.has(wire::Right::lookup);
+        if (!visible && !ref->rights.has(wire::Right::create_mailbox)) {
+            // "k" on the parent (RFC 4314 §4); an invisible namesake stays a secret.
+            error = store::StoreError{store::StoreErrc::denied, "no right to create " + target, {}};
+            return;
+        }
+        auto r = ref->owner->create_mailbox(ref->name, use);
+        if (!r) {
             error = r.error();
-        else
-            guid = r->guid;
+            return;
+        }
+        guid = r->guid;
+        // Whoever creates a mailbox in someone else's tree may use it fully (docs/imap.md);
+        // the owner and, in the public folders, the postmaster hold every right anyway.
+        const bool implicit = ref->owner->id() == acl.user_id() ||
+                              (ref->owner_address.empty() && acl.is_postmaster());
+        if (!implicit)
+            (void)ref->owner->set_acl(r->name, acl.user_id(),
+                                      wire::format_rights(wire::Rights::all()));
     });
     if (error) {
         store_failed(c, *error);
@@ -109,10 +128,15 @@ asio::awaitable<Session::Flow> Session::on_delete(const wire::Command& c, const 
         no(c, "INBOX cannot be deleted", wire::codes::cannot());
         co_return Flow::next;
     }
-    auto& account = *user()->account;
+    auto acl = access();
     std::optional<store::StoreError> error;
     co_await blocking([&] {
-        auto r = account.delete_mailbox(*name);
+        auto ref = acl.require(*name, wire::Right::delete_mailbox);
+        if (!ref) {
+            error = ref.error();
+            return;
+        }
+        auto r = ref->owner->delete_mailbox(ref->name);
         if (!r)
             error = r.error();
     });
@@ -135,23 +159,44 @@ asio::awaitable<Session::Flow> Session::on_rename(const wire::Command& c, const 
         no(c, "INBOX already exists", wire::codes::already_exists());
         co_return Flow::next;
     }
-    auto& account = *user()->account;
+    auto acl = access();
     std::optional<store::StoreError> error;
     const bool inbox = *from == "INBOX";
     co_await blocking([&] {
+        auto src = acl.require(*from, wire::Right::delete_mailbox);
+        if (!src) {
+            error = src.error();
+            return;
+        }
+        auto dst = acl.resolve(target);
+        if (!dst) {
+            error = dst.error();
+            return;
+        }
+        if (dst->owner != src->owner) {
+            error = store::StoreError{store::StoreErrc::invalid_argument,
+                                      "mailboxes move only within one owner's tree",
+                                      {}};
+            return;
+        }
+        if (!dst->personal() && !dst->rights.has(wire::Right::create_mailbox)) {
+            error = store::StoreError{store::StoreErrc::denied, "no right to create " + target, {}};
+            return;
+        }
+        auto& account = *src->owner;
         if (inbox) {
             // RFC 9051 §6.3.6: renaming INBOX moves its messages to the new mailbox and leaves
             // INBOX empty; its children stay where they are.
-            if (account.mailbox_info(target)) {
+            if (account.mailbox_info(dst->name)) {
                 error = store::StoreError{store::StoreErrc::exists, target};
                 return;
             }
-            auto r = account.move_all_messages("INBOX", target);
+            auto r = account.move_all_messages("INBOX", dst->name);
             if (!r)
                 error = r.error();
             return;
         }
-        auto r = account.rename_mailbox(*from, target);
+        auto r = account.rename_mailbox(src->name, dst->name);
         if (!r)
             error = r.error();
     });
@@ -169,10 +214,18 @@ asio::awaitable<Session::Flow> Session::on_subscribe(const wire::Command& c,
     auto name = mailbox_name(m);
     if (!name)
         co_return invalid_name(c);
-    auto& account = *user()->account;
+    auto acl = access();
     std::optional<store::StoreError> error;
     co_await blocking([&] {
-        auto r = account.set_subscribed(*name, subscribe);
+        auto ref = acl.require(*name, wire::Right::lookup);
+        if (ref && !ref->personal()) {
+            // The subscribed flag lives with the mailbox: it is the owner's, not ours.
+            error = store::StoreError{store::StoreErrc::invalid_argument,
+                                      "subscriptions outside the personal namespace are not kept",
+                                      {}};
+            return;
+        }
+        auto r = acl.user_account().set_subscribed(*name, subscribe);
         if (!r)
             error = r.error();
     });
@@ -189,18 +242,24 @@ asio::awaitable<Session::Flow> Session::on_status(const wire::Command& c, const 
     auto name = mailbox_name(a.mailbox);
     if (!name)
         co_return invalid_name(c);
-    auto& account = *user()->account;
+    auto acl = access();
     std::optional<store::StoreError> error;
     store::MailboxStatus st;
     store::MailboxInfo info;
     co_await blocking([&] {
-        auto i = account.mailbox_info(*name);
+        auto ref = acl.require(*name, wire::Right::read);
+        if (!ref) {
+            error = ref.error();
+            return;
+        }
+        auto& account = *ref->owner;
+        auto i = account.mailbox_info(ref->name);
         if (!i) {
             error = i.error();
             return;
         }
         info = std::move(*i);
-        auto r = account.status(*name);
+        auto r = account.status(ref->name);
         if (!r)
             error = r.error();
         else
@@ -218,8 +277,13 @@ asio::awaitable<Session::Flow> Session::on_status(const wire::Command& c, const 
 }
 
 Session::Flow Session::on_namespace(const wire::Command& c) {
+    // RFC 2342 §5: personal, other users' (shared through ACLs), shared (public folders).
     std::vector<wire::NamespaceEntry> personal{{"", kDelimiter, {}}};
-    wire::append_namespace(out_, personal, {}, {}, mode_);
+    std::vector<wire::NamespaceEntry> others{
+        {std::string(kOtherUsers) + kDelimiter, kDelimiter, {}}};
+    std::vector<wire::NamespaceEntry> shared{
+        {std::string(kPublicFolders) + kDelimiter, kDelimiter, {}}};
+    wire::append_namespace(out_, personal, others, shared, mode_);
     ok(c, "NAMESPACE completed");
     return Flow::next;
 }

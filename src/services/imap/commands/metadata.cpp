@@ -51,11 +51,24 @@ asio::awaitable<Session::Flow> Session::on_getmetadata(const wire::Command& c,
     for (const auto& e : a.entries)
         if (!valid_entry(e))
             co_return bad(c.tag, "Invalid entry name " + e);
-    auto& account = *user()->account;
+    auto acl = access();
     std::vector<store::MetadataEntry> found;
     std::optional<store::StoreError> error;
     co_await blocking([&] {
-        auto r = account.get_metadata(mailbox, a.entries, depth_of(a.depth));
+        // Another user's mailbox: its annotations are the owner's, read with "r" (RFC 5464
+        // §3.4 with RFC 4314).
+        store::Account* account = &acl.user_account();
+        std::string target = mailbox;
+        if (!mailbox.empty()) {
+            auto ref = acl.require(mailbox, wire::Right::read);
+            if (!ref) {
+                error = ref.error();
+                return;
+            }
+            account = ref->owner.get();
+            target = ref->name;
+        }
+        auto r = account->get_metadata(target, a.entries, depth_of(a.depth));
         if (!r)
             error = r.error();
         else
@@ -113,10 +126,22 @@ asio::awaitable<Session::Flow> Session::on_setmetadata(const wire::Command& c,
         }
         entries.emplace_back(e.name, e.value);
     }
-    auto& account = *user()->account;
+    auto acl = access();
     std::optional<store::StoreError> error;
     co_await blocking([&] {
-        if (auto r = account.set_metadata(mailbox, entries); !r)
+        // On another user's mailbox every annotation is shared with its owner: "w" writes them.
+        store::Account* account = &acl.user_account();
+        std::string target = mailbox;
+        if (!mailbox.empty()) {
+            auto ref = acl.require(mailbox, wire::Right::write);
+            if (!ref) {
+                error = ref.error();
+                return;
+            }
+            account = ref->owner.get();
+            target = ref->name;
+        }
+        if (auto r = account->set_metadata(target, entries); !r)
             error = r.error();
     });
     if (error) {

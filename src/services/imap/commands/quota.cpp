@@ -48,13 +48,16 @@ asio::awaitable<Session::Flow> Session::on_getquotaroot(const wire::Command& c,
     auto name = mailbox_name(a.mailbox);
     if (!name)
         co_return invalid_name(c);
-    auto& account = *user()->account;
+    auto acl = access();
     std::optional<store::QuotaInfo> quota;
     bool exists = false;
     co_await blocking([&] {
-        exists = account.mailbox_info(*name).has_value();
-        if (auto q = account.quota())
-            quota = *q;
+        auto ref = acl.require(*name, wire::Right::read);
+        exists = ref.has_value();
+        // Only the user's own mailboxes are under the user's quota root "".
+        if (exists && ref->personal())
+            if (auto q = ref->owner->quota())
+                quota = *q;
     });
     if (!exists) {
         no(c, "No such mailbox", wire::codes::nonexistent());

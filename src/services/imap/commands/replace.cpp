@@ -16,6 +16,12 @@ asio::awaitable<Session::Flow> Session::on_replace(const wire::Command& c, const
         no(c, "Mailbox is read-only", wire::codes::read_only());
         co_return Flow::next;
     }
+    // The replaced message goes away as with MOVE: "t" and "e" (RFC 8508 §3.1, RFC 4314 §4).
+    if (!(box->rights().has(wire::Right::delete_messages) &&
+          box->rights().has(wire::Right::expunge))) {
+        no(c, "Permission denied", wire::codes::no_perm());
+        co_return Flow::next;
+    }
     wire::SequenceSet one;
     one.ranges.push_back({a.number, a.number});
     auto old = box->resolve(one, c.uid);
@@ -32,13 +38,20 @@ asio::awaitable<Session::Flow> Session::on_replace(const wire::Command& c, const
         no(c, "Empty message", wire::codes::cannot());
         co_return Flow::next;
     }
-    auto& account = *user()->account;
+    auto acl = access();
     auto& source = box->mailbox();
     std::optional<store::StoreError> error;
     bool missing = false;
     store::AppendResult added;
     co_await blocking([&] {
-        auto dest = account.open_mailbox(*name);
+        auto ref = acl.require(*name, wire::Right::insert);
+        if (!ref) {
+            missing = ref.error().code == store::StoreErrc::not_found;
+            error = ref.error();
+            return;
+        }
+        keep_permitted(options.flags, ref->rights);
+        auto dest = ref->owner->open_mailbox(ref->name);
         if (!dest) {
             missing = dest.error().code == store::StoreErrc::not_found;
             error = dest.error();

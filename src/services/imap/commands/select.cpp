@@ -23,8 +23,10 @@ asio::awaitable<Session::Flow> Session::on_select(const wire::Command& c, const 
         co_return bad(c.tag, "QRESYNC must be enabled first");
     if (a.condstore)
         condstore_ = true;
-    auto& account = *user()->account;
-    const bool read_only = a.read_only;
+    auto acl = access();
+    bool read_only = a.read_only;
+    wire::Rights rights;
+    std::string prefix;
     std::optional<store::StoreError> error;
     std::shared_ptr<store::Mailbox> mailbox;
     std::unique_ptr<store::ViewSession> view;
@@ -32,7 +34,21 @@ asio::awaitable<Session::Flow> Session::on_select(const wire::Command& c, const 
     store::UidSet recent;
     std::optional<store::ChangesSince> changes;
     co_await blocking([&] {
-        auto m = account.open_mailbox(*name);
+        auto ref = acl.require(*name, wire::Right::read);
+        if (!ref) {
+            error = ref.error();
+            return;
+        }
+        rights = ref->rights;
+        prefix = ref->prefix;
+        // Without a right to change anything the mailbox is read-only (RFC 4314 §4).
+        if (!rights.any_of(wire::Rights()
+                               .add(wire::Right::seen)
+                               .add(wire::Right::write)
+                               .add(wire::Right::delete_messages)
+                               .add(wire::Right::expunge)))
+            read_only = true;
+        auto m = ref->owner->open_mailbox(ref->name);
         if (!m) {
             error = m.error();
             return;
@@ -59,6 +75,7 @@ asio::awaitable<Session::Flow> Session::on_select(const wire::Command& c, const 
     }
     auto box = std::make_unique<SelectedMailbox>(mailbox, std::move(view), info, read_only);
     box->add_recent(recent);
+    box->set_rights(rights);
     auto state = box->view().view()->state();
     announce_flags(*box);
     wire::append_exists(out_, box->exists());
@@ -88,7 +105,7 @@ asio::awaitable<Session::Flow> Session::on_select(const wire::Command& c, const 
         // RFC 9051 §6.3.2: the LIST reply tells the client the canonical name.
         wire::ListResponse e;
         e.delimiter = '/';
-        e.name = info.name;
+        e.name = prefix + info.name;
         wire::append_list(out_, e, mode_);
     }
     if (changes) {
@@ -129,14 +146,14 @@ asio::awaitable<Session::Flow> Session::on_select(const wire::Command& c, const 
     }
     User u = std::move(*user());
     state_ = Selected{std::move(u), std::move(box)};
-    ok(c, read_only ? "EXAMINE completed" : "SELECT completed",
+    ok(c, a.read_only ? "EXAMINE completed" : "SELECT completed",
        read_only ? wire::codes::read_only() : wire::codes::read_write());
     co_return Flow::next;
 }
 
 asio::awaitable<Session::Flow> Session::on_close(const wire::Command& c, bool expunge) {
     auto* box = selected();
-    if (expunge && !box->read_only()) {
+    if (expunge && !box->read_only() && box->rights().has(wire::Right::expunge)) {
         // CLOSE expunges silently (RFC 9051 §6.4.2); a failure does not keep the mailbox open.
         auto& mailbox = box->mailbox();
         co_await blocking([&] { (void)mailbox.expunge(); });
@@ -150,6 +167,10 @@ asio::awaitable<Session::Flow> Session::on_expunge(const wire::Command& c, const
     auto* box = selected();
     if (box->read_only()) {
         no(c, "Mailbox is read-only", wire::codes::read_only());
+        co_return Flow::next;
+    }
+    if (!box->rights().has(wire::Right::expunge)) {
+        no(c, "Permission denied", wire::codes::no_perm());
         co_return Flow::next;
     }
     std::optional<store::UidSet> uids;

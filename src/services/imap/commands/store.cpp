@@ -51,6 +51,20 @@ asio::awaitable<Session::Flow> Session::on_store(const wire::Command& c, const w
         no(c, "Mailbox is read-only", wire::codes::read_only());
         co_return Flow::next;
     }
+    // RFC 4314 §4: \Seen needs "s", \Deleted "t", the others "w". Flags the user may not
+    // change are left out; replacing all of them needs all three.
+    if (box->rights() != wire::Rights::all()) {
+        const auto rights = box->rights();
+        const bool asked = flags.system != 0 || !flags.keywords.empty();
+        keep_permitted(flags, rights);
+        const bool left = flags.system != 0 || !flags.keywords.empty();
+        const bool all_three = rights.has(wire::Right::seen) && rights.has(wire::Right::write) &&
+                               rights.has(wire::Right::delete_messages);
+        if ((asked && !left) || (a.mode == wire::StoreMode::replace && !all_three)) {
+            no(c, "Permission denied", wire::codes::no_perm());
+            co_return Flow::next;
+        }
+    }
     // RFC 7162 §3.1: UNCHANGEDSINCE is CONDSTORE-enabling.
     const bool enabling = !condstore_ && a.unchanged_since;
     if (a.unchanged_since)

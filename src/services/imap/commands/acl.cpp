@@ -1,0 +1,236 @@
+// ACL commands (RFC 4314 §3): SETACL, DELETEACL, GETACL, LISTRIGHTS, MYRIGHTS, on mailboxes of
+// every namespace (access.h). Identifiers are addresses or "anyone"; the owner of a personal
+// mailbox always holds every right and cannot lose them.
+#include <algorithm>
+
+#include "services/imap/session.h"
+#include "store/api/store.h"
+
+namespace postern::services::imap {
+
+namespace asio = boost::asio;
+
+namespace {
+
+// Whether the account id `id` owns the mailbox (public folders have no owner).
+bool is_owner(const MailboxRef& ref, const std::string& id) {
+    return ref.owner->id() == id;
+}
+
+}  // namespace
+
+asio::awaitable<Session::Flow> Session::on_setacl(const wire::Command& c, const wire::SetAcl& a) {
+    auto name = mailbox_name(a.mailbox);
+    if (!name)
+        co_return invalid_name(c);
+    auto change = wire::parse_rights(a.rights);
+    if (!change)
+        co_return bad(c.tag, "Unknown right in \"" + a.rights + "\" (RFC 4314 §2.1)");
+    if (a.identifier.starts_with('-')) {
+        no(c, "Negative rights are not supported", wire::codes::cannot());
+        co_return Flow::next;
+    }
+    auto acl = access();
+    std::optional<store::StoreError> error;
+    std::string refusal;
+    co_await blocking([&] {
+        auto ref = acl.require(*name, wire::Right::admin);
+        if (!ref) {
+            error = ref.error();
+            return;
+        }
+        auto id = acl.identifier_to_id(a.identifier);
+        if (!id) {
+            refusal = "No such user";
+            return;
+        }
+        if (is_owner(*ref, *id)) {
+            refusal = "The owner's rights cannot be changed";
+            return;
+        }
+        wire::Rights rights;
+        if (a.change != wire::RightsChange::replace) {
+            auto entries = ref->owner->acl(ref->name);
+            if (!entries) {
+                error = entries.error();
+                return;
+            }
+            for (const auto& e : *entries)
+                if (e.identifier == *id)
+                    if (auto r = wire::parse_rights(e.rights))
+                        rights = *r;
+        }
+        if (a.change == wire::RightsChange::remove)
+            rights.remove(*change);
+        else
+            rights.add(*change);
+        auto r = ref->owner->set_acl(ref->name, *id, wire::format_rights(rights));
+        if (!r)
+            error = r.error();
+    });
+    if (error) {
+        store_failed(c, *error);
+        co_return Flow::next;
+    }
+    if (!refusal.empty()) {
+        no(c, refusal, wire::codes::cannot());
+        co_return Flow::next;
+    }
+    co_await report_updates(true);
+    ok(c, "SETACL completed");
+    co_return Flow::next;
+}
+
+asio::awaitable<Session::Flow> Session::on_deleteacl(const wire::Command& c,
+                                                     const wire::DeleteAcl& a) {
+    auto name = mailbox_name(a.mailbox);
+    if (!name)
+        co_return invalid_name(c);
+    auto acl = access();
+    std::optional<store::StoreError> error;
+    std::string refusal;
+    co_await blocking([&] {
+        auto ref = acl.require(*name, wire::Right::admin);
+        if (!ref) {
+            error = ref.error();
+            return;
+        }
+        auto id = acl.identifier_to_id(a.identifier);
+        if (!id) {
+            refusal = "No such user";
+            return;
+        }
+        if (is_owner(*ref, *id)) {
+            refusal = "The owner's rights cannot be removed";
+            return;
+        }
+        auto r = ref->owner->set_acl(ref->name, *id, "");
+        if (!r)
+            error = r.error();
+    });
+    if (error) {
+        store_failed(c, *error);
+        co_return Flow::next;
+    }
+    if (!refusal.empty()) {
+        no(c, refusal, wire::codes::cannot());
+        co_return Flow::next;
+    }
+    co_await report_updates(true);
+    ok(c, "DELETEACL completed");
+    co_return Flow::next;
+}
+
+asio::awaitable<Session::Flow> Session::on_getacl(const wire::Command& c, const wire::GetAcl& a) {
+    auto name = mailbox_name(a.mailbox);
+    if (!name)
+        co_return invalid_name(c);
+    auto acl = access();
+    std::optional<store::StoreError> error;
+    std::vector<wire::AclEntry> entries;
+    co_await blocking([&] {
+        auto ref = acl.require(*name, wire::Right::admin);
+        if (!ref) {
+            error = ref.error();
+            return;
+        }
+        auto stored = ref->owner->acl(ref->name);
+        if (!stored) {
+            error = stored.error();
+            return;
+        }
+        // The owner's implicit rights first (RFC 4314 §2: may be shown), then the entries.
+        if (!ref->owner_address.empty())
+            entries.push_back({ref->owner_address, std::string(wire::kAllRights)});
+        const auto first = entries.size();
+        for (const auto& e : *stored) {
+            auto rights = wire::parse_rights(e.rights);
+            entries.push_back({acl.id_to_identifier(e.identifier),
+                               rights ? wire::format_rights(*rights) : e.rights});
+        }
+        std::sort(entries.begin() + static_cast<std::ptrdiff_t>(first), entries.end(),
+                  [](const auto& x, const auto& y) { return x.identifier < y.identifier; });
+    });
+    if (error) {
+        store_failed(c, *error);
+        co_return Flow::next;
+    }
+    wire::append_acl(out_, *name, entries, mode_);
+    co_await report_updates(true);
+    ok(c, "GETACL completed");
+    co_return Flow::next;
+}
+
+asio::awaitable<Session::Flow> Session::on_listrights(const wire::Command& c,
+                                                      const wire::ListRights& a) {
+    auto name = mailbox_name(a.mailbox);
+    if (!name)
+        co_return invalid_name(c);
+    auto acl = access();
+    std::optional<store::StoreError> error;
+    bool owner = false;
+    co_await blocking([&] {
+        auto ref = acl.require(*name, wire::Right::admin);
+        if (!ref) {
+            error = ref.error();
+            return;
+        }
+        auto id = acl.identifier_to_id(a.identifier);
+        owner = id && is_owner(*ref, *id);
+    });
+    if (error) {
+        store_failed(c, *error);
+        co_return Flow::next;
+    }
+    // RFC 4314 §3.4: the owner holds everything for good; anyone else may be given each right
+    // on its own (no rights are tied together here).
+    std::vector<std::string> optional;
+    if (!owner)
+        for (char r : wire::kAllRights)
+            optional.emplace_back(1, r);
+    wire::append_list_rights(out_, *name, a.identifier,
+                             owner ? std::string(wire::kAllRights) : std::string(), optional,
+                             mode_);
+    co_await report_updates(true);
+    ok(c, "LISTRIGHTS completed");
+    co_return Flow::next;
+}
+
+asio::awaitable<Session::Flow> Session::on_myrights(const wire::Command& c,
+                                                    const wire::MyRights& a) {
+    auto name = mailbox_name(a.mailbox);
+    if (!name)
+        co_return invalid_name(c);
+    auto acl = access();
+    std::optional<store::StoreError> error;
+    wire::Rights rights;
+    co_await blocking([&] {
+        auto ref = acl.resolve(*name);
+        if (!ref) {
+            error = ref.error();
+            return;
+        }
+        rights = ref->rights;
+        // RFC 4314 §3.5: any of "l", "r", "i", "k", "x" or "a" lets the user ask.
+        auto asking = wire::Rights()
+                          .add(wire::Right::lookup)
+                          .add(wire::Right::read)
+                          .add(wire::Right::insert)
+                          .add(wire::Right::create_mailbox)
+                          .add(wire::Right::delete_mailbox)
+                          .add(wire::Right::admin);
+        if (!ref->exists || !rights.any_of(asking))
+            error = store::StoreError{
+                store::StoreErrc::not_found, "mailbox " + *name + " does not exist", {}};
+    });
+    if (error) {
+        store_failed(c, *error);
+        co_return Flow::next;
+    }
+    wire::append_my_rights(out_, *name, wire::format_rights(rights), mode_);
+    co_await report_updates(true);
+    ok(c, "MYRIGHTS completed");
+    co_return Flow::next;
+}
+
+}  // namespace postern::services::imap

@@ -370,7 +370,7 @@ struct StorageConfig {
     std::uint32_t max_files = 128;               // default for stores that do not set it
     bool compression = true;
     std::uint64_t compression_threshold = 1024;
-    int compression_level = 3;
+    int compression_level = 1;
     bool fsync = true;  // false only for tests: appends are not durable
     Millis view_grace{std::chrono::seconds(30)};
     std::uint64_t compact_io_rate = 32ull << 20;  // bytes/s read + written by compaction

@@ -328,7 +328,7 @@ StoreResult<std::shared_ptr<MailboxView>> Account::get_view(std::int64_t mailbox
     // Built under views_mu_: commits apply their changes to views under the same lock, so a
     // commit either lands before this snapshot or is applied to the view afterwards.
     STORE_TRY(lease, index_->reader());
-    STORE_CHECK(lease->exec("BEGIN"));
+    STORE_CHECK(lease->run("BEGIN"));
     auto load = [&]() -> StoreResult<std::shared_ptr<MailboxView>> {
         STORE_TRY(row, engine::index_mailbox_by_id(*lease, mailbox_id));
         if (!row)
@@ -355,7 +355,7 @@ StoreResult<std::shared_ptr<MailboxView>> Account::get_view(std::int64_t mailbox
             std::move(entries), std::move(kw), store_.options().view_change_log);
     };
     auto v = load();
-    (void)lease->exec("COMMIT");
+    (void)lease->run("COMMIT");
     if (!v)
         return v;
     views_[mailbox_id] = *v;

@@ -45,7 +45,11 @@ engine::Job AppendJob::job() {
                                   "account " + account.id() + " is over quota");
         }
         STORE_TRY(mask, engine::index_keyword_mask(db, mailbox_id, flags.keywords, true));
-        STORE_TRY(table, engine::index_keywords(db, mailbox_id));
+        std::vector<std::string> table;  // read only when there are keywords to name
+        if (mask) {
+            STORE_TRY(t, engine::index_keywords(db, mailbox_id));
+            table = std::move(t);
+        }
         engine::MessageRow r = proto;
         r.flags = flags.system & kAllSystemFlags;
         r.keywords = mask;

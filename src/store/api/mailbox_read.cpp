@@ -21,7 +21,7 @@ StoreResult<MailboxInfo> Mailbox::info() {
 
 StoreResult<MailboxStatus> Mailbox::status() {
     STORE_TRY(lease, account_->index_->reader());
-    STORE_CHECK(lease->exec("BEGIN"));
+    STORE_CHECK(lease->run("BEGIN"));
     auto result = [&]() -> StoreResult<MailboxStatus> {
         STORE_TRY(row, engine::index_mailbox_by_id(*lease, id_));
         if (!row)
@@ -41,7 +41,7 @@ StoreResult<MailboxStatus> Mailbox::status() {
         q->reset();
         return s;
     }();
-    (void)lease->exec("COMMIT");
+    (void)lease->run("COMMIT");
     return result;
 }
 
@@ -112,7 +112,7 @@ StoreResult<MessageMeta> Mailbox::message(Uid uid) {
 
 StoreResult<std::vector<MessageMeta>> Mailbox::messages(const UidSet& uids, bool with_cached) {
     STORE_TRY(lease, account_->index_->reader());
-    STORE_CHECK(lease->exec("BEGIN"));
+    STORE_CHECK(lease->run("BEGIN"));
     auto result = [&]() -> StoreResult<std::vector<MessageMeta>> {
         STORE_TRY(mb, engine::index_mailbox_by_id(*lease, id_));
         if (!mb)
@@ -131,7 +131,7 @@ StoreResult<std::vector<MessageMeta>> Mailbox::messages(const UidSet& uids, bool
         }
         return out;
     }();
-    (void)lease->exec("COMMIT");
+    (void)lease->run("COMMIT");
     return result;
 }
 
@@ -230,7 +230,7 @@ StoreResult<std::vector<Uid>> Mailbox::search(const SearchKey& key) {
     if (uses_full_text(key))
         STORE_CHECK(account_->flush_fts());
     STORE_TRY(lease, account_->index_->reader());
-    STORE_CHECK(lease->exec("BEGIN"));
+    STORE_CHECK(lease->run("BEGIN"));
     auto result = [&]() -> StoreResult<std::vector<Uid>> {
         STORE_TRY(mb, engine::index_mailbox_by_id(*lease, id_));
         if (!mb)
@@ -241,7 +241,7 @@ StoreResult<std::vector<Uid>> Mailbox::search(const SearchKey& key) {
         };
         return engine::index_search(*lease, *mb, key, loader);
     }();
-    (void)lease->exec("COMMIT");
+    (void)lease->run("COMMIT");
     return result;
 }
 
@@ -254,7 +254,7 @@ StoreResult<std::vector<Uid>> Mailbox::sort(const std::vector<SortCriterion>& cr
 
 StoreResult<ChangesSince> Mailbox::changes_since(ModSeq modseq) {
     STORE_TRY(lease, account_->index_->reader());
-    STORE_CHECK(lease->exec("BEGIN"));
+    STORE_CHECK(lease->run("BEGIN"));
     auto result = [&]() -> StoreResult<ChangesSince> {
         STORE_TRY(mb, engine::index_mailbox_by_id(*lease, id_));
         if (!mb)
@@ -287,7 +287,7 @@ StoreResult<ChangesSince> Mailbox::changes_since(ModSeq modseq) {
             out.absent.add_range(next, mb->uidnext - 1);
         return out;
     }();
-    (void)lease->exec("COMMIT");
+    (void)lease->run("COMMIT");
     return result;
 }
 

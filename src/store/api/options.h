@@ -25,7 +25,7 @@ struct StoreOptions {
     std::vector<MessageStoreOptions> message_stores;
     bool compression = true;
     std::uint64_t compression_threshold = 1024;    // compress bodies of at least this size
-    int compression_level = 3;                     // zstd level
+    int compression_level = 1;                     // zstd level
     bool fsync = true;                             // false only in tests: no durability
     std::chrono::milliseconds view_grace{30'000};  // keep an unused mailbox view this long
     std::uint64_t compact_io_rate = 32ull << 20;   // bytes/s read+written by compaction

@@ -33,10 +33,8 @@ CREATE TABLE IF NOT EXISTS messages(id INTEGER PRIMARY KEY AUTOINCREMENT,
   s_subject TEXT NOT NULL, s_from TEXT NOT NULL, s_to TEXT NOT NULL, s_cc TEXT NOT NULL,
   s_dfrom TEXT NOT NULL, s_dto TEXT NOT NULL, h_from TEXT NOT NULL, h_to TEXT NOT NULL,
   h_cc TEXT NOT NULL, h_subject TEXT NOT NULL);
-CREATE UNIQUE INDEX IF NOT EXISTS messages_uid ON messages(mailbox_id, uid);
 CREATE UNIQUE INDEX IF NOT EXISTS messages_guid ON messages(guid);
 CREATE INDEX IF NOT EXISTS messages_view ON messages(mailbox_id, uid, flags, keywords, modseq);
-CREATE INDEX IF NOT EXISTS messages_modseq ON messages(mailbox_id, modseq);
 CREATE INDEX IF NOT EXISTS messages_text ON messages(text_id);
 CREATE TABLE IF NOT EXISTS message_data(id INTEGER PRIMARY KEY, envelope BLOB NOT NULL,
   bodystructure BLOB NOT NULL, parts BLOB NOT NULL);
@@ -79,6 +77,14 @@ INSERT OR IGNORE INTO subscriptions(name) SELECT name FROM mailboxes WHERE subsc
 UPDATE mailboxes SET subscribed=0;
 INSERT OR REPLACE INTO meta(key, value) SELECT 'fts_rebuild', '0'
   WHERE EXISTS (SELECT 1 FROM messages);
+)sql";
+
+// v3 -> v4: two indexes every append and flag change paid for go. messages_view, which starts
+// with (mailbox_id, uid), serves UID lookups (UIDs are unique by construction; check verifies);
+// CHANGEDSINCE scans it instead of keeping a modseq index up to date on every STORE.
+constexpr std::string_view kUpgradeV3 = R"sql(
+DROP INDEX IF EXISTS messages_uid;
+DROP INDEX IF EXISTS messages_modseq;
 )sql";
 
 constexpr std::string_view kMailboxCols =
@@ -235,15 +241,22 @@ StoreResult<std::unique_ptr<AccountIndex>> AccountIndex::open(const std::filesys
         }
         if (has_meta) {
             STORE_TRY(v, index_meta(d, "schema_version"));
+            const std::string found = v;
             if (v == "1") {
                 STORE_CHECK(d.exec(kUpgradeV1));
                 v = "2";
             }
             if (v == "2") {
                 STORE_CHECK(d.exec(kUpgradeV2));
+                v = "3";
+            }
+            if (v == "3") {
+                STORE_CHECK(d.exec(kUpgradeV3));
+                v = "4";
+            }
+            if (v != found)
                 STORE_CHECK(
                     index_set_meta(d, "schema_version", std::to_string(kIndexSchemaVersion)));
-            }
         }
         STORE_CHECK(d.exec(kSchema));
         auto version = index_meta(d, "schema_version");
@@ -397,22 +410,22 @@ StoreResult<std::vector<MailboxRow>> index_create_mailbox(Db& db, const std::str
 }
 
 StoreStatus index_save_mailbox(Db& db, const MailboxRow& m) {
-    STORE_TRY(s,
-              db.prepare("UPDATE mailboxes SET name=?, uidnext=?, highestmodseq=?, special_use=?, "
-                         "first_recent_uid=?, messages=?, unseen=?, deleted=?, size=?, "
-                         "expunge_log=?, vanished_floor=? WHERE id=?"));
-    return s->bind(1, m.name)
-        .bind(2, m.uidnext)
-        .bind(3, static_cast<std::int64_t>(m.highestmodseq))
-        .bind(4, m.special_use)
-        .bind(5, m.first_recent_uid)
-        .bind(6, m.messages)
-        .bind(7, m.unseen)
-        .bind(8, m.deleted)
-        .bind(9, static_cast<std::int64_t>(m.size))
-        .bind(10, static_cast<std::int64_t>(m.expunge_log))
-        .bind(11, static_cast<std::int64_t>(m.vanished_floor))
-        .bind(12, m.id)
+    STORE_TRY(s, db.prepare("UPDATE mailboxes SET uidnext=?, highestmodseq=?, special_use=?, "
+                            "first_recent_uid=?, messages=?, unseen=?, deleted=?, size=?, "
+                            "expunge_log=?, vanished_floor=? WHERE id=?"));
+    // Not the name: setting it, even unchanged, rewrites its UNIQUE index entry on every
+    // append. Renames have their own statement.
+    return s->bind(1, m.uidnext)
+        .bind(2, static_cast<std::int64_t>(m.highestmodseq))
+        .bind(3, m.special_use)
+        .bind(4, m.first_recent_uid)
+        .bind(5, m.messages)
+        .bind(6, m.unseen)
+        .bind(7, m.deleted)
+        .bind(8, static_cast<std::int64_t>(m.size))
+        .bind(9, static_cast<std::int64_t>(m.expunge_log))
+        .bind(10, static_cast<std::int64_t>(m.vanished_floor))
+        .bind(11, m.id)
         .run();
 }
 

@@ -23,7 +23,7 @@
 
 namespace postern::store::engine {
 
-inline constexpr int kIndexSchemaVersion = 3;
+inline constexpr int kIndexSchemaVersion = 4;
 inline constexpr std::size_t kMaxKeywords = 64;  // per mailbox: keywords are a 64-bit mask
 
 struct MailboxRow {

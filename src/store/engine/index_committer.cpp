@@ -54,17 +54,17 @@ StoreStatus AccountIndex::write(Job job) {
 }
 
 void AccountIndex::run_job(Pending& p) {
-    if (auto s = db_->exec("SAVEPOINT job"); !s) {
+    if (auto s = db_->run("SAVEPOINT job"); !s) {
         p.result = store_fail(s.error());
         return;
     }
     p.result = p.job.run(*db_);
     if (p.result) {
-        (void)db_->exec("RELEASE job");
+        (void)db_->run("RELEASE job");
         p.ran = true;
     } else {
-        (void)db_->exec("ROLLBACK TO job");
-        (void)db_->exec("RELEASE job");
+        (void)db_->run("ROLLBACK TO job");
+        (void)db_->run("RELEASE job");
     }
 }
 

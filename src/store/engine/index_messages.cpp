@@ -50,39 +50,50 @@ StoreStatus insert_row(Db& db, MailboxRow& mb, MessageRow& row, const SortKeys& 
     if (row.guid.empty())
         row.guid = hex_encode(random_bytes(16));
     row.modseq = mb.highestmodseq;
+    // The row id AUTOINCREMENT would pick, chosen here so that a new text's id (its own row id)
+    // goes in with the row instead of a second UPDATE.
+    STORE_TRY(n, db.prepare("SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE "
+                            "name='messages'), 0), coalesce((SELECT max(id) FROM messages), 0))"));
+    STORE_TRY(has, n->step());
+    if (!has)
+        return store_fail(StoreErrc::internal, "no next message id");
+    row.id = n->i64(0) + 1;
+    n->reset();
+    if (!row.text_id)
+        row.text_id = row.id;
     STORE_TRY(
         s, db.prepare(
-               "INSERT INTO messages(mailbox_id, uid, guid, store_id, body_hash, size, "
+               "INSERT INTO messages(id, mailbox_id, uid, guid, store_id, body_hash, size, "
                "internal_date, save_date, flags, keywords, modseq, text_id, header_size, "
                "sent_date, s_subject, s_from, s_to, s_cc, s_dfrom, s_dto, h_from, h_to, h_cc, "
                "h_subject) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-               "?, ?, ?)"));
-    s->bind(1, mb.id)
-        .bind(2, row.uid)
-        .bind(3, row.guid)
-        .bind(4, row.store_id)
-        .bind_blob(5, hash_view(row.hash))
-        .bind(6, static_cast<std::int64_t>(row.size))
-        .bind(7, row.internal_date)
-        .bind(8, row.save_date)
-        .bind(9, row.flags)
-        .bind(10, static_cast<std::int64_t>(row.keywords))
-        .bind(11, static_cast<std::int64_t>(row.modseq))
-        .bind(12, row.text_id)
-        .bind(13, static_cast<std::int64_t>(row.header_size))
-        .bind(14, sort.date ? sort.date : row.internal_date)
-        .bind(15, fold_text(sort.subject_base))
-        .bind(16, fold_text(sort.from))
-        .bind(17, fold_text(sort.to))
-        .bind(18, fold_text(sort.cc))
-        .bind(19, fold_text(sort.display_from.empty() ? sort.from : sort.display_from))
-        .bind(20, fold_text(sort.display_to.empty() ? sort.to : sort.display_to))
-        .bind(21, h_from)
-        .bind(22, h_to)
-        .bind(23, h_cc)
-        .bind(24, h_subject);
+               "?, ?, ?, ?)"));
+    s->bind(1, row.id)
+        .bind(2, mb.id)
+        .bind(3, row.uid)
+        .bind(4, row.guid)
+        .bind(5, row.store_id)
+        .bind_blob(6, hash_view(row.hash))
+        .bind(7, static_cast<std::int64_t>(row.size))
+        .bind(8, row.internal_date)
+        .bind(9, row.save_date)
+        .bind(10, row.flags)
+        .bind(11, static_cast<std::int64_t>(row.keywords))
+        .bind(12, static_cast<std::int64_t>(row.modseq))
+        .bind(13, row.text_id)
+        .bind(14, static_cast<std::int64_t>(row.header_size))
+        .bind(15, sort.date ? sort.date : row.internal_date)
+        .bind(16, fold_text(sort.subject_base))
+        .bind(17, fold_text(sort.from))
+        .bind(18, fold_text(sort.to))
+        .bind(19, fold_text(sort.cc))
+        .bind(20, fold_text(sort.display_from.empty() ? sort.from : sort.display_from))
+        .bind(21, fold_text(sort.display_to.empty() ? sort.to : sort.display_to))
+        .bind(22, h_from)
+        .bind(23, h_to)
+        .bind(24, h_cc)
+        .bind(25, h_subject);
     STORE_CHECK(s->run());
-    row.id = db.last_rowid();
     mailbox_count_in(mb, row);
     return {};
 }
@@ -151,12 +162,9 @@ StoreResult<std::optional<MessageRow>> index_message_by_text(Db& db, std::int64_
 StoreStatus index_insert_message(Db& db, MailboxRow& mb, MessageRow& row, const MessageAnalysis& a,
                                  FtsDoc* deferred) {
     FtsDoc doc = fts_doc_of(a);
-    row.text_id = 0;
+    row.text_id = 0;  // a new text: its id is the row's
     STORE_CHECK(insert_row(db, mb, row, a.sort, fold_text(doc.from), fold_text(doc.to),
                            fold_text(doc.cc), fold_text(doc.subject)));
-    row.text_id = row.id;
-    STORE_TRY(t, db.prepare("UPDATE messages SET text_id=? WHERE id=?"));
-    STORE_CHECK(t->bind(1, row.id).bind(2, row.id).run());
     STORE_TRY(
         d, db.prepare(
                "INSERT INTO message_data(id, envelope, bodystructure, parts) VALUES(?, ?, ?, ?)"));

@@ -44,6 +44,15 @@ StoreStatus Db::sync_files(const std::filesystem::path& path) {
     return sync_path(path);
 }
 
+struct Db::Cached {
+    Cached(std::string_view sql, Db& db, sqlite3_stmt* s) : text(sql), stmt(db, s) {}
+    std::string text;
+    Stmt stmt;
+};
+
+Db::Db(sqlite3* db, std::filesystem::path path, bool fsync)
+    : db_(db), path_(std::move(path)), fsync_(fsync) {}
+
 Db::~Db() {
     cache_.clear();
     sqlite3_close_v2(db_);
@@ -77,18 +86,24 @@ StoreStatus Db::exec(std::string_view sql) {
 }
 
 StoreResult<Stmt*> Db::prepare(std::string_view sql) {
-    for (auto& [text, stmt] : cache_) {
-        if (text == sql) {
-            stmt->reset();
-            return stmt.get();
-        }
+    if (auto it = cache_.find(sql); it != cache_.end()) {
+        it->second->stmt.reset();
+        return &it->second->stmt;
     }
     sqlite3_stmt* s = nullptr;
     if (sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT,
                            &s, nullptr) != SQLITE_OK)
         return store_fail(error("prepare"));
-    cache_.emplace_back(std::string(sql), std::make_unique<Stmt>(*this, s));
-    return cache_.back().second.get();
+    auto entry = std::make_unique<Cached>(sql, *this, s);
+    auto* stmt = &entry->stmt;
+    std::string_view key = entry->text;
+    cache_.emplace(key, std::move(entry));
+    return stmt;
+}
+
+StoreStatus Db::run(std::string_view sql) {
+    STORE_TRY(s, prepare(sql));
+    return s->run();
 }
 
 Stmt& Stmt::bind(int i, std::int64_t v) {
@@ -149,16 +164,16 @@ void Stmt::reset() {
 
 Transaction::~Transaction() {
     if (open_)
-        (void)db_.exec("ROLLBACK");
+        (void)db_.run("ROLLBACK");
 }
 StoreStatus Transaction::begin() {
-    auto s = db_.exec("BEGIN IMMEDIATE");
+    auto s = db_.run("BEGIN IMMEDIATE");
     if (s)
         open_ = true;
     return s;
 }
 StoreStatus Transaction::commit() {
-    auto s = db_.exec("COMMIT");
+    auto s = db_.run("COMMIT");
     if (s)
         open_ = false;
     return s;

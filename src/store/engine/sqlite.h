@@ -8,6 +8,7 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include <sqlite3.h>
@@ -44,7 +45,11 @@ class Db {
     Db& operator=(const Db&) = delete;
 
     sqlite3* handle() const { return db_; }
+    // Runs SQL text once (schema, several statements); compiles it every time.
     StoreStatus exec(std::string_view sql);
+    // Runs one statement through the statement cache: for the hot, fixed ones (BEGIN,
+    // SAVEPOINT, COMMIT…) that exec() would compile on every call.
+    StoreStatus run(std::string_view sql);
     StoreError error(std::string_view what) const;
     std::int64_t last_rowid() const { return sqlite3_last_insert_rowid(db_); }
     int changes() const { return sqlite3_changes(db_); }
@@ -60,12 +65,13 @@ class Db {
     StoreResult<class Stmt*> prepare(std::string_view sql);
 
   private:
-    Db(sqlite3* db, std::filesystem::path path, bool fsync)
-        : db_(db), path_(std::move(path)), fsync_(fsync) {}
+    Db(sqlite3* db, std::filesystem::path path, bool fsync);
     sqlite3* db_ = nullptr;
     std::filesystem::path path_;
     bool fsync_ = true;
-    std::vector<std::pair<std::string, std::unique_ptr<class Stmt>>> cache_;
+    struct Cached;
+    // Keyed by views of the texts the entries own.
+    std::unordered_map<std::string_view, std::unique_ptr<Cached>> cache_;
 };
 
 // A cached prepared statement; prepare() resets it, so each use starts clean.

@@ -48,7 +48,7 @@ std::optional<AccountRows> read_index(Store& store, const std::string& account, 
     }
     (*qc)->reset();
     AccountRows rows;
-    (void)(*db)->exec("BEGIN");
+    (void)(*db)->run("BEGIN");
     auto s = (*db)->prepare(
         "SELECT m.guid, m.store_id, m.body_hash, b.name, m.uid FROM messages m JOIN mailboxes b "
         "ON b.id = m.mailbox_id");
@@ -88,7 +88,21 @@ std::optional<AccountRows> read_index(Store& store, const std::string& account, 
             }
         }
     }
-    (void)(*db)->exec("COMMIT");
+    // UIDs are unique by construction (no UNIQUE index since schema v3): say so if not.
+    auto d = (*db)->prepare(
+        "SELECT b.name, m.uid FROM messages m JOIN mailboxes b ON b.id = m.mailbox_id "
+        "GROUP BY m.mailbox_id, m.uid HAVING count(*) > 1");
+    if (d) {
+        for (;;) {
+            auto r = (*d)->step();
+            if (!r || !*r)
+                break;
+            issues.push_back({CheckIssue::Kind::duplicate_uid, true, false, "", account,
+                              (*d)->text(0), static_cast<Uid>((*d)->i64(1)),
+                              "several messages share this UID"});
+        }
+    }
+    (void)(*db)->run("COMMIT");
     if (mismatch && fix) {
         auto acc = store.account(account);
         if (acc && (*acc)->recount_mailboxes()) {
@@ -134,6 +148,8 @@ std::string_view issue_kind_name(CheckIssue::Kind kind) {
             return "refcount_mismatch";
         case CheckIssue::Kind::counter_mismatch:
             return "counter_mismatch";
+        case CheckIssue::Kind::duplicate_uid:
+            return "duplicate_uid";
         case CheckIssue::Kind::orphan_ref:
             return "orphan_ref";
         case CheckIssue::Kind::orphan_body:
@@ -197,10 +213,10 @@ StoreResult<CheckReport> check(Store& store, const CheckOptions& options) {
         std::vector<engine::RefRow> refs;
         {
             STORE_TRY(lease, ms->reader());
-            STORE_CHECK(lease->exec("BEGIN"));
+            STORE_CHECK(lease->run("BEGIN"));
             auto b = engine::catalog_bodies(*lease);
             auto r = engine::catalog_all_refs(*lease);
-            (void)lease->exec("COMMIT");
+            (void)lease->run("COMMIT");
             if (!b)
                 return store_fail(b.error());
             if (!r)

@@ -27,7 +27,7 @@ StoreResult<StorageReport> report(Store& store) {
         std::vector<engine::BodyRow> bodies;
         {
             STORE_TRY(lease, ms->reader());
-            STORE_CHECK(lease->exec("BEGIN"));
+            STORE_CHECK(lease->run("BEGIN"));
             auto b = engine::catalog_bodies(*lease);
             auto holes = lease->prepare("SELECT coalesce(sum(length), 0) FROM holes");
             if (holes) {
@@ -36,7 +36,7 @@ StoreResult<StorageReport> report(Store& store) {
                     u.free_bytes = static_cast<std::uint64_t>((*holes)->i64(0));
                 (*holes)->reset();
             }
-            (void)lease->exec("COMMIT");
+            (void)lease->run("COMMIT");
             if (!b)
                 return store_fail(b.error());
             bodies = std::move(*b);

@@ -27,6 +27,7 @@ struct CheckIssue {
         missing_ref,        // an index row whose body lacks its reference (error; fixable)
         refcount_mismatch,  // catalog refcount differs from its reference rows (fixable)
         counter_mismatch,   // mailbox counters differ from its rows (fixable)
+        duplicate_uid,      // two rows of one mailbox share a UID (error)
         orphan_ref,         // a reference no index row uses (reclaimable)
         orphan_body,        // a body nobody references (reclaimable)
     };

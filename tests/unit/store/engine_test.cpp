@@ -407,5 +407,41 @@ TEST(UidSetTest, MatchesASetModelUnderRandomRanges) {
     }
 }
 
+// An index written by schema v3 (with the two UID/MODSEQ indexes v4 dropped) opens, upgrades
+// and keeps its rows.
+TEST(AccountIndexSchema, Version3IndexUpgrades) {
+    auto dir = std::filesystem::temp_directory_path() / ("postern-idx-" + random_token(8));
+    std::filesystem::create_directories(dir);
+    auto path = dir / "a.db";
+    {
+        auto idx = AccountIndex::open(path, "a@example.test", true, false);
+        ASSERT_TRUE(idx) << idx.error().to_string();
+    }
+    {
+        auto db = Db::open(path, false, false);
+        ASSERT_TRUE(db);
+        ASSERT_TRUE(
+            (*db)->exec("CREATE UNIQUE INDEX messages_uid ON messages(mailbox_id, uid);"
+                        "CREATE INDEX messages_modseq ON messages(mailbox_id, modseq);"
+                        "UPDATE meta SET value='3' WHERE key='schema_version';"));
+    }
+    {
+        auto idx = AccountIndex::open(path, "a@example.test", false, false);
+        ASSERT_TRUE(idx) << idx.error().to_string();
+        auto lease = (*idx)->reader();
+        ASSERT_TRUE(lease);
+        auto s = (*lease)->prepare(
+            "SELECT count(*) FROM sqlite_master WHERE name IN "
+            "('messages_uid', 'messages_modseq')");
+        ASSERT_TRUE(s);
+        ASSERT_TRUE((*s)->step().value());
+        EXPECT_EQ((*s)->i64(0), 0);
+        (*s)->reset();
+        EXPECT_EQ(index_meta(**lease, "schema_version").value(),
+                  std::to_string(kIndexSchemaVersion));
+    }
+    std::filesystem::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace postern::store::engine

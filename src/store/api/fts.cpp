@@ -75,10 +75,10 @@ StoreStatus Account::flush_fts() {
                 doc = engine::fts_doc_of(store_.analyze(*body));
             docs.emplace_back(id, std::move(doc));
         }
-        STORE_CHECK(index_->write(
+        auto written = index_->write(
             {[&](engine::Db& db) -> StoreStatus {
                  for (auto& [id, doc] : docs)
-                     STORE_CHECK(engine::index_fts_insert(db, id, doc, true));
+                     STORE_CHECK(engine::index_fts_insert(db, id, doc, true, &fts_terms_));
                  // Markers of texts nobody needs any more.
                  for (auto id : missing) {
                      STORE_TRY(used, engine::index_text_in_use(db, id));
@@ -91,7 +91,12 @@ StoreStatus Account::flush_fts() {
              },
              {},
              engine::Durability::lazy,
-             nullptr}));
+             nullptr});
+        if (!written) {
+            fts_terms_.abandoned();
+            return written;
+        }
+        fts_terms_.committed();
         // A commit's text may have arrived while this flush rebuilt it from the body.
         std::lock_guard lock(fts_mu_);
         for (auto& [id, doc] : docs) {

@@ -26,6 +26,7 @@
 #include "store/api/types.h"
 #include "store/cache/change_bus.h"
 #include "store/cache/mailbox_view.h"
+#include "store/engine/fts_term_cache.h"
 
 namespace postern::store {
 
@@ -290,7 +291,8 @@ class Account : public std::enable_shared_from_this<Account> {
     std::map<std::int64_t, std::unique_ptr<engine::FtsDoc>> fts_docs_;
     std::size_t fts_bytes_ = 0;
     std::atomic<bool> fts_queued_{false};
-    std::mutex fts_flush_mu_;  // one flush (or rebuild step) at a time per account
+    std::mutex fts_flush_mu_;         // one flush (or rebuild step) at a time per account
+    engine::FtsTermCache fts_terms_;  // under fts_flush_mu_
 };
 
 // A handle on one mailbox of an account. Cheap; many may exist for one mailbox. Survives

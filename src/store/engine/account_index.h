@@ -17,6 +17,7 @@
 #include "store/api/analysis.h"
 #include "store/api/store_error.h"
 #include "store/api/types.h"
+#include "store/engine/fts_term_cache.h"
 #include "store/engine/journal.h"
 #include "store/engine/record.h"
 #include "store/engine/sqlite.h"
@@ -214,7 +215,7 @@ StoreResult<std::optional<MessageRow>> index_message_by_guid(Db& db, const std::
 // an expunge, or a second flush of the same text, writes nothing).
 StoreResult<std::vector<std::int64_t>> index_fts_pending(Db& db, std::size_t limit);
 StoreStatus index_fts_insert(Db& db, std::int64_t text_id, const FtsDoc& doc,
-                             bool pending_only = false);
+                             bool pending_only = false, FtsTermCache* terms = nullptr);
 // meta counter: value += delta.
 StoreStatus index_add_counter(Db& db, std::string_view key, std::int64_t delta);
 

@@ -2,8 +2,6 @@
 // batched insertion of pending rows, the live/dead counters, and the rebuild that leaves out
 // rows of messages that are gone (contentless FTS5 tables cannot delete a row without its
 // exact original text, so dead rows are dropped by rebuilding instead).
-#include <unordered_set>
-
 #include "base/strings.h"
 #include "store/engine/account_index.h"
 #include "store/engine/text_fold.h"
@@ -57,19 +55,24 @@ ALTER TABLE fts_hdr_new RENAME TO fts_hdr;
 // The vocabulary: every folded word once, with a trigram index over the words, so SEARCH
 // finds the words holding a substring without reading every message (index_search.cpp).
 // Words stay when their messages go; a stale word only costs a lookup that finds nothing.
-StoreStatus add_terms(Db& db, const FtsDoc& d) {
-    std::unordered_set<std::string> terms;
-    for (const std::string* text : {&d.body, &d.from, &d.to, &d.cc, &d.subject, &d.headers})
-        for (auto& t : fold_tokens(*text))
-            if (t.size() <= kMaxFtsTermBytes)
-                terms.insert(std::move(t));
-    for (auto& t : terms) {
-        STORE_TRY(ins, db.prepare("INSERT OR IGNORE INTO fts_terms(term) VALUES(?)"));
-        STORE_CHECK(ins->bind(1, t).run());
-        if (db.changes() == 0)
-            continue;
-        STORE_TRY(tri, db.prepare("INSERT INTO fts_terms_tri(rowid, term) VALUES(?, ?)"));
-        STORE_CHECK(tri->bind(1, db.last_rowid()).bind(2, t).run());
+StoreStatus add_terms(Db& db, const FtsDoc& d, FtsTermCache* cache) {
+    FtsTermCache local;
+    FtsTermCache& seen = cache ? *cache : local;
+    for (const std::string* text : {&d.body, &d.from, &d.to, &d.cc, &d.subject, &d.headers}) {
+        for (auto& t : fold_tokens(*text)) {
+            if (t.size() > kMaxFtsTermBytes)
+                continue;
+            const std::uint64_t h = std::hash<std::string>{}(t);
+            if (seen.known(h))
+                continue;
+            seen.note(h);
+            STORE_TRY(ins, db.prepare("INSERT OR IGNORE INTO fts_terms(term) VALUES(?)"));
+            STORE_CHECK(ins->bind(1, t).run());
+            if (db.changes() == 0)
+                continue;
+            STORE_TRY(tri, db.prepare("INSERT INTO fts_terms_tri(rowid, term) VALUES(?, ?)"));
+            STORE_CHECK(tri->bind(1, db.last_rowid()).bind(2, t).run());
+        }
     }
     return {};
 }
@@ -99,7 +102,15 @@ StoreStatus index_add_counter(Db& db, std::string_view key, std::int64_t delta) 
     return s->bind(1, key).bind(2, std::to_string(delta)).run();
 }
 
-StoreStatus index_fts_insert(Db& db, std::int64_t text_id, const FtsDoc& d, bool pending_only) {
+void FtsTermCache::committed() {
+    if (known_.size() + pending_.size() > kMaxKnown)
+        known_.clear();
+    known_.merge(pending_);
+    pending_.clear();
+}
+
+StoreStatus index_fts_insert(Db& db, std::int64_t text_id, const FtsDoc& d, bool pending_only,
+                             FtsTermCache* terms) {
     STORE_TRY(p, db.prepare("DELETE FROM fts_pending WHERE text_id=?"));
     STORE_CHECK(p->bind(1, text_id).run());
     // Exactly once: a message expunged before its text was indexed lost its marker, and a
@@ -107,7 +118,7 @@ StoreStatus index_fts_insert(Db& db, std::int64_t text_id, const FtsDoc& d, bool
     if (pending_only && db.changes() == 0)
         return {};
     STORE_CHECK(insert_into(db, "fts_body", "fts_hdr", text_id, d));
-    STORE_CHECK(add_terms(db, d));
+    STORE_CHECK(add_terms(db, d, terms));
     // A rebuild in progress has passed this text already: it goes into the new tables too.
     STORE_TRY(cursor, index_meta(db, "fts_rebuild"));
     if (!cursor.empty() && static_cast<std::uint64_t>(text_id) <= parse_uint(cursor).value_or(0))
@@ -185,7 +196,7 @@ StoreStatus index_fts_rebuild_add(Db& db, const std::vector<std::pair<std::int64
         STORE_TRY(used, index_text_in_use(db, id));
         if (used) {
             STORE_CHECK(insert_into(db, "fts_body_new", "fts_hdr_new", id, doc));
-            STORE_CHECK(add_terms(db, doc));
+            STORE_CHECK(add_terms(db, doc, nullptr));
         }
     }
     return index_set_meta(db, "fts_rebuild", std::to_string(cursor));

@@ -54,9 +54,57 @@ std::string fold_text(std::string_view utf8) {
     return out;
 }
 
+namespace {
+
+bool ascii_alnum(unsigned char c) {
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+std::vector<std::string> fold_tokens_icu(std::string_view utf8, std::vector<std::string> out);
+
+}  // namespace
+
 std::vector<std::string> fold_tokens(std::string_view utf8) {
-    auto s = folded(utf8);
+    // ASCII fast path, token by token: ASCII punctuation separates words either way, and a run
+    // with any non-ASCII byte (letters, marks, ligatures, full-width forms) goes through ICU,
+    // so the words are those the ICU path would give for the whole text.
     std::vector<std::string> out;
+    std::size_t i = 0;
+    while (i < utf8.size()) {
+        auto c = static_cast<unsigned char>(utf8[i]);
+        if (!ascii_alnum(c) && c < 0x80) {
+            ++i;
+            continue;
+        }
+        std::size_t j = i;
+        bool ascii = true;
+        while (j < utf8.size()) {
+            auto d = static_cast<unsigned char>(utf8[j]);
+            if (d >= 0x80)
+                ascii = false;
+            else if (!ascii_alnum(d))
+                break;
+            ++j;
+        }
+        auto run = utf8.substr(i, j - i);
+        if (ascii) {
+            std::string t(run);
+            for (auto& ch : t)
+                if (ch >= 'A' && ch <= 'Z')
+                    ch = static_cast<char>(ch + 32);
+            out.push_back(std::move(t));
+        } else {
+            out = fold_tokens_icu(run, std::move(out));
+        }
+        i = j;
+    }
+    return out;
+}
+
+namespace {
+
+std::vector<std::string> fold_tokens_icu(std::string_view utf8, std::vector<std::string> out) {
+    auto s = folded(utf8);
     icu::UnicodeString cur;
     auto flush = [&] {
         if (cur.isEmpty())
@@ -78,5 +126,7 @@ std::vector<std::string> fold_tokens(std::string_view utf8) {
     flush();
     return out;
 }
+
+}  // namespace
 
 }  // namespace postern::store::engine

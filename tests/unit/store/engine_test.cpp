@@ -357,6 +357,15 @@ TEST(TextFold, CaseAndDiacritics) {
     EXPECT_EQ(fold_text("ASCII Only"), "ascii only");
     EXPECT_EQ(fold_tokens("Hello, wörld! 42x"),
               (std::vector<std::string>{"hello", "world", "42x"}));
+    // The ASCII fast path and ICU agree where they meet: ASCII punctuation splits, a word
+    // with any non-ASCII character (mark, ligature, full-width form) is folded whole by ICU.
+    EXPECT_EQ(fold_tokens("Re: Cafe\xcc\x81-M\xc3\x9cLLER \xef\xac\x81ne \xef\xbc\xa1\xef\xbc\xa2"
+                          "c "
+                          "x_y 42ABC \xe2\x80\x94 stra\xc3\x9f"
+                          "e"),
+              (std::vector<std::string>{"re", "cafe", "muller", "fine", "abc", "x", "y", "42abc",
+                                        "strasse"}));
+    EXPECT_EQ(fold_tokens(""), std::vector<std::string>{});
     EXPECT_EQ(fold_text(std::string("\xff\xfe bad", 6)).find("bad") != std::string::npos, true);
     EXPECT_EQ(fts_query("body", "Café mül"), "\"cafe\" AND \"mul\" *");
     EXPECT_EQ(fts_query("", "!!!"), "");

@@ -112,9 +112,25 @@ def test_sharing_inbox_read_only_and_the_acl_commands(imap):
     assert typ == "NO" and "[NOPERM]" in text
     typ, text, _ = run(b, "SETACL", ALICE_INBOX, "bob@example.test", "lrswipkxtea")
     assert typ == "NO" and "[NOPERM]" in text
-    # Revoking takes the mailbox away at once.
+    # Subscriptions to shared mailboxes are bob's own.
+    assert b.subscribe(ALICE_INBOX)[0] == "OK"
+    typ, data = b.lsub('""', '"Other Users/*"')
+    assert data == [b'() "/" "Other Users/alice@example.test/INBOX"'], data
+    typ, data = b._simple_command("LIST", "(SUBSCRIBED)", '""', '"*"')
+    assert b'(\\Subscribed) "/" "Other Users/alice@example.test/INBOX"' in b._untagged_response(
+        typ, data, "LIST")[1]
+    typ, data = a._simple_command("LIST", "(SUBSCRIBED)", '""', '"*"')
+    assert not any(b"Other Users" in (d or b"") for d in a._untagged_response(typ, data, "LIST")[1])
+    typ, text, _ = run(b, "SUBSCRIBE", shared("Nonexistent"))
+    assert typ == "NO" and "[NONEXISTENT]" in text
+    # Revoking takes the mailbox away at once; the subscription stays, \NonExistent.
     assert a.deleteacl("INBOX", "bob@example.test")[0] == "OK"
     assert not any(n.startswith("Other Users") for n in names(b))
+    typ, data = b._simple_command("LIST", "(SUBSCRIBED)", '""', '"Other Users/*"')
+    assert b._untagged_response(typ, data, "LIST")[1] == [
+        b'(\\NonExistent \\Subscribed) "/" "Other Users/alice@example.test/INBOX"']
+    assert b.unsubscribe(ALICE_INBOX)[0] == "OK"
+    assert b.lsub('""', '"Other Users/*"')[1] == [None]
     typ, data = a.getacl("INBOX")
     assert data[0] == b'"INBOX" alice@example.test lrswipkxtea'
     a.logout()

@@ -121,12 +121,12 @@ store::StoreResult<std::shared_ptr<store::Account>> Access::public_account(bool 
 store::StoreResult<MailboxRef> Access::resolve_in(MailboxRef ref,
                                                   const std::vector<std::string>& ids,
                                                   bool all_rights) {
-    auto info = ref.owner->mailbox_info(ref.name);
-    if (!info && info.error().code != StoreErrc::not_found)
-        return store_fail(info.error());
-    ref.exists = info.has_value();
-    if (info)
-        ref.name = info->name;
+    // open_mailbox is one indexed lookup (mailbox_info would list the whole tree): this runs
+    // before every APPEND, SELECT and STATUS.
+    auto box = ref.owner->open_mailbox(ref.name);
+    if (!box && box.error().code != StoreErrc::not_found)
+        return store_fail(box.error());
+    ref.exists = box.has_value();
     if (all_rights) {
         ref.rights = wire::Rights::all();
         return ref;
@@ -139,8 +139,8 @@ store::StoreResult<MailboxRef> Access::resolve_in(MailboxRef ref,
         auto it = rights.find(mailbox_id);
         return it == rights.end() ? wire::Rights() : it->second;
     };
-    if (info) {
-        ref.rights = of(info->id);
+    if (box) {
+        ref.rights = of((*box)->id());
         return ref;
     }
     // What the user holds on the nearest parent decides whether CREATE may make it.
@@ -148,8 +148,8 @@ store::StoreResult<MailboxRef> Access::resolve_in(MailboxRef ref,
     for (auto pos = parent.rfind(kDelimiter); pos != std::string::npos;
          pos = parent.rfind(kDelimiter)) {
         parent.resize(pos);
-        if (auto p = ref.owner->mailbox_info(parent)) {
-            ref.rights = of(p->id);
+        if (auto p = ref.owner->open_mailbox(parent)) {
+            ref.rights = of((*p)->id());
             break;
         }
     }

@@ -233,6 +233,15 @@ StoreStatus Account::set_subscribed(std::string_view name, bool subscribed) {
          [&] { publish_mailbox_event(ChangeEvent::Kind::subscription_changed, changed); }});
 }
 
+StoreStatus Account::set_subscribed_name(std::string_view name, bool subscribed) {
+    STORE_TRY(norm, engine::normalize_mailbox_name(name));
+    MailboxRow changed;
+    changed.name = norm;
+    return index_->write(
+        {[&](engine::Db& db) { return engine::index_set_subscribed(db, norm, subscribed); },
+         [&] { publish_mailbox_event(ChangeEvent::Kind::subscription_changed, changed); }});
+}
+
 StoreStatus Account::set_special_use(std::string_view name, std::uint32_t special_use) {
     STORE_TRY(norm, engine::normalize_mailbox_name(name));
     return index_->write({[&](engine::Db& db) -> StoreStatus {

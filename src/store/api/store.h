@@ -202,6 +202,9 @@ class Account : public std::enable_shared_from_this<Account> {
     // and is unsubscribed by name. not_found also when unsubscribing a name neither
     // subscribed nor existing.
     StoreStatus set_subscribed(std::string_view name, bool subscribed);
+    // The same for a name that is no mailbox of this account (another account's mailbox the
+    // caller may see, under the caller's name for it): kept by name, no existence check.
+    StoreStatus set_subscribed_name(std::string_view name, bool subscribed);
     // The subscription list, sorted, including names whose mailbox is gone.
     StoreResult<std::vector<std::string>> subscriptions();
     StoreStatus set_special_use(std::string_view name, std::uint32_t special_use);

@@ -217,12 +217,19 @@ asio::awaitable<Session::Flow> Session::on_subscribe(const wire::Command& c,
     auto acl = access();
     std::optional<store::StoreError> error;
     co_await blocking([&] {
-        auto ref = acl.require(*name, wire::Right::lookup);
+        auto ref = acl.resolve(*name);
         if (ref && !ref->personal()) {
-            // The subscribed flag lives with the mailbox: it is the owner's, not ours.
-            error = store::StoreError{store::StoreErrc::invalid_argument,
-                                      "subscriptions outside the personal namespace are not kept",
-                                      {}};
+            // Another user's mailbox: the user's own subscription list keeps its IMAP name.
+            // Subscribing needs "l"; unsubscribing works whatever the rights are now.
+            if (subscribe) {
+                if (auto visible = acl.check(*ref, wire::Right::lookup); !visible) {
+                    error = visible.error();
+                    return;
+                }
+            }
+            auto r = acl.user_account().set_subscribed_name(*name, subscribe);
+            if (!r)
+                error = r.error();
             return;
         }
         auto r = acl.user_account().set_subscribed(*name, subscribe);

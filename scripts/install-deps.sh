@@ -15,6 +15,8 @@ packages=(
   python3 python3-pytest python3-dnslib python3-aiosmtpd swaks libnet-ssleay-perl curl openssl netcat-openbsd procps iproute2
   # real IMAP clients for the e2e tests (mbsync syncs both ways, mutt reads in batch mode)
   isync mutt
+  # real POP3 clients for the e2e tests (curl above does pop3/pop3s too)
+  fetchmail getmail6
 )
 
 missing=()

@@ -21,6 +21,7 @@ struct AccountCredentials {
     bool enabled = true;
     std::vector<std::string>
         services;  // effective services the account may use: "smtp", "imap", ...
+    bool apop = false;  // the account's `apop` setting: keep secrets.apop, allow APOP
 };
 
 class AccountLookup {

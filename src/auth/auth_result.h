@@ -50,6 +50,14 @@ struct ClientContext {
     log::Logger log;               // the session's logger: lines carry its session id
 };
 
+// POP3 APOP (RFC 1939 §7): the greeting's timestamp and the digest the client computed.
+struct ApopRequest {
+    std::string login;
+    std::string timestamp;  // "<...>" exactly as in the greeting
+    std::string digest;     // 32 lower-case hex digits
+    ClientContext client;
+};
+
 struct PasswordRequest {
     std::string login;
     std::string password;

@@ -57,6 +57,34 @@ void Authenticator::check_password(PasswordRequest request, Callback done) {
         });
 }
 
+void Authenticator::check_apop(ApopRequest request, Callback done) {
+    if (!request.client.secure && !request.client.allow_plaintext) {
+        request.client.log.info("APOP refused on an unencrypted connection");
+        return done(AuthResult::failure(AuthStatus::encryption_required,
+                                        "APOP on an unencrypted connection"));
+    }
+    auto shared =
+        std::make_shared<std::pair<ApopRequest, Callback>>(std::move(request), std::move(done));
+    checker_->post(
+        WorkerPool::Lane::fast,
+        [checker = checker_.get(), shared] {
+            auto& [req, callback] = *shared;
+            auto result = checker->check_apop(req.client, req.login, req.timestamp, req.digest);
+            if (result.ok()) {
+                req.client.log.info("APOP of {} as {} succeeded", loggable(req.login),
+                                    result.address);
+            } else {
+                req.client.log.info("APOP of {} failed ({}): {}", loggable(req.login),
+                                    auth_status_name(result.status), result.reason);
+            }
+            callback(std::move(result));
+        },
+        [shared] {
+            shared->second(
+                AuthResult::failure(AuthStatus::temporary_failure, "server busy or stopping"));
+        });
+}
+
 Result<std::unique_ptr<SaslExchange>> Authenticator::start_sasl(SaslRequest request) {
     auto settings = checker_->settings();
     std::string name;

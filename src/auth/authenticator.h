@@ -54,6 +54,13 @@ class Authenticator {
     // temporary_failure when the server is overloaded.
     void check_password(PasswordRequest request, Callback done);
 
+    // Checks an APOP digest (RFC 1939 §7). Only accounts whose `apop` setting is on and that
+    // hold the clear-text secret can pass; for every other the answer is the same
+    // bad_credentials as for a wrong digest. Bans, service permissions and failure counting as
+    // for passwords; APOP is refused like clear-text logins on unencrypted connections that
+    // do not allow them (MD5 of a timestamp does not stand up to an eavesdropper).
+    void check_apop(ApopRequest request, Callback done);
+
     // Starts an exchange. Errc::not_found when the mechanism is unknown or not enabled;
     // Errc::permission_denied when the connection is not secure and the service does not
     // allow clear-text authentication (SMTP 538 5.7.11, IMAP [PRIVACYREQUIRED]).

@@ -3,6 +3,7 @@
 // service checks, failure accounting and migration of imported hashes to argon2id.
 #include "auth/credential_checker.h"
 
+#include "auth/digest.h"
 #include "auth/login_name.h"
 #include "auth/sasl/mechanism.h"
 #include "base/random.h"
@@ -251,6 +252,36 @@ void CredentialChecker::check_password(const ClientContext& client, std::string 
                      account.secrets.hash, *shared_password, std::move(finish));
 }
 
+AuthResult CredentialChecker::check_apop(const ClientContext& client, std::string_view login,
+                                         std::string_view timestamp, std::string_view digest) {
+    if (auto banned = check_bans(client, {}))
+        return std::move(*banned);
+    auto found = lookup(login);
+    if (!found) {
+        client.log.error("account lookup for {} failed: {}", loggable(login),
+                         found.error().to_string());
+        return AuthResult::failure(AuthStatus::temporary_failure, "directory unavailable");
+    }
+    if (auto locked = check_bans(client, found->failure_key))
+        return std::move(*locked);
+    const auto& account = found->account;
+    // Compute a digest even when there is nothing to compare it with: same work either way.
+    std::string secret = account && account->apop ? account->secrets.apop : std::string();
+    auto expected = apop_digest(timestamp, secret.empty() ? std::string_view("\x01") : secret);
+    bool match = constant_time_equal(expected, digest) && !secret.empty();
+    if (!match) {
+        record_failure(client, found->failure_key);
+        return AuthResult::failure(
+            AuthStatus::bad_credentials,
+            !account ? "unknown user"
+                     : (!account->apop ? "APOP not allowed for the account"
+                                       : (secret.empty() ? "no APOP secret stored yet (log in "
+                                                           "once with the password)"
+                                                         : "wrong APOP digest")));
+    }
+    return admit(client, *account, found->failure_key);
+}
+
 void CredentialChecker::decide(const ClientContext& client, const Lookup& looked,
                                std::string_view password, Verdict verdict, const Callback& done) {
     if (verdict == Verdict::unavailable) {
@@ -271,6 +302,7 @@ void CredentialChecker::decide(const ClientContext& client, const Lookup& looked
 
 void CredentialChecker::maybe_upgrade(const AccountCredentials& account, std::string password) {
     auto params = settings()->params;
+    params.apop = account.apop;
     if (!needs_upgrade(account.secrets, params))
         return;
     {

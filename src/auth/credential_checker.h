@@ -82,6 +82,11 @@ class CredentialChecker {
     void check_password(const ClientContext& client, std::string login, std::string password,
                         Callback done);
 
+    // APOP (RFC 1939 §7): bans, lookup, digest against the clear-text secret, accounting.
+    // Blocking: call on a worker.
+    AuthResult check_apop(const ClientContext& client, std::string_view login,
+                          std::string_view timestamp, std::string_view digest);
+
     // Pieces of the same flow for SASL mechanisms that do their own verification.
     // Blocking: call on a worker.
     Result<Lookup> lookup(std::string_view login);

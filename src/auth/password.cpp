@@ -243,6 +243,8 @@ StoredSecrets derive_secrets(std::string_view password, const HashParams& params
         format_scram_secret(make_scram_secret(password, params.scram_iterations, random_bytes(16)));
     if (params.cram_md5)
         s.cram_md5 = cram_md5_states(password);
+    if (params.apop)
+        s.apop = std::string(password);
     return s;
 }
 
@@ -335,6 +337,8 @@ bool needs_upgrade(const StoredSecrets& s, const HashParams& params) {
         return true;
     if (!params.cram_md5 && !s.cram_md5.empty())
         return true;  // drop it when the mechanism is off
+    if (params.apop == s.apop.empty())
+        return true;  // keep it only while the account allows APOP
     return false;
 }
 
@@ -366,6 +370,27 @@ std::string cram_md5_digest(std::string_view stored_secret, std::string_view cha
     MD5_Update(&outer, inner_digest, sizeof inner_digest);
     MD5_Final(digest, &outer);
     return hex_encode(std::string_view(reinterpret_cast<char*>(digest), sizeof digest));
+}
+
+}  // namespace postern::auth
+
+namespace postern::auth {
+
+std::string apop_digest(std::string_view timestamp, std::string_view password) {
+    MD5_CTX ctx;
+    MD5_Init(&ctx);
+    MD5_Update(&ctx, timestamp.data(), timestamp.size());
+    MD5_Update(&ctx, password.data(), password.size());
+    unsigned char digest[MD5_DIGEST_LENGTH];
+    MD5_Final(digest, &ctx);
+    static constexpr char kHex[] = "0123456789abcdef";
+    std::string out;
+    out.reserve(2 * MD5_DIGEST_LENGTH);
+    for (unsigned char b : digest) {
+        out += kHex[b >> 4];
+        out += kHex[b & 15];
+    }
+    return out;
 }
 
 }  // namespace postern::auth

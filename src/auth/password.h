@@ -22,6 +22,9 @@ struct HashParams {
     std::uint32_t argon2_parallelism = 1;
     unsigned scram_iterations = 4096;
     bool cram_md5 = false;  // keep the CRAM-MD5 secret (password-equivalent for that mechanism)
+    // Keep the password itself for POP3 APOP (RFC 1939 §7), which needs it in the clear. Per
+    // account (the directory's `apop` setting), never server-wide.
+    bool apop = false;
 
     static HashParams from(const config::AuthConfig& cfg);
     // Reduced argon2id cost for bulk imports of plain passwords; such hashes are upgraded to
@@ -35,6 +38,7 @@ struct StoredSecrets {
     std::string hash;  // "{ARGON2ID}$argon2id$v=19$m=..,t=..,p=..$salt$hash" or imported {SCHEME}
     std::string scram_sha256;  // "iterations,salt_b64,storedkey_b64,serverkey_b64"
     std::string cram_md5;      // hex of the HMAC-MD5 inner and outer states (32 bytes)
+    std::string apop;          // the password in the clear, only with HashParams::apop
     bool operator==(const StoredSecrets&) const = default;
 };
 
@@ -53,7 +57,8 @@ std::string hash_scheme(std::string_view stored_hash);
 bool verify_hash(std::string_view stored_hash, std::string_view password);
 
 // True when the stored secrets should be re-derived from the password at the next login:
-// not argon2id, argon2id at other costs, or SCRAM/CRAM secrets missing.
+// not argon2id, argon2id at other costs, SCRAM/CRAM secrets missing, or the APOP secret
+// missing or present against params.apop.
 bool needs_upgrade(const StoredSecrets& secrets, const HashParams& params);
 
 // SCRAM-SHA-256 (RFC 5802/7677) stored secret, parsed.
@@ -74,5 +79,9 @@ std::optional<std::string> saslprep(std::string_view text);
 // CRAM-MD5 (RFC 2195): the keyed digest of `challenge` from the stored inner/outer states,
 // as 32 lower-case hex digits. Empty when the secret is malformed.
 std::string cram_md5_digest(std::string_view stored_secret, std::string_view challenge);
+
+// APOP (RFC 1939 §7): MD5 of the greeting's timestamp followed by the password, as 32
+// lower-case hex digits.
+std::string apop_digest(std::string_view timestamp, std::string_view password);
 
 }  // namespace postern::auth

@@ -155,6 +155,27 @@ struct ImapConfig : TcpServiceConfig {
     bool literal_plus = true;                     // LITERAL+ (else LITERAL-, RFC 7888)
 };
 
+// What a second POP3 session on a maildrop already open in POP3 gets (docs/pop3.md).
+enum class Pop3InUse { refuse, allow };
+
+// POP3 (RFC 1939 / RFC 2449; docs/pop3.md). RFC 1939 §3: the autologout timer is at least
+// 10 minutes.
+struct Pop3Config : TcpServiceConfig {
+    Pop3Config() {
+        idle_timeout = std::chrono::minutes(10);
+        session_timeout = std::chrono::hours(2);
+        max_line_length = 4096;  // SASL responses; command lines stay within RFC 2449's 255
+    }
+    std::string greeting = "Postern POP3 ready";  // after "+OK "
+    bool apop = false;  // APOP: a timestamp in the greeting; only accounts with apop = true
+    Pop3InUse in_use = Pop3InUse::refuse;  // a second POP3 session: -ERR [IN-USE] or share
+    std::string folder_separator = "+";    // "user+Folder" logs in to Folder; "" = off
+    std::uint32_t login_delay = 0;         // seconds between logins (LOGIN-DELAY); 0 = none
+    // EXPIRE (RFC 2449 §6.7): nullopt = NEVER; 0 = messages are deleted once retrieved
+    // (at QUIT, even without DELE).
+    std::optional<std::uint32_t> expire;
+};
+
 struct LogRule {
     int priority = 100;
     std::string host = "*";
@@ -394,6 +415,7 @@ struct Config {
     SmtpConfig smtp;  // SMTP-IN: MX, submission and implicit-TLS submission
     SmtpConfig lmtp;  // LMTP (RFC 2033) for deliveries from a front-end proxy
     ImapConfig imap;
+    Pop3Config pop3;
     QueueConfig queue;
     ProcessingConfig processing;
     DeliveryConfig delivery;
@@ -402,7 +424,7 @@ struct Config {
 
     // Every TCP service by its config name, for code that treats them alike.
     std::vector<std::pair<std::string, const TcpServiceConfig*>> tcp_services() const {
-        return {{"smtp", &smtp}, {"lmtp", &lmtp}, {"imap", &imap}};
+        return {{"smtp", &smtp}, {"lmtp", &lmtp}, {"imap", &imap}, {"pop3", &pop3}};
     }
 };
 

@@ -273,6 +273,49 @@ void read_imap(Reader& r, ImapConfig& imap, const Config& cfg, const fs::path& b
     r.finish();
 }
 
+// The POP3-only keys; without listeners, 110 (STARTTLS when a certificate exists) and 995.
+void read_pop3(Reader& r, Pop3Config& pop3, const Config& cfg, const fs::path& base,
+               std::set<std::string>& addresses) {
+    read_tcp_service(r, pop3, cfg, base, addresses, false);
+    pop3.greeting = r.get_string("greeting", pop3.greeting);
+    if (pop3.greeting.find_first_of("\r\n<[") != std::string::npos)
+        r.error("greeting", "must be one line without '<' or '['");
+    pop3.apop = r.get_bool("apop", pop3.apop);
+    pop3.in_use = static_cast<Pop3InUse>(
+        r.get_choice("in_use", static_cast<std::size_t>(pop3.in_use), {"refuse", "allow"}));
+    pop3.folder_separator = r.get_string("folder_separator", pop3.folder_separator);
+    if (pop3.folder_separator.size() > 1 ||
+        (pop3.folder_separator.size() == 1 &&
+         std::string_view("+#%!~:").find(pop3.folder_separator[0]) == std::string_view::npos))
+        r.error("folder_separator", "must be one of + # % ! ~ : or \"\" (off)");
+    pop3.login_delay = static_cast<std::uint32_t>(r.get_int("login_delay", pop3.login_delay, 0, 86'400));
+    if (r.has("expire")) {
+        auto text = r.get_string("expire", "never");
+        if (text == "never") {
+            pop3.expire.reset();
+        } else if (text == "0") {
+            pop3.expire = 0;
+        } else {
+            r.error("expire", "must be \"never\" or \"0\" (delete messages once retrieved)");
+        }
+    }
+    if (pop3.max_line_length < 512) r.error("max_line_length", "must be at least 512 for POP3");
+    if (pop3.enabled && !r.has("listener")) {
+        auto add = [&](std::uint16_t port, TlsMode tls) {
+            ListenerConfig lc;
+            lc.address = HostPort{"*", port};
+            lc.tls = tls;
+            lc.tls_settings = cfg.tls;
+            pop3.listeners.push_back(lc);
+            addresses.insert(lc.address.to_string());
+        };
+        bool tls = cfg.tls.has_certificate();
+        add(110, tls ? TlsMode::starttls : TlsMode::none);
+        if (tls) add(995, TlsMode::implicit);
+    }
+    r.finish();
+}
+
 void read_server(Reader& root, Config& cfg, const fs::path& base) {
     auto& s = cfg.server;
     s.hostname = default_hostname();
@@ -626,12 +669,14 @@ std::expected<ConfigPtr, LoadError> load_string(std::string_view text, const fs:
     cfg->smtp.log = cfg->log.defaults;
     cfg->lmtp.log = cfg->log.defaults;
     cfg->imap.log = cfg->log.defaults;
+    cfg->pop3.log = cfg->log.defaults;
     std::set<std::string> addresses;
     if (auto services = root.table("services")) {
         read_log_service(*services, *cfg, addresses);
         if (auto r = services->table("smtp")) read_smtp(*r, cfg->smtp, *cfg, base, addresses, false);
         if (auto r = services->table("lmtp")) read_smtp(*r, cfg->lmtp, *cfg, base, addresses, true);
         if (auto r = services->table("imap")) read_imap(*r, cfg->imap, *cfg, base, addresses);
+        if (auto r = services->table("pop3")) read_pop3(*r, cfg->pop3, *cfg, base, addresses);
         services->finish();
     } else {
         cfg->log_service.listen = {HostPort{"127.0.0.1", 2000}};

@@ -30,6 +30,7 @@
 #include "services/log_service/log_service.h"
 #include "services/smtp_in/send_limiter.h"
 #include "services/imap/imap_service.h"
+#include "services/pop3/pop3_service.h"
 #include "services/smtp_in/smtp_service.h"
 #include "services/tcp_service.h"
 
@@ -166,6 +167,8 @@ void Worker::build_services() {
     services_->add(std::make_unique<services::TcpService>(services::smtp_in::lmtp_spec(smtp), *sockets_, channels));
     services::imap::Deps imap{directory_.get(), authenticator_.get(), store_.get()};
     services_->add(std::make_unique<services::TcpService>(services::imap::imap_spec(imap), *sockets_, channels));
+    services::pop3::Deps pop3{directory_.get(), authenticator_.get(), store_.get()};
+    services_->add(std::make_unique<services::TcpService>(services::pop3::pop3_spec(pop3), *sockets_, channels));
     services::processing::Deps processing{queue_.get(), directory_.get(), store_.get(),
                                           std::make_shared<filter::FilterChain>()};
     auto service = std::make_unique<services::processing::ProcessingService>(processing, hub_->logger("PROCESSING"));

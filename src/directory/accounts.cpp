@@ -193,8 +193,9 @@ Result<PasswordChange> Directory::set_password(std::string_view address,
         const auto& s = secrets->secrets;
         if (auto r =
                 db.run("UPDATE accounts SET password_hash = ?2, scram_sha256 = ?3, cram_md5 = ?4, "
-                       "password_generation = password_generation + 1 WHERE id = ?1",
-                       row->id, s.hash, s.scram_sha256, s.cram_md5);
+                       "apop_secret = ?5, password_generation = password_generation + 1 "
+                       "WHERE id = ?1",
+                       row->id, s.hash, s.scram_sha256, s.cram_md5, s.apop);
             !r) {
             return fail(r.error());
         }

@@ -46,7 +46,9 @@ Result<std::optional<auth::AccountCredentials>> Directory::find_credentials(
         c.secrets = a.secrets;
         c.password_generation = a.generation;
         c.enabled = a.enabled;
-        c.services = typed_settings(*effective).services;
+        auto typed = typed_settings(*effective);
+        c.services = std::move(typed.services);
+        c.apop = typed.apop;
         return Found{std::move(c)};
     });
 }
@@ -61,10 +63,10 @@ Status Directory::upgrade_secrets(std::int64_t account_id, std::uint64_t generat
     }
     return with_writer(*state_, [&](sql::Connection& db) -> Status {
         auto s = db.run(
-            "UPDATE accounts SET password_hash = ?3, scram_sha256 = ?4, cram_md5 = ?5 "
-            "WHERE id = ?1 AND password_generation = ?2",
+            "UPDATE accounts SET password_hash = ?3, scram_sha256 = ?4, cram_md5 = ?5, "
+            "apop_secret = ?6 WHERE id = ?1 AND password_generation = ?2",
             account_id, static_cast<std::int64_t>(generation), secrets.hash, secrets.scram_sha256,
-            secrets.cram_md5);
+            secrets.cram_md5, secrets.apop);
         if (!s || db.changes() > 0)
             return s;
         // Nothing updated: either the account is gone, or its password changed after the

@@ -121,7 +121,7 @@ namespace {
 constexpr std::string_view kAccountColumns =
     "SELECT ac.id, ac.domain_id, IFNULL(ac.class_id, 0), ac.enabled, ac.created, ac.password_hash, "
     "ac.scram_sha256, ac.cram_md5, ac.password_generation, a.local_part, d.name, IFNULL(c.name, "
-    "'') "
+    "''), ac.apop_secret "
     "FROM accounts ac JOIN addresses a ON a.account_id = ac.id AND a.kind = 1 "
     "JOIN domains d ON d.id = ac.domain_id LEFT JOIN account_classes c ON c.id = ac.class_id ";
 
@@ -134,7 +134,7 @@ AccountRow read_account(const sql::Statement& st) {
     r.class_id = st.int64(2);
     r.enabled = st.int64(3) != 0;
     r.created = st.int64(4);
-    r.secrets = {st.text(5), st.text(6), st.text(7)};
+    r.secrets = {st.text(5), st.text(6), st.text(7), st.text(12)};
     r.generation = static_cast<std::uint64_t>(st.int64(8));
     r.local_part = st.text(9);
     r.domain = st.text(10);
@@ -311,12 +311,12 @@ Result<std::int64_t> insert_account(sql::Connection& db, std::int64_t domain_id,
                                     std::span<const std::pair<std::string, std::string>> settings) {
     auto st = db.prepare(
         "INSERT INTO accounts (domain_id, class_id, enabled, created, password_hash, scram_sha256, "
-        "cram_md5) "
-        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+        "cram_md5, apop_secret) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
     if (!st)
         return fail(st.error());
     st->bind_all(domain_id, class_id, enabled ? 1 : 0, now_seconds(), secrets.hash,
-                 secrets.scram_sha256, secrets.cram_md5);
+                 secrets.scram_sha256, secrets.cram_md5, secrets.apop);
     if (class_id == 0)
         st->bind_null(2);
     if (auto s = st->run(); !s)

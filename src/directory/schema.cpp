@@ -97,8 +97,14 @@ CREATE TABLE account_settings (
 ) WITHOUT ROWID;
 )sql";
 
+// The clear-text secret POP3 APOP needs, kept only for accounts with the `apop` setting.
+constexpr std::string_view kSchemaV2 = R"sql(
+ALTER TABLE accounts ADD COLUMN apop_secret TEXT NOT NULL DEFAULT '';
+)sql";
+
 constexpr Migration kMigrations[] = {
     {"domains, aliases, classes, accounts, groups, forwarders, catch-alls, settings", kSchemaV1},
+    {"accounts.apop_secret (POP3 APOP)", kSchemaV2},
 };
 
 Result<int> read_version(sql::Connection& db) {

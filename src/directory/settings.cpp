@@ -54,6 +54,11 @@ constexpr SettingDef kRegistry[] = {
      .choices = kOverQuotaChoices,
      .description =
          "SMTP reply for an over-quota recipient: temporary (452 4.2.2) or permanent (552 5.2.2)"},
+    {.name = key::kApop,
+     .type = SettingType::boolean,
+     .default_text = "false",
+     .description = "allow POP3 APOP: keeps the password in the clear from the next password "
+                    "login on (docs/pop3.md)"},
 };
 
 Result<std::uint64_t> parse_number(const SettingDef& def, std::string_view text) {
@@ -248,6 +253,9 @@ AccountSettings typed_settings(std::span<const EffectiveSetting> effective) {
         } else if (e.key == key::kServices) {
             if (const auto* list = std::get_if<std::vector<std::string>>(&e.value))
                 out.services = *list;
+        } else if (e.key == key::kApop) {
+            if (const auto* b = std::get_if<bool>(&e.value))
+                out.apop = *b;
         } else if (e.key == key::kOverQuotaReply) {
             if (const auto* s = std::get_if<std::string>(&e.value))
                 out.over_quota_permanent = *s == "permanent";

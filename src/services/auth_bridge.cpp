@@ -33,6 +33,23 @@ asio::awaitable<auth::AuthResult> check_password(auth::Authenticator& authentica
     co_return result;
 }
 
+asio::awaitable<auth::AuthResult> check_apop(auth::Authenticator& authenticator,
+                                             auth::ApopRequest request) {
+    auto executor = co_await asio::this_coro::executor;
+    auth::AuthResult result;
+    auto initiation = [&authenticator, &result, executor,
+                       request = std::move(request)](auto handler) mutable {
+        auto shared = std::make_shared<decltype(handler)>(std::move(handler));
+        authenticator.check_apop(std::move(request), [&result, shared, executor](auth::AuthResult r) {
+            result = std::move(r);
+            asio::post(executor, [shared]() mutable { (*shared)(); });
+        });
+    };
+    co_await asio::async_initiate<decltype(asio::use_awaitable), void()>(std::move(initiation),
+                                                                         asio::use_awaitable);
+    co_return result;
+}
+
 asio::awaitable<auth::SaslReply> sasl_step(auth::SaslExchange& exchange,
                                            std::optional<std::string> response) {
     auto executor = co_await asio::this_coro::executor;

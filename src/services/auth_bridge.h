@@ -11,6 +11,10 @@ namespace postern::services {
 boost::asio::awaitable<auth::AuthResult> check_password(auth::Authenticator& authenticator,
                                                         auth::PasswordRequest request);
 
+// POP3 APOP (Authenticator::check_apop) as a coroutine.
+boost::asio::awaitable<auth::AuthResult> check_apop(auth::Authenticator& authenticator,
+                                                    auth::ApopRequest request);
+
 // One step of a SASL exchange (SaslExchange::step) as a coroutine.
 boost::asio::awaitable<auth::SaslReply> sasl_step(auth::SaslExchange& exchange,
                                                   std::optional<std::string> response);

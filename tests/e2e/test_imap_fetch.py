@@ -382,6 +382,93 @@ def test_messages_expunged_by_another_session(imap):
     b.logout()
 
 
+def test_fetch_store_search_hold_expunges_but_not_flags_or_exists(imap):
+    """RFC 9051 §7.5.2 / RFC 2180 §4.1.2: after FETCH, STORE and SEARCH by sequence number the
+    server reports another session's flag changes and new messages, but no EXPUNGE; the UID
+    variants and NOOP may send it."""
+    a = selected(imap, message(subject="One"), message(subject="Two"), message(subject="Three"))
+    b = connect(imap)
+    b.select("INBOX")
+    assert b.store("1", "+FLAGS", "(\\Flagged)")[0] == "OK"
+    append(b, message(subject="Four"))
+    assert b.store("2", "+FLAGS", "(\\Deleted)")[0] == "OK"
+    assert b.expunge()[0] == "OK"
+
+    a.response("FETCH")
+    a.response("EXISTS")
+    typ, data = a.fetch("3", "(UID)")
+    assert typ == "OK", data
+    got = responses(data)
+    assert b"\\Flagged" in got[1], got  # B's STORE, as an unsolicited FETCH
+    assert b"UID 3" in got[3]
+    # EXISTS counts message 2, expunged but not yet reported: A still numbers it.
+    assert a.response("EXISTS")[1] == [b"4"]
+    assert a.response("EXPUNGE")[1] == [None]
+    # The held message keeps its number, so message 4 is still the new one.
+    assert b"UID 4" in fetch(a, "4", "(UID)")[4]
+    typ, data = a.store("1", "+FLAGS", "(\\Seen)")
+    assert typ == "OK" and a.response("EXPUNGE")[1] == [None]
+    typ, data = a.search(None, "ALL")
+    assert typ == "OK" and a.response("EXPUNGE")[1] == [None]
+
+    # NOOP may send it: EXPUNGE 2, and the numbers move up.
+    assert a.noop()[0] == "OK"
+    assert a.response("EXPUNGE")[1] == [b"2"]
+    assert b"UID 4" in fetch(a, "3", "(UID)")[3]
+
+    # UID FETCH may send EXPUNGE (RFC 9051 §7.5.2).
+    assert b.store("1", "+FLAGS", "(\\Deleted)")[0] == "OK"
+    assert b.expunge()[0] == "OK"
+    typ, data = a.uid("FETCH", "3:*", "(UID)")
+    assert typ == "OK", data
+    assert a.response("EXPUNGE")[1] == [b"1"]
+    a.logout()
+    b.logout()
+
+
+def test_held_expunge_is_vanished_later_and_caps_highestmodseq(imap):
+    """With QRESYNC the held expunge goes out as VANISHED at the next NOOP; a HIGHESTMODSEQ
+    announced meanwhile stays below it (RFC 7162 §3.1.2.1), so resynchronising from that value
+    still learns of it."""
+    a = connect(imap)
+    for i in range(3):
+        append(a, message(subject=f"Q{i}"))
+    assert a.enable("QRESYNC")[0] == "OK"
+    assert a.select("INBOX")[0] == "OK"
+    b = connect(imap)
+    b.select("INBOX")
+    assert b.store("2", "+FLAGS", "(\\Deleted)")[0] == "OK"
+    assert b.expunge()[0] == "OK"
+    assert b.store("2", "+FLAGS", "(\\Flagged)")[0] == "OK"  # UID 3
+    current = int(re.search(rb"HIGHESTMODSEQ (\d+)",
+                            b.status("INBOX", "(HIGHESTMODSEQ)")[1][0]).group(1))
+
+    typ, data = a.fetch("1", "(FLAGS)")
+    assert typ == "OK", data
+    got = responses(data)  # 3: B's STORE, unsolicited
+    assert set(got) == {1, 3} and b"\\Flagged" in got[3], got
+    assert a.response("VANISHED")[1] == [None]
+    assert a.response("EXPUNGE")[1] == [None]
+    typ, data = a.noop()
+    assert a.response("VANISHED")[1] == [b"2"]
+    assert a.response("EXPUNGE")[1] == [None]
+    a.logout()
+
+    # A CONDSTORE-enabling FETCH announces HIGHESTMODSEQ: below the held expunge's.
+    c = connect(imap)
+    c.select("INBOX")
+    assert b.store("1", "+FLAGS", "(\\Deleted)")[0] == "OK"
+    assert b.expunge()[0] == "OK"
+    typ, data = c.fetch("2", "(FLAGS) (CHANGEDSINCE 1)")
+    assert typ == "OK", data
+    assert c.response("EXPUNGE")[1] == [None]
+    announced = int(c.response("HIGHESTMODSEQ")[1][0])
+    assert announced <= current
+    assert c.noop()[0] == "OK" and c.response("EXPUNGE")[1] == [b"1"]
+    c.logout()
+    b.logout()
+
+
 def append_many(client, count):
     """Pipelined APPENDs with non-synchronising literals, 250 at a time."""
     sent = 0

@@ -471,9 +471,12 @@ asio::awaitable<void> Session::run() {
 
 asio::awaitable<void> Session::report_updates(bool allow_expunge) {
     auto* box = selected();
-    if (!box || !allow_expunge)
+    if (!box)
         co_return;
-    store::ViewSync sync = box->view().sync();
+    // Flag changes and new messages go out after any command; expunges wait for one that
+    // may send them (RFC 2180 §4.1.2), while EXISTS still counts the held-back messages.
+    store::ViewSync sync =
+        box->view().sync(allow_expunge ? store::ExpungeReport::send : store::ExpungeReport::hold);
     if (sync.mailbox_deleted) {
         // Another session deleted it (RFC 9051 §7.1 CLOSED is for our own leaving; say BYE-less
         // NO and return to the authenticated state).

@@ -100,8 +100,9 @@ class Session {
     std::uint8_t state_bit() const;
     std::vector<std::string> capabilities() const;
     wire::ParserOptions parser_options() const;
-    // Untagged updates of the selected mailbox (RFC 9051 §7.5.1: no EXPUNGE while answering
-    // FETCH, STORE or SEARCH by sequence number, so those pass allow_expunge = false).
+    // Untagged updates of the selected mailbox (RFC 9051 §7.5.2: no EXPUNGE while answering
+    // FETCH, STORE or SEARCH by sequence number, so those pass allow_expunge = false: flag
+    // changes and EXISTS are sent, expunges are held back until a command that may send them).
     boost::asio::awaitable<void> report_updates(bool allow_expunge);
     void leave_mailbox();
     // FLAGS and PERMANENTFLAGS of the selected mailbox (RFC 9051 §7.3.5), sent at SELECT and

@@ -129,6 +129,7 @@ ViewSession::ViewSession(std::shared_ptr<MailboxView> view) : view_(std::move(vi
     for (auto& e : view_->entries_)
         uids_.push_back(e.uid);
     version_ = view_->version_;
+    reportable_modseq_ = view_->state_.highestmodseq;
 }
 
 ViewSession::~ViewSession() {
@@ -143,7 +144,7 @@ std::optional<std::uint32_t> ViewSession::seq_of(Uid uid) const {
     return static_cast<std::uint32_t>(it - uids_.begin() + 1);
 }
 
-ViewSync ViewSession::sync() {
+ViewSync ViewSession::sync(ExpungeReport expunges) {
     ViewSync out;
     std::shared_lock lock(view_->mu_);
     const auto& entries = view_->entries_;
@@ -178,19 +179,30 @@ ViewSync ViewSession::sync() {
                 added.push_back(e.uid);
     }
     version_ = view_->version_;
-    // Expunges of messages this session knew: sequence numbers, highest first.
+    // Expunges held back by earlier syncs are past this session's cursor: they are due now.
+    expunged.insert(held_.begin(), held_.end());
+    held_.clear();
     std::vector<Uid> kept;
     kept.reserve(uids_.size());
-    for (std::size_t i = uids_.size(); i-- > 0;) {
-        if (expunged.count(uids_[i])) {
-            out.expunged_seqs.push_back(static_cast<std::uint32_t>(i + 1));
-            out.expunged_uids.push_back(uids_[i]);
+    if (expunges == ExpungeReport::hold) {
+        // The client keeps its numbering; the expunged wait in the map.
+        for (auto uid : uids_)
+            if (expunged.count(uid))
+                held_.push_back(uid);
+        kept = uids_;
+    } else {
+        // Expunges of messages this session knew: sequence numbers, highest first.
+        for (std::size_t i = uids_.size(); i-- > 0;) {
+            if (expunged.count(uids_[i])) {
+                out.expunged_seqs.push_back(static_cast<std::uint32_t>(i + 1));
+                out.expunged_uids.push_back(uids_[i]);
+            }
         }
+        std::reverse(out.expunged_uids.begin(), out.expunged_uids.end());
+        for (auto uid : uids_)
+            if (!expunged.count(uid))
+                kept.push_back(uid);
     }
-    std::reverse(out.expunged_uids.begin(), out.expunged_uids.end());
-    for (auto uid : uids_)
-        if (!expunged.count(uid))
-            kept.push_back(uid);
     // New messages: still present now, and not already known.
     Uid last = kept.empty() ? 0 : kept.back();
     std::sort(added.begin(), added.end());
@@ -216,6 +228,8 @@ ViewSync ViewSession::sync() {
     out.exists = static_cast<std::uint32_t>(uids_.size());
     out.state = view_->state_;
     out.mailbox_deleted = view_->deleted_;
+    if (held_.empty())
+        reportable_modseq_ = out.state.highestmodseq;
     return out;
 }
 

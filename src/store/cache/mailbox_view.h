@@ -75,13 +75,19 @@ class MailboxView {
     bool deleted_ = false;
 };
 
+// Whether a sync may report expunges. RFC 9051 §7.5.2 forbids EXPUNGE while answering FETCH,
+// STORE or SEARCH by sequence number (RFC 2180 §4.1.2): those sync with `hold`, which reports
+// flag changes and new messages but keeps expunged messages in the sequence map until a sync
+// with `send`.
+enum class ExpungeReport : bool { hold, send };
+
 // What a session must tell its client at a sync point.
 struct ViewSync {
     std::vector<std::uint32_t> expunged_seqs;  // descending: each valid when sent in order
     std::vector<Uid> expunged_uids;            // ascending, for VANISHED
     std::vector<Uid> new_uids;                 // appended since the last sync
     std::vector<ViewEntry> flag_changes;       // present messages whose flags changed
-    std::uint32_t exists = 0;
+    std::uint32_t exists = 0;  // counts held-back expunged messages: the numbers the client knows
     ViewState state;
     bool mailbox_deleted = false;
 };
@@ -102,8 +108,16 @@ class ViewSession {
         return seq >= 1 && seq <= uids_.size() ? uids_[seq - 1] : 0;
     }
     std::optional<std::uint32_t> seq_of(Uid uid) const;
-    // Brings this session up to date with the shared view and says what changed.
-    ViewSync sync();
+    // Brings this session up to date with the shared view and says what changed. With `hold`,
+    // expunged messages keep their sequence numbers (uids(), exists()) and are reported by the
+    // next sync with `send`.
+    ViewSync sync(ExpungeReport expunges = ExpungeReport::send);
+    // Expunged messages still in the sequence map (ascending UIDs), waiting for a `send` sync.
+    const std::vector<Uid>& held_expunges() const { return held_; }
+    // The HIGHESTMODSEQ this session may announce (RFC 7162 §3.1.2.1): the mailbox's as of the
+    // last sync that held no expunge back, so a client resynchronising from it still learns
+    // of the expunges it has not been told about.
+    ModSeq reportable_highestmodseq() const { return reportable_modseq_; }
 
     // Called with the view when the session ends (the owner keeps it for the grace period).
     void on_close(std::function<void(std::shared_ptr<MailboxView>)> fn) {
@@ -113,7 +127,9 @@ class ViewSession {
   private:
     std::shared_ptr<MailboxView> view_;
     std::vector<Uid> uids_;
+    std::vector<Uid> held_;  // in uids_ but expunged from the view; ascending
     std::uint64_t version_ = 0;
+    ModSeq reportable_modseq_ = 0;
     std::function<void(std::shared_ptr<MailboxView>)> on_close_;
 };
 

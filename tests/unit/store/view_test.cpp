@@ -82,6 +82,78 @@ TEST_F(StoreTest, LaggingSessionFallsBackToFullDiff) {
     EXPECT_EQ(s->uids(), box->open_session().value()->uids());
 }
 
+TEST_F(StoreTest, HeldExpungesKeepTheirNumbersUntilASendSync) {
+    // RFC 9051 §7.5.2: after FETCH/STORE/SEARCH flag changes and new messages are reported,
+    // expunges wait for a later command.
+    open();
+    auto box = mailbox("bob@x.org");
+    for (unsigned i = 0; i < 4; ++i)
+        ASSERT_TRUE(box->append(make_message(300, i)));
+    auto s = box->open_session().value();
+    const ModSeq before = s->reportable_highestmodseq();
+    EXPECT_EQ(before, s->view()->state().highestmodseq);
+
+    ASSERT_TRUE(box->store_flags(UidSet::of({2}), FlagOp::add, {kDeleted, {}}));
+    ASSERT_TRUE(box->expunge());
+    ASSERT_TRUE(box->store_flags(UidSet::of({3}), FlagOp::add, {kFlagged, {}}));
+    ASSERT_TRUE(box->append(make_message(300, 7)));
+
+    auto held = s->sync(ExpungeReport::hold);
+    EXPECT_TRUE(held.expunged_seqs.empty());
+    EXPECT_TRUE(held.expunged_uids.empty());
+    ASSERT_EQ(held.flag_changes.size(), 1u);
+    EXPECT_EQ(held.flag_changes[0].uid, 3u);
+    EXPECT_EQ(held.new_uids, std::vector<Uid>{5});
+    // EXISTS counts the held message: the client still numbers it.
+    EXPECT_EQ(held.exists, 5u);
+    EXPECT_EQ(s->uids(), (std::vector<Uid>{1, 2, 3, 4, 5}));
+    EXPECT_EQ(s->seq_of(5).value(), 5u);
+    EXPECT_EQ(s->held_expunges(), std::vector<Uid>{2});
+    // HIGHESTMODSEQ may not pass the unreported expunge (RFC 7162 §3.1.2.1).
+    EXPECT_EQ(s->reportable_highestmodseq(), before);
+
+    // A second held sync with nothing new keeps holding and reports nothing.
+    auto again = s->sync(ExpungeReport::hold);
+    EXPECT_TRUE(again.expunged_seqs.empty() && again.new_uids.empty() &&
+                again.flag_changes.empty());
+    EXPECT_EQ(again.exists, 5u);
+
+    // Another expunge arrives; the send sync reports both, highest sequence number first.
+    ASSERT_TRUE(box->store_flags(UidSet::of({4}), FlagOp::add, {kDeleted, {}}));
+    ASSERT_TRUE(box->expunge());
+    auto sent = s->sync(ExpungeReport::send);
+    EXPECT_EQ(sent.expunged_seqs, (std::vector<std::uint32_t>{4, 2}));
+    EXPECT_EQ(sent.expunged_uids, (std::vector<Uid>{2, 4}));
+    EXPECT_TRUE(sent.new_uids.empty());
+    EXPECT_EQ(sent.exists, 3u);
+    EXPECT_EQ(s->uids(), (std::vector<Uid>{1, 3, 5}));
+    EXPECT_TRUE(s->held_expunges().empty());
+    EXPECT_EQ(s->reportable_highestmodseq(), s->view()->state().highestmodseq);
+    EXPECT_GT(s->reportable_highestmodseq(), before);
+}
+
+TEST_F(StoreTest, HeldExpungesSurviveALaggingFullDiff) {
+    options_.view_change_log = 16;  // tiny log to force the fallback
+    open();
+    auto box = mailbox("bob@x.org");
+    for (unsigned i = 0; i < 3; ++i)
+        ASSERT_TRUE(box->append(make_message(200, i)));
+    auto s = box->open_session().value();
+    ASSERT_TRUE(box->store_flags(UidSet::of({1}), FlagOp::add, {kDeleted, {}}));
+    ASSERT_TRUE(box->expunge());
+    EXPECT_EQ(s->sync(ExpungeReport::hold).exists, 3u);
+    for (unsigned i = 0; i < 40; ++i)
+        ASSERT_TRUE(box->append(make_message(200, 100 + i)));
+    auto held = s->sync(ExpungeReport::hold);
+    EXPECT_EQ(held.new_uids.size(), 40u);
+    EXPECT_EQ(held.exists, 43u);
+    EXPECT_EQ(s->held_expunges(), std::vector<Uid>{1});
+    auto sent = s->sync(ExpungeReport::send);
+    EXPECT_EQ(sent.expunged_seqs, std::vector<std::uint32_t>{1});
+    EXPECT_EQ(sent.exists, 42u);
+    EXPECT_EQ(s->uids(), box->open_session().value()->uids());
+}
+
 TEST_F(StoreTest, ViewIsKeptForGraceThenDropped) {
     options_.view_grace = std::chrono::milliseconds(0);
     open();

@@ -243,9 +243,10 @@ asio::awaitable<Session::Flow> Session::on_fetch(const wire::Command& c, const w
     box = selected();  // gone if another session deleted the mailbox meanwhile
     if (enabling && box) {
         // RFC 7162 §3.1: the first CONDSTORE-enabling command reports HIGHESTMODSEQ.
-        auto state = box->view().view()->state();
+        // Not beyond an expunge this command had to hold back (ViewSession).
         wire::append_untagged(out_, wire::ResponseCondition::ok,
-                              wire::codes::highest_modseq(state.highestmodseq), "Highest", mode_);
+                              wire::codes::highest_modseq(box->view().reportable_highestmodseq()),
+                              "Highest", mode_);
     }
     if (failure) {
         store_failed(c, *failure);

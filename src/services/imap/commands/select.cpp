@@ -201,8 +201,7 @@ asio::awaitable<Session::Flow> Session::on_expunge(const wire::Command& c, const
         ok(c, "EXPUNGE completed");
         co_return Flow::next;
     }
-    auto state = box->view().view()->state();
-    ok(c, "EXPUNGE completed", wire::codes::highest_modseq(state.highestmodseq));
+    ok(c, "EXPUNGE completed", wire::codes::highest_modseq(box->view().reportable_highestmodseq()));
     co_return Flow::next;
 }
 

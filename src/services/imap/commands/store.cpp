@@ -144,9 +144,10 @@ asio::awaitable<Session::Flow> Session::on_store(const wire::Command& c, const w
     co_await report_updates(c.uid);
     box = selected();  // gone if another session deleted the mailbox meanwhile
     if (enabling && box) {
-        auto state = box->view().view()->state();
+        // Not beyond an expunge this command had to hold back (ViewSession).
         wire::append_untagged(out_, wire::ResponseCondition::ok,
-                              wire::codes::highest_modseq(state.highestmodseq), "Highest", mode_);
+                              wire::codes::highest_modseq(box->view().reportable_highestmodseq()),
+                              "Highest", mode_);
     }
     if (!modified.empty()) {
         std::vector<std::uint32_t> numbers;

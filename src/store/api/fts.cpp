@@ -96,7 +96,6 @@ StoreStatus Account::flush_fts() {
             fts_terms_.abandoned();
             return written;
         }
-        fts_terms_.committed();
         // A commit's text may have arrived while this flush rebuilt it from the body.
         std::lock_guard lock(fts_mu_);
         for (auto& [id, doc] : docs) {

@@ -102,11 +102,45 @@ StoreStatus index_add_counter(Db& db, std::string_view key, std::int64_t delta) 
     return s->bind(1, key).bind(2, std::to_string(delta)).run();
 }
 
-void FtsTermCache::committed() {
-    if (known_.size() + pending_.size() > kMaxKnown)
-        known_.clear();
-    known_.merge(pending_);
-    pending_.clear();
+std::size_t FtsTermCache::find(std::uint64_t hash) const {
+    std::size_t mask = slots_.size() - 1, i = hash & mask;
+    while (slots_[i] && slots_[i] != hash)
+        i = (i + 1) & mask;
+    return i;
+}
+
+bool FtsTermCache::known(std::uint64_t hash) const {
+    hash += !hash;
+    return !slots_.empty() && slots_[find(hash)] == hash;
+}
+
+void FtsTermCache::note(std::uint64_t hash) {
+    hash += !hash;
+    if ((used_ + 1) * 2 > slots_.size()) {
+        // Half full: grow, or start over once at the bound.
+        std::vector<std::uint64_t> old;
+        old.swap(slots_);
+        used_ = 0;
+        slots_.assign(old.empty() || old.size() >= kMaxSlots ? kMinSlots : old.size() * 2, 0);
+        if (old.size() < kMaxSlots) {
+            for (auto h : old) {
+                if (h) {
+                    slots_[find(h)] = h;
+                    ++used_;
+                }
+            }
+        }
+    }
+    auto i = find(hash);
+    if (!slots_[i]) {
+        slots_[i] = hash;
+        ++used_;
+    }
+}
+
+void FtsTermCache::abandoned() {
+    slots_.clear();
+    used_ = 0;
 }
 
 StoreStatus index_fts_insert(Db& db, std::int64_t text_id, const FtsDoc& d, bool pending_only,

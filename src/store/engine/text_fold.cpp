@@ -1,6 +1,8 @@
 // Case and diacritics folding with ICU (NFKD, drop non-spacing marks, full case fold).
 #include "store/engine/text_fold.h"
 
+#include <array>
+
 #include <unicode/normalizer2.h>
 #include <unicode/uchar.h>
 #include <unicode/unistr.h>
@@ -31,22 +33,74 @@ icu::UnicodeString folded(std::string_view utf8) {
     return kept;
 }
 
+// U+00C0..U+00FF (UTF-8 C3 80..C3 BF), the accented letters of Western European mail, folded
+// by ICU once: "É" -> "e", "ß" -> "ss", "Æ" -> "æ". Each has combining class 0 and a
+// context-free case fold, so folding such a text character by character gives what ICU gives
+// for the whole. `letter` is false for × and ÷, which separate words.
+struct Latin1Fold {
+    std::string folded;
+    bool letter = false;
+};
+
+const std::array<Latin1Fold, 64>& latin1_folds() {
+    static const auto table = [] {
+        std::array<Latin1Fold, 64> t;
+        for (int i = 0; i < 64; ++i) {
+            const char utf8[2] = {'\xc3', static_cast<char>(0x80 + i)};
+            folded(std::string_view(utf8, 2)).toUTF8String(t[i].folded);
+            t[i].letter = u_isalnum(0xC0 + i);
+        }
+        return t;
+    }();
+    return table;
+}
+
+bool ascii_alnum(unsigned char c) {
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+char ascii_lower(char c) {
+    return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c;
+}
+
+// The Latin-1 letter at `i` (a C3 lead byte with its continuation), or nullptr.
+const Latin1Fold* latin1_at(std::string_view s, std::size_t i) {
+    if (static_cast<unsigned char>(s[i]) != 0xC3 || i + 1 >= s.size())
+        return nullptr;
+    auto c = static_cast<unsigned char>(s[i + 1]);
+    return (c & 0xC0) == 0x80 ? &latin1_folds()[c - 0x80] : nullptr;
+}
+
+// True when `s` is ASCII and U+00C0..U+00FF only: the table can fold it.
+bool table_foldable(std::string_view s) {
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        if (static_cast<unsigned char>(s[i]) < 0x80)
+            continue;
+        if (!latin1_at(s, i))
+            return false;
+        ++i;
+    }
+    return true;
+}
+
+std::vector<std::string> fold_tokens_icu(std::string_view utf8, std::vector<std::string> out);
+
 }  // namespace
 
 std::string fold_text(std::string_view utf8) {
-    // ASCII fast path: most header text is plain ASCII.
-    bool ascii = true;
-    for (unsigned char c : utf8) {
-        if (c >= 0x80) {
-            ascii = false;
-            break;
+    // Fast path: most header text is ASCII, most of the rest Western European.
+    if (table_foldable(utf8)) {
+        std::string out;
+        out.reserve(utf8.size());
+        for (std::size_t i = 0; i < utf8.size(); ++i) {
+            if (auto* l =
+                    static_cast<unsigned char>(utf8[i]) >= 0x80 ? latin1_at(utf8, i) : nullptr) {
+                out += l->folded;
+                ++i;
+            } else {
+                out += ascii_lower(utf8[i]);
+            }
         }
-    }
-    if (ascii) {
-        std::string out(utf8);
-        for (auto& c : out)
-            if (c >= 'A' && c <= 'Z')
-                c = static_cast<char>(c + 32);
         return out;
     }
     std::string out;
@@ -54,47 +108,54 @@ std::string fold_text(std::string_view utf8) {
     return out;
 }
 
-namespace {
-
-bool ascii_alnum(unsigned char c) {
-    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
-
-std::vector<std::string> fold_tokens_icu(std::string_view utf8, std::vector<std::string> out);
-
-}  // namespace
-
 std::vector<std::string> fold_tokens(std::string_view utf8) {
-    // ASCII fast path, token by token: ASCII punctuation separates words either way, and a run
-    // with any non-ASCII byte (letters, marks, ligatures, full-width forms) goes through ICU,
-    // so the words are those the ICU path would give for the whole text.
+    // Word by word: ASCII punctuation, × and ÷ separate words either way; a word of ASCII and
+    // U+00C0..U+00FF letters is folded by table, any other (other scripts, marks, ligatures,
+    // full-width forms) goes through ICU, so the words are those ICU gives for the whole text.
     std::vector<std::string> out;
     std::size_t i = 0;
     while (i < utf8.size()) {
         auto c = static_cast<unsigned char>(utf8[i]);
-        if (!ascii_alnum(c) && c < 0x80) {
+        if (c < 0x80 && !ascii_alnum(c)) {
             ++i;
             continue;
         }
+        if (auto* l = latin1_at(utf8, i); l && !l->letter) {
+            i += 2;
+            continue;
+        }
         std::size_t j = i;
-        bool ascii = true;
+        bool by_table = true;
         while (j < utf8.size()) {
             auto d = static_cast<unsigned char>(utf8[j]);
-            if (d >= 0x80)
-                ascii = false;
-            else if (!ascii_alnum(d))
-                break;
-            ++j;
+            if (d < 0x80) {
+                if (!ascii_alnum(d))
+                    break;
+                ++j;
+            } else if (auto* l = latin1_at(utf8, j)) {
+                if (!l->letter)
+                    break;
+                j += 2;
+            } else {
+                by_table = false;
+                ++j;
+            }
         }
-        auto run = utf8.substr(i, j - i);
-        if (ascii) {
-            std::string t(run);
-            for (auto& ch : t)
-                if (ch >= 'A' && ch <= 'Z')
-                    ch = static_cast<char>(ch + 32);
+        auto word = utf8.substr(i, j - i);
+        if (by_table) {
+            std::string t;
+            t.reserve(word.size());
+            for (std::size_t k = 0; k < word.size(); ++k) {
+                if (static_cast<unsigned char>(word[k]) >= 0x80) {
+                    t += latin1_at(word, k)->folded;
+                    ++k;
+                } else {
+                    t += ascii_lower(word[k]);
+                }
+            }
             out.push_back(std::move(t));
         } else {
-            out = fold_tokens_icu(run, std::move(out));
+            out = fold_tokens_icu(word, std::move(out));
         }
         i = j;
     }

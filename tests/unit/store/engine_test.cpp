@@ -366,6 +366,14 @@ TEST(TextFold, CaseAndDiacritics) {
               (std::vector<std::string>{"re", "cafe", "muller", "fine", "abc", "x", "y", "42abc",
                                         "strasse"}));
     EXPECT_EQ(fold_tokens(""), std::vector<std::string>{});
+    // Latin-1 letters are folded by a table; a character outside it (U+4E00 for the text,
+    // a zero-width space for the words) sends the same text through ICU: both must agree.
+    for (int i = 0; i < 64; ++i) {
+        const std::string w = std::string("A\xc3") + static_cast<char>(0x80 + i) + "b";
+        EXPECT_EQ(fold_text(w + "\xe4\xb8\x80"), fold_text(w) + "\xe4\xb8\x80") << i;
+        EXPECT_EQ(fold_tokens(w + "\xe2\x80\x8b"), fold_tokens(w)) << i;
+    }
+    EXPECT_EQ(fold_tokens("2\xc3\x97" "3 \xc3\x9f"), (std::vector<std::string>{"2", "3", "ss"}));
     EXPECT_EQ(fold_text(std::string("\xff\xfe bad", 6)).find("bad") != std::string::npos, true);
     EXPECT_EQ(fts_query("body", "Café mül"), "\"cafe\" AND \"mul\" *");
     EXPECT_EQ(fts_query("", "!!!"), "");

@@ -5,7 +5,9 @@
 #   for each of REPS rounds:
 #     1. seed   users 1..USERS get MSGS messages each over IMAP (bench/imap/imap_bench.py seed,
 #               from a 300-message gen_mbox.py mbox, seed 7: log-normal sizes, median ~4 KiB)
-#     2. drain  bench/pop3/pop3_bench.py: CONNS connections take the users in turn; each
+#     2. drain  (after the server's process tree has been idle for a second: Postern indexes the
+#               seeded messages for full-text search in the background; at most 120 s)
+#               bench/pop3/pop3_bench.py: CONNS connections take the users in turn; each
 #               USER/PASS, STAT, RETR n + DELE n for every message, QUIT (deletes committed).
 #               messages/s = retrieved and deleted / (last QUIT reply - first connect)
 #
@@ -100,7 +102,7 @@ for r in $(seq 1 "$REPS"); do
       perf_pid=$!
       sleep 1
     fi
-    "$py" "$here/pop3_bench.py" --port "$pport" -m "$USERS" -c "$CONNS" "${pipe[@]}" --pid "$pid" \
+    "$py" "$here/pop3_bench.py" --port "$pport" -m "$USERS" -c "$CONNS" "${pipe[@]}" --pid "$pid" --settle \
       --json "$OUT/$s-drain-$r.json" | tee "$OUT/$s-drain-$r.txt" || echo "($s drain reported errors)"
     load "drain $s $r after"
     if [ -n "$perf_pid" ]; then kill -INT "$perf_pid"; wait "$perf_pid" || true; fi

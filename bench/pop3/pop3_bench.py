@@ -3,7 +3,7 @@
 each user: USER/PASS, STAT, then RETR n and DELE n for every message, then QUIT (the deletes
 are committed). Reports messages/s retrieved and deleted (first connect .. last QUIT reply),
 MiB/s, per-user session latency p50/p90/p99, errors, and the server's CPU seconds when --pid
-is given (that process and its descendants).
+is given (that process and its descendants); --settle first waits until that tree is idle.
 
 usage: pop3_bench.py [--host 127.0.0.1] --port PORT [-m 100] [-c 16] [--user-fmt user%d@bench.test]
                      [--password pass] [--pipeline] [--timeout 600] [--pid PID] [--json FILE]
@@ -117,7 +117,23 @@ def pct(values, p):
     return v[min(len(v) - 1, int(round(p / 100.0 * (len(v) - 1))))]
 
 
+def settle(pid, limit=120.0, quiet=0.05):
+    """Waits until pid's process tree uses less than `quiet` of a core over one second (its
+    background work after the seeding, e.g. Postern's full-text indexer, is done), at most
+    `limit` seconds. Returns the seconds waited."""
+    start = time.monotonic()
+    while time.monotonic() - start < limit:
+        c0 = tree_cpu(pid)
+        time.sleep(1.0)
+        if tree_cpu(pid) - c0 < quiet:
+            break
+    return time.monotonic() - start
+
+
 async def run(a):
+    if a.settle and a.pid:
+        waited = settle(a.pid)
+        print("server settled after %.0f s" % waited)
     st = {"msgs": 0, "bytes": 0, "users": 0, "errors": 0, "samples": [], "sessions": [], "last": None}
     queue = list(range(a.users, 0, -1))
     deadline = time.monotonic() + a.timeout
@@ -161,6 +177,8 @@ def main():
     ap.add_argument("--timeout", type=float, default=600)
     ap.add_argument("--io-timeout", type=float, default=60)
     ap.add_argument("--pid", type=int, default=0)
+    ap.add_argument("--settle", action="store_true",
+                    help="first wait (<= 120 s) until --pid's process tree is idle")
     ap.add_argument("--json")
     a = ap.parse_args()
     return asyncio.run(run(a))

@@ -31,6 +31,9 @@ namespace {
 constexpr std::size_t kFlushAt = 256 * 1024;
 // Retrieved messages whose \Seen is stored together before the session ends.
 constexpr std::size_t kSeenBatch = 64;
+// RETR reads ahead at most this many following messages, this many bytes in all.
+constexpr std::size_t kPrefetchCount = 16;
+constexpr std::uint64_t kPrefetchBytes = 256 * 1024;
 
 std::string apop_timestamp(std::string_view hostname) {
     static std::atomic<std::uint64_t> counter{0};
@@ -642,8 +645,37 @@ asio::awaitable<Session::Flow> Session::on_retr(const wire::Command& c, bool top
         co_return Flow::next;
     std::optional<store::StoreResult<std::string>> body;
     auto uid = e->uid;
-    auto& mailbox = *mailbox_;
-    co_await blocking([&] { body = mailbox.fetch_body(uid); });
+    if (!prefetched_.empty() && prefetched_.front().first == uid) {
+        body = std::move(prefetched_.front().second);
+        prefetched_.pop_front();
+    } else {
+        // Clients download in order: read this message and the next few undeleted ones in the
+        // same trip to the blocking pool (up to kPrefetchBytes), so a client that waits for
+        // each reply costs one trip per batch instead of one per message.
+        prefetched_.clear();
+        std::vector<store::Uid> more;
+        std::uint64_t bytes = e->size;
+        for (auto i = static_cast<std::size_t>(e - drop_.data()) + 1;
+             !top && i < drop_.size() && more.size() < kPrefetchCount; ++i) {
+            if (drop_[i].deleted)
+                continue;
+            if (bytes + drop_[i].size > kPrefetchBytes)
+                break;
+            bytes += drop_[i].size;
+            more.push_back(drop_[i].uid);
+        }
+        auto& mailbox = *mailbox_;
+        auto& prefetched = prefetched_;
+        co_await blocking([&] {
+            body = mailbox.fetch_body(uid);
+            for (auto u : more) {
+                auto b = mailbox.fetch_body(u);
+                if (!b)
+                    break;  // read again (and answered properly) when asked for
+                prefetched.emplace_back(u, std::move(*b));
+            }
+        });
+    }
     if (!*body) {
         auto code = (*body).error().code;
         if (code == store::StoreErrc::not_found || code == store::StoreErrc::expunged) {

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -137,6 +138,8 @@ class Session {
     std::vector<DropEntry> drop_;
     std::vector<std::size_t> unseen_retrieved_;  // indexes into drop_ awaiting store_seen
     std::size_t seen_threshold_ = 64;            // store_seen when unseen_retrieved_ reaches it
+    // Bodies RETR read ahead, in maildrop order; a RETR of anything else drops them.
+    std::deque<std::pair<store::Uid, std::string>> prefetched_;
 };
 
 }  // namespace postern::services::pop3

@@ -1,7 +1,8 @@
 """POP3 (RFC 1939, RFC 2449, RFC 2595, RFC 5034) against the real daemon with Python's poplib: every
 command, pipelining, STLS and implicit TLS, SASL PLAIN and SCRAM-SHA-256, APOP, zombie semantics
-and RSET, user+Folder, IN-USE, \\Seen seen over IMAP, UIDL stability across a restart, and hostile
-input (overlong lines, wrong states, huge numbers, a client that never says QUIT)."""
+and RSET, user+Folder, IN-USE, \\Seen seen over IMAP, UIDL stability across a restart and a
+storage repair, and hostile input (overlong lines, wrong states, huge numbers, a client that never
+says QUIT)."""
 import base64
 import hashlib
 import hmac
@@ -255,6 +256,21 @@ def test_uidl_stable_across_restart(pop):
     after = client.uidl()[1]
     client.quit()
     assert [u.split()[1] for u in before[1:]] == [u.split()[1] for u in after]
+
+
+def test_uidl_stable_across_repair(pop):
+    deliver(pop, 3)
+    client = connect(pop)
+    before = [u.split()[1] for u in client.uidl()[1]]
+    client.quit()
+    assert pop.stop() == 0
+    repaired = pop.ctl("storage", "repair", "alice@example.test", json_output=True, offline=True)
+    assert repaired["messages_recovered"] == 3
+    pop.start()
+    client = connect(pop)
+    after = [u.split()[1] for u in client.uidl()[1]]
+    client.quit()
+    assert sorted(after) == sorted(before)
 
 
 def test_pipelining(pop):

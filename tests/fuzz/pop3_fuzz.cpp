@@ -97,6 +97,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     std::string back;
     check(unstuff(body, back));
     check(back == normalized(input));
+    check(wire_size(input) == back.size());
     for (std::uint64_t n : {0ull, 1ull, 3ull}) {
         std::string top;
         append_message(top, input, n);

@@ -1,8 +1,6 @@
 // POP3 response formatting (RFC 1939 §3: multi-line responses and byte-stuffing).
 #include "proto/pop3/responses.h"
 
-#include <cstring>
-
 namespace postern::proto::pop3 {
 
 namespace {
@@ -81,14 +79,18 @@ void append_message(std::string& out, std::string_view raw,
 }
 
 std::uint64_t wire_size(std::string_view raw) {
-    std::uint64_t size = raw.size();
-    const char* p = raw.data();
-    const char* end = p + raw.size();
-    for (const char* q = p; (q = static_cast<const char*>(std::memchr(q, '\n', end - q))); ++q)
-        if (q == p || q[-1] != '\r')
-            ++size;
-    if (!raw.empty() && raw.back() != '\n')
-        size += 2;
+    // Every line, CRLF-terminated, as append_message writes it before byte-stuffing.
+    std::uint64_t size = 0;
+    std::size_t i = 0;
+    while (i < raw.size()) {
+        std::size_t lf = raw.find('\n', i);
+        std::size_t end = lf == std::string_view::npos ? raw.size() : lf;
+        std::size_t len = end - i;
+        if (len > 0 && raw[end - 1] == '\r')
+            --len;
+        size += len + 2;
+        i = lf == std::string_view::npos ? raw.size() : lf + 1;
+    }
     return size;
 }
 

@@ -37,8 +37,8 @@ void append_end(std::string& out);
 void append_message(std::string& out, std::string_view raw,
                     std::optional<std::uint64_t> body_lines = std::nullopt);
 
-// Octets append_message(raw) writes before the terminator when nothing needs changing: the
-// size a client can expect (RFC 1939 §11: exact octet counts). Counts CRLF for bare LFs.
+// Octets of the message as append_message(raw) sends it, before byte-stuffing and the
+// terminator: every line CRLF-terminated (RFC 1939 §11: sizes count CRLF line endings).
 std::uint64_t wire_size(std::string_view raw);
 
 }  // namespace postern::proto::pop3

@@ -38,6 +38,8 @@ TEST(Pop3Responses, MessageLineEndingsRepaired) {
     EXPECT_EQ(out, "A: 1\r\n\r\nbody\r\nlast\r\n.\r\n");
     EXPECT_EQ(wire_size("A: 1\n\nbody\nlast"), std::string("A: 1\r\n\r\nbody\r\nlast\r\n").size());
     EXPECT_EQ(wire_size("A: 1\r\n\r\nx\r\n"), 11u);
+    EXPECT_EQ(wire_size("x\r"), 3u);  // a CR at the very end is a line ending too
+    EXPECT_EQ(wire_size(""), 0u);
     out.clear();
     append_message(out, "");
     EXPECT_EQ(out, ".\r\n");

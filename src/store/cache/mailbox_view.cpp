@@ -147,6 +147,15 @@ std::optional<std::uint32_t> ViewSession::seq_of(Uid uid) const {
 ViewSync ViewSession::sync(ExpungeReport expunges) {
     ViewSync out;
     std::shared_lock lock(view_->mu_);
+    out.state = view_->state_;
+    out.mailbox_deleted = view_->deleted_;
+    if (version_ == view_->version_ && (held_.empty() || expunges == ExpungeReport::hold)) {
+        // Nothing new and nothing due: the common case after every command.
+        out.exists = static_cast<std::uint32_t>(uids_.size());
+        if (held_.empty())
+            reportable_modseq_ = out.state.highestmodseq;
+        return out;
+    }
     const auto& entries = view_->entries_;
     std::set<Uid> expunged, changed;
     std::vector<Uid> added;
@@ -226,8 +235,6 @@ ViewSync ViewSession::sync(ExpungeReport expunges) {
     kept.insert(kept.end(), out.new_uids.begin(), out.new_uids.end());
     uids_ = std::move(kept);
     out.exists = static_cast<std::uint32_t>(uids_.size());
-    out.state = view_->state_;
-    out.mailbox_deleted = view_->deleted_;
     if (held_.empty())
         reportable_modseq_ = out.state.highestmodseq;
     return out;

@@ -65,13 +65,16 @@ std::uint8_t Session::state_bit() const {
     return wire::state::not_authenticated;
 }
 
-void Session::announce_flags(SelectedMailbox& box) {
+void Session::announce_flags(SelectedMailbox& box, const std::vector<std::string>& extra) {
     static constexpr std::string_view kSystemFlags[] = {"\\Answered", "\\Flagged", "\\Deleted",
                                                         "\\Seen", "\\Draft"};
     auto keywords = box.view().view()->keywords();
     std::vector<std::string> flags(std::begin(kSystemFlags), std::end(kSystemFlags));
     for (auto& k : keywords)
         if (!k.empty())
+            flags.push_back(k);
+    for (auto& k : extra)
+        if (std::find(flags.begin(), flags.end(), k) == flags.end())
             flags.push_back(k);
     wire::append_flags(out_, flags);
     const bool ro = box.read_only();

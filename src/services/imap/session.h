@@ -25,6 +25,7 @@
 #include "services/imap/selected.h"
 #include "services/tcp_service.h"
 #include "store/api/store_error.h"
+#include "store/api/types.h"
 
 namespace postern::store {
 class Account;
@@ -107,7 +108,11 @@ class Session {
     void leave_mailbox();
     // FLAGS and PERMANENTFLAGS of the selected mailbox (RFC 9051 §7.3.5), sent at SELECT and
     // again whenever a keyword new to the mailbox appears, before any FETCH that shows it.
-    void announce_flags(SelectedMailbox& box);
+    // FLAGS and PERMANENTFLAGS with the view's keywords, plus `extra` (keywords a store read
+    // returned before the view's table had them).
+    void announce_flags(SelectedMailbox& box, const std::vector<std::string>& extra = {});
+    // Before FETCH data: announces keywords the rows carry that FLAGS has not shown yet.
+    void announce_new_keywords(SelectedMailbox& box, const std::vector<store::MessageMeta>& metas);
     // A mailbox name from the client as the store's UTF-8 name ("INBOX" canonical).
     std::optional<std::string> mailbox_name(const wire::MailboxName& name) const;
     // Namespaces and rights of the user (access.h); only while authenticated.

@@ -26,7 +26,7 @@ TEST(ConfigLoadStorage, DefaultsWithoutSection) {
     EXPECT_TRUE(st.message_stores.empty());
     EXPECT_TRUE(st.compression);
     EXPECT_EQ(st.compression_threshold, 1024u);
-    EXPECT_EQ(st.compression_level, 3);
+    EXPECT_EQ(st.compression_level, 1);
     EXPECT_TRUE(st.fsync);
     EXPECT_EQ(st.max_file_size, 256ull << 20);
     EXPECT_EQ(st.max_files, 128u);

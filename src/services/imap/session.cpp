@@ -65,6 +65,23 @@ std::uint8_t Session::state_bit() const {
     return wire::state::not_authenticated;
 }
 
+namespace {
+
+// Keywords of `metas` the view's table lacks: another session committed them after this
+// FETCH checked the table, and the rows read since already carry them.
+std::vector<std::string> unannounced_keywords(const std::vector<std::string>& table,
+                                              const std::vector<store::MessageMeta>& metas) {
+    std::vector<std::string> out;
+    for (const auto& mm : metas)
+        for (const auto& k : mm.flags.keywords)
+            if (std::find(table.begin(), table.end(), k) == table.end() &&
+                std::find(out.begin(), out.end(), k) == out.end())
+                out.push_back(k);
+    return out;
+}
+
+}  // namespace
+
 void Session::announce_flags(SelectedMailbox& box, const std::vector<std::string>& extra) {
     static constexpr std::string_view kSystemFlags[] = {"\\Answered", "\\Flagged", "\\Deleted",
                                                         "\\Seen", "\\Draft"};
@@ -83,6 +100,14 @@ void Session::announce_flags(SelectedMailbox& box, const std::vector<std::string
                           wire::codes::permanent_flags(permanent, !ro),
                           ro ? "No permanent flags permitted" : "Flags permitted", mode_);
     box.set_announced_keywords(keyword_count(keywords));
+}
+
+void Session::announce_new_keywords(SelectedMailbox& box,
+                                    const std::vector<store::MessageMeta>& metas) {
+    auto table = box.view().view()->keywords();
+    auto extra = unannounced_keywords(table, metas);
+    if (!extra.empty() || keyword_count(table) > box.announced_keywords())
+        announce_flags(box, extra);
 }
 
 void Session::leave_mailbox() {
@@ -511,8 +536,7 @@ asio::awaitable<void> Session::report_updates(bool allow_expunge) {
             wire::append_recent(out_, box->recent_count());
     }
     // Another session (or a delivery) may have used a keyword new to the mailbox.
-    if (keyword_count(box->view().view()->keywords()) > box->announced_keywords())
-        announce_flags(*box);
+    announce_new_keywords(*box, {});
     for (const auto& e : sync.flag_changes) {
         if (box->already_reported(e.uid, e.modseq))
             continue;

@@ -111,7 +111,8 @@ class Session {
     // FLAGS and PERMANENTFLAGS with the view's keywords, plus `extra` (keywords a store read
     // returned before the view's table had them).
     void announce_flags(SelectedMailbox& box, const std::vector<std::string>& extra = {});
-    // Before FETCH data: announces keywords the rows carry that FLAGS has not shown yet.
+    // Announces FLAGS when the view has keywords FLAGS has not shown yet, or `metas` (rows
+    // just read) carry one the view lacks.
     void announce_new_keywords(SelectedMailbox& box, const std::vector<store::MessageMeta>& metas);
     // A mailbox name from the client as the store's UTF-8 name ("INBOX" canonical).
     std::optional<std::string> mailbox_name(const wire::MailboxName& name) const;

@@ -328,6 +328,23 @@ Session::Flow Session::on_user(const wire::Command& c) {
     return Flow::next;
 }
 
+auth::ClientContext Session::client_context() const {
+    return auth::ClientContext{"pop3", conn_.client.ip, conn_.stream->tls_active(),
+                               cfg_.allow_plaintext_auth, ctx_.logger};
+}
+
+asio::awaitable<Session::Flow> Session::finish_login(const auth::AuthResult& result,
+                                                     const std::string& folder) {
+    if (!result.ok())
+        co_return refuse_login(result);
+    if (!login_delay_passed(result))
+        co_return Flow::next;
+    bool opened = co_await open_maildrop(result.account_id, result.address, folder);
+    if (opened)
+        ok("Logged in, " + std::to_string(drop_.size()) + " messages");
+    co_return Flow::next;
+}
+
 asio::awaitable<Session::Flow> Session::on_pass(const wire::Command& c) {
     if (!user_)
         co_return bad("Send USER first");
@@ -336,17 +353,9 @@ asio::awaitable<Session::Flow> Session::on_pass(const wire::Command& c) {
     auth::PasswordRequest request;
     request.login = std::move(split.login);
     request.password = c.text;
-    request.client = auth::ClientContext{"pop3", conn_.client.ip, conn_.stream->tls_active(),
-                                         cfg_.allow_plaintext_auth, ctx_.logger};
+    request.client = client_context();
     auto result = co_await check_password(*deps_.authenticator, std::move(request));
-    if (!result.ok())
-        co_return refuse_login(result);
-    if (!login_delay_passed(result))
-        co_return Flow::next;
-    bool opened = co_await open_maildrop(result.account_id, result.address, split.folder);
-    if (opened)
-        ok("Logged in, " + std::to_string(drop_.size()) + " messages");
-    co_return Flow::next;
+    co_return co_await finish_login(result, split.folder);
 }
 
 asio::awaitable<Session::Flow> Session::on_apop(const wire::Command& c) {
@@ -358,17 +367,9 @@ asio::awaitable<Session::Flow> Session::on_apop(const wire::Command& c) {
     request.login = std::move(split.login);
     request.timestamp = apop_timestamp_;
     request.digest = c.digest;
-    request.client = auth::ClientContext{"pop3", conn_.client.ip, conn_.stream->tls_active(),
-                                         cfg_.allow_plaintext_auth, ctx_.logger};
+    request.client = client_context();
     auto result = co_await check_apop(*deps_.authenticator, std::move(request));
-    if (!result.ok())
-        co_return refuse_login(result);
-    if (!login_delay_passed(result))
-        co_return Flow::next;
-    bool opened = co_await open_maildrop(result.account_id, result.address, split.folder);
-    if (opened)
-        ok("Logged in, " + std::to_string(drop_.size()) + " messages");
-    co_return Flow::next;
+    co_return co_await finish_login(result, split.folder);
 }
 
 asio::awaitable<Session::Flow> Session::on_auth(const wire::Command& c) {
@@ -386,8 +387,7 @@ asio::awaitable<Session::Flow> Session::on_auth(const wire::Command& c) {
     user_.reset();
     auth::SaslRequest request;
     request.mechanism = c.text;
-    request.client = auth::ClientContext{"pop3", conn_.client.ip, conn_.stream->tls_active(),
-                                         cfg_.allow_plaintext_auth, ctx_.logger};
+    request.client = client_context();
     auto started = deps_.authenticator->start_sasl(std::move(request));
     if (!started) {
         if (started.error().code == Errc::permission_denied) {
@@ -444,16 +444,7 @@ asio::awaitable<Session::Flow> Session::on_auth(const wire::Command& c) {
         if (outcome.result.status == auth::AuthStatus::malformed ||
             outcome.result.status == auth::AuthStatus::aborted)
             co_return bad("Authentication exchange failed");
-        const auto& result = outcome.result;
-        const std::string inbox;
-        if (!result.ok())
-            co_return refuse_login(result);
-        if (!login_delay_passed(result))
-            co_return Flow::next;
-        bool opened = co_await open_maildrop(result.account_id, result.address, inbox);
-        if (opened)
-            ok("Logged in, " + std::to_string(drop_.size()) + " messages");
-        co_return Flow::next;
+        co_return co_await finish_login(outcome.result, std::string());
     }
 }
 

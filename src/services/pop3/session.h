@@ -15,6 +15,7 @@
 
 #include <boost/asio/awaitable.hpp>
 
+#include "auth/auth_result.h"
 #include "net/line_reader.h"
 #include "proto/pop3/command.h"
 #include "services/error_control.h"
@@ -95,6 +96,10 @@ class Session {
     boost::asio::awaitable<Flow> on_auth(const wire::Command& c);
     // Sends a SASL challenge and reads the answer line; nullopt when the connection ended.
     boost::asio::awaitable<std::optional<Line>> sasl_answer(const std::string& data);
+    auth::ClientContext client_context() const;
+    // After a password, APOP or SASL check: refuses, delays, or opens `folder` ("" = INBOX).
+    boost::asio::awaitable<Flow> finish_login(const auth::AuthResult& result,
+                                              const std::string& folder);
     // Answers a failed check (and counts it for error control).
     Flow refuse_login(const auth::AuthResult& result);
     // LOGIN-DELAY: false (after answering) when the account logged in too recently.

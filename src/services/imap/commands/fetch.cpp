@@ -58,28 +58,7 @@ struct Batch {
     std::optional<store::StoreError> error;
 };
 
-// Keywords of `metas` the view's table lacks: another session committed them after this
-// FETCH checked the table, and the rows read since already carry them.
-std::vector<std::string> unannounced_keywords(const std::vector<std::string>& table,
-                                              const std::vector<store::MessageMeta>& metas) {
-    std::vector<std::string> out;
-    for (const auto& mm : metas)
-        for (const auto& k : mm.flags.keywords)
-            if (std::find(table.begin(), table.end(), k) == table.end() &&
-                std::find(out.begin(), out.end(), k) == out.end())
-                out.push_back(k);
-    return out;
-}
-
 }  // namespace
-
-void Session::announce_new_keywords(SelectedMailbox& box,
-                                    const std::vector<store::MessageMeta>& metas) {
-    auto table = box.view().view()->keywords();
-    auto extra = unannounced_keywords(table, metas);
-    if (!extra.empty() || keyword_count(table) > box.announced_keywords())
-        announce_flags(box, extra);
-}
 
 asio::awaitable<Session::Flow> Session::on_fetch(const wire::Command& c, const wire::Fetch& a) {
     auto* box = selected();
@@ -95,8 +74,7 @@ asio::awaitable<Session::Flow> Session::on_fetch(const wire::Command& c, const w
     const auto uids = box->resolve(a.set, c.uid);
     // FLAGS may show keywords other sessions created since the last sync: FLAGS announcements
     // are allowed at any time (unlike EXPUNGE), so make them before the data.
-    if (keyword_count(box->view().view()->keywords()) > box->announced_keywords())
-        announce_flags(*box);
+    announce_new_keywords(*box, {});
     auto& mailbox = box->mailbox();
     const wire::SessionMode mode = mode_;
 

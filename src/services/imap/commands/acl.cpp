@@ -2,6 +2,7 @@
 // every namespace (access.h). Identifiers are addresses or "anyone"; the owner of a personal
 // mailbox always holds every right and cannot lose them.
 #include <algorithm>
+#include <functional>
 
 #include "services/imap/session.h"
 #include "store/api/store.h"
@@ -15,6 +16,49 @@ namespace {
 // Whether the account id `id` owns the mailbox (public folders have no owner).
 bool is_owner(const MailboxRef& ref, const std::string& id) {
     return ref.owner->id() == id;
+}
+
+// What SETACL and DELETEACL share: the mailbox must grant `a`, the identifier must name an
+// account other than the owner; then `next` turns the grantee's current rights (read only when
+// `read_current`) into the entry to store ("" removes it). Runs on the blocking pool.
+struct AclWrite {
+    std::optional<store::StoreError> error;
+    std::string refusal;
+};
+
+AclWrite write_acl(Access& acl, const std::string& name, std::string_view identifier,
+                   std::string_view owner_refusal, bool read_current,
+                   const std::function<std::string(const wire::Rights&)>& next) {
+    AclWrite out;
+    auto ref = acl.require(name, wire::Right::admin);
+    if (!ref) {
+        out.error = ref.error();
+        return out;
+    }
+    auto id = acl.identifier_to_id(identifier);
+    if (!id) {
+        out.refusal = "No such user";
+        return out;
+    }
+    if (is_owner(*ref, *id)) {
+        out.refusal = std::string(owner_refusal);
+        return out;
+    }
+    wire::Rights current;
+    if (read_current) {
+        auto entries = ref->owner->acl(ref->name);
+        if (!entries) {
+            out.error = entries.error();
+            return out;
+        }
+        for (const auto& e : *entries)
+            if (e.identifier == *id)
+                if (auto r = wire::parse_rights(e.rights))
+                    current = *r;
+    }
+    if (auto r = ref->owner->set_acl(ref->name, *id, next(current)); !r)
+        out.error = r.error();
+    return out;
 }
 
 }  // namespace
@@ -31,49 +75,23 @@ asio::awaitable<Session::Flow> Session::on_setacl(const wire::Command& c, const 
         co_return Flow::next;
     }
     auto acl = access();
-    std::optional<store::StoreError> error;
-    std::string refusal;
+    AclWrite w;
     co_await blocking([&] {
-        auto ref = acl.require(*name, wire::Right::admin);
-        if (!ref) {
-            error = ref.error();
-            return;
-        }
-        auto id = acl.identifier_to_id(a.identifier);
-        if (!id) {
-            refusal = "No such user";
-            return;
-        }
-        if (is_owner(*ref, *id)) {
-            refusal = "The owner's rights cannot be changed";
-            return;
-        }
-        wire::Rights rights;
-        if (a.change != wire::RightsChange::replace) {
-            auto entries = ref->owner->acl(ref->name);
-            if (!entries) {
-                error = entries.error();
-                return;
-            }
-            for (const auto& e : *entries)
-                if (e.identifier == *id)
-                    if (auto r = wire::parse_rights(e.rights))
-                        rights = *r;
-        }
-        if (a.change == wire::RightsChange::remove)
-            rights.remove(*change);
-        else
-            rights.add(*change);
-        auto r = ref->owner->set_acl(ref->name, *id, wire::format_rights(rights));
-        if (!r)
-            error = r.error();
+        w = write_acl(acl, *name, a.identifier, "The owner's rights cannot be changed",
+                      a.change != wire::RightsChange::replace, [&](wire::Rights rights) {
+                          if (a.change == wire::RightsChange::remove)
+                              rights.remove(*change);
+                          else
+                              rights.add(*change);
+                          return wire::format_rights(rights);
+                      });
     });
-    if (error) {
-        store_failed(c, *error);
+    if (w.error) {
+        store_failed(c, *w.error);
         co_return Flow::next;
     }
-    if (!refusal.empty()) {
-        no(c, refusal, wire::codes::cannot());
+    if (!w.refusal.empty()) {
+        no(c, w.refusal, wire::codes::cannot());
         co_return Flow::next;
     }
     co_await report_updates(true);
@@ -87,33 +105,17 @@ asio::awaitable<Session::Flow> Session::on_deleteacl(const wire::Command& c,
     if (!name)
         co_return invalid_name(c);
     auto acl = access();
-    std::optional<store::StoreError> error;
-    std::string refusal;
+    AclWrite w;
     co_await blocking([&] {
-        auto ref = acl.require(*name, wire::Right::admin);
-        if (!ref) {
-            error = ref.error();
-            return;
-        }
-        auto id = acl.identifier_to_id(a.identifier);
-        if (!id) {
-            refusal = "No such user";
-            return;
-        }
-        if (is_owner(*ref, *id)) {
-            refusal = "The owner's rights cannot be removed";
-            return;
-        }
-        auto r = ref->owner->set_acl(ref->name, *id, "");
-        if (!r)
-            error = r.error();
+        w = write_acl(acl, *name, a.identifier, "The owner's rights cannot be removed", false,
+                      [](const wire::Rights&) { return std::string(); });
     });
-    if (error) {
-        store_failed(c, *error);
+    if (w.error) {
+        store_failed(c, *w.error);
         co_return Flow::next;
     }
-    if (!refusal.empty()) {
-        no(c, refusal, wire::codes::cannot());
+    if (!w.refusal.empty()) {
+        no(c, w.refusal, wire::codes::cannot());
         co_return Flow::next;
     }
     co_await report_updates(true);

@@ -37,6 +37,23 @@ store::MetadataDepth depth_of(wire::MetadataDepth d) {
     return store::MetadataDepth::zero;
 }
 
+// Where a mailbox's annotations live: the user's own account for "" (the server entries) and
+// personal mailboxes, the owner's for a shared one, which needs `needed`. Blocking.
+struct AnnotationTarget {
+    store::Account* account = nullptr;
+    std::string name;
+};
+
+store::StoreResult<AnnotationTarget> annotation_target(Access& acl, const std::string& mailbox,
+                                                       wire::Right needed) {
+    if (mailbox.empty())
+        return AnnotationTarget{&acl.user_account(), mailbox};
+    auto ref = acl.require(mailbox, needed);
+    if (!ref)
+        return store::store_fail(ref.error());
+    return AnnotationTarget{ref->owner.get(), ref->name};
+}
+
 }  // namespace
 
 asio::awaitable<Session::Flow> Session::on_getmetadata(const wire::Command& c,
@@ -57,18 +74,12 @@ asio::awaitable<Session::Flow> Session::on_getmetadata(const wire::Command& c,
     co_await blocking([&] {
         // Another user's mailbox: its annotations are the owner's, read with "r" (RFC 5464
         // §3.4 with RFC 4314).
-        store::Account* account = &acl.user_account();
-        std::string target = mailbox;
-        if (!mailbox.empty()) {
-            auto ref = acl.require(mailbox, wire::Right::read);
-            if (!ref) {
-                error = ref.error();
-                return;
-            }
-            account = ref->owner.get();
-            target = ref->name;
+        auto where = annotation_target(acl, mailbox, wire::Right::read);
+        if (!where) {
+            error = where.error();
+            return;
         }
-        auto r = account->get_metadata(target, a.entries, depth_of(a.depth));
+        auto r = where->account->get_metadata(where->name, a.entries, depth_of(a.depth));
         if (!r)
             error = r.error();
         else
@@ -130,18 +141,12 @@ asio::awaitable<Session::Flow> Session::on_setmetadata(const wire::Command& c,
     std::optional<store::StoreError> error;
     co_await blocking([&] {
         // On another user's mailbox every annotation is shared with its owner: "w" writes them.
-        store::Account* account = &acl.user_account();
-        std::string target = mailbox;
-        if (!mailbox.empty()) {
-            auto ref = acl.require(mailbox, wire::Right::write);
-            if (!ref) {
-                error = ref.error();
-                return;
-            }
-            account = ref->owner.get();
-            target = ref->name;
+        auto where = annotation_target(acl, mailbox, wire::Right::write);
+        if (!where) {
+            error = where.error();
+            return;
         }
-        if (auto r = account->set_metadata(target, entries); !r)
+        if (auto r = where->account->set_metadata(where->name, entries); !r)
             error = r.error();
     });
     if (error) {

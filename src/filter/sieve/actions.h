@@ -1,0 +1,70 @@
+// The actions a Sieve run produced, with RFC 5228 §4 action interaction: implicit keep and
+// its cancellation (fileinto, redirect, discard, reject), duplicate fileinto/redirect collapsed
+// (§4.1, §4.2), keep + fileinto "INBOX" stored once, :copy (RFC 3894), reject/ereject
+// conflicts (RFC 5429 §2.1), one vacation (RFC 5230 §4.1), flags (RFC 5232 §5).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace postern::sieve {
+
+struct VacationAction {
+    std::string reason;
+    std::string subject;  // "" = "Auto: " + original subject
+    std::string from;     // "" = the recipient
+    std::vector<std::string> addresses;
+    std::string handle;  // "" = derived from the arguments
+    bool mime = false;   // reason is a MIME entity
+    std::uint64_t seconds = 7 * 86400;
+};
+
+struct Action {
+    enum class Kind : std::uint8_t { keep, fileinto, redirect, discard, reject, ereject, vacation };
+    Kind kind = Kind::keep;
+    std::string mailbox;             // keep ("INBOX") and fileinto
+    std::vector<std::string> flags;  // keep/fileinto: IMAP flags to set (RFC 5232)
+    bool copy = false;               // :copy
+    bool create = false;             // :create (RFC 5490 §3.2)
+    std::string special_use;         // :specialuse (RFC 8579)
+    std::string address;             // redirect
+    std::string reason;              // reject/ereject
+    VacationAction vacation;
+    bool implicit = false;  // the implicit keep
+    std::uint32_t line = 0;
+
+    // Dovecot-compatible name: "keep", "store", "redirect", "discard", "reject", "vacation".
+    std::string_view name() const;
+};
+
+class ActionList {
+  public:
+    // Adds with the interaction rules. Returns "" or the error text (conflict / limit).
+    std::string add(Action action, std::size_t max_actions, std::size_t max_redirects);
+    // Ends the run: adds the implicit keep (with `flags`) when nothing cancelled it.
+    void finish(const std::vector<std::string>& flags);
+    // After a runtime error: only the implicit keep remains (RFC 5228 §2.10.6).
+    void fail_to_implicit_keep(const std::vector<std::string>& flags);
+
+    const std::vector<Action>& actions() const { return actions_; }
+    bool implicit_keep() const { return implicit_keep_; }
+    bool cancelled() const { return !implicit_keep_; }
+    void clear() {
+        actions_.clear();
+        implicit_keep_ = true;
+    }
+    bool has(Action::Kind kind) const;
+    // Replace: for the level merge (server, domain, account).
+    std::vector<Action>& mutable_actions() { return actions_; }
+    void set_implicit_keep(bool keep) { implicit_keep_ = keep; }
+
+  private:
+    std::vector<Action> actions_;
+    bool implicit_keep_ = true;
+};
+
+bool mailbox_is_inbox(std::string_view mailbox);
+
+}  // namespace postern::sieve

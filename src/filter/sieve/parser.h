@@ -1,0 +1,36 @@
+// Sieve lexer and parser (RFC 5228 §2 and §8): comments, quoted and multi-line strings,
+// numbers with K/M/G quantifiers, string lists, tags, test lists and blocks, into an ast.h
+// tree. Hostile input is bounded by ParseLimits; errors carry line:column. Pure; thread-safe.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+#include "filter/sieve/ast.h"
+
+namespace postern::sieve {
+
+struct ParseLimits {
+    std::size_t max_script_bytes = 512 * 1024;
+    std::size_t max_nesting = 32;  // blocks and test lists inside each other
+    std::size_t max_string_bytes = 128 * 1024;
+    std::size_t max_list_items = 1024;  // strings in one list, tests in one test list
+    std::size_t max_commands = 20000;   // nodes in the whole script
+};
+
+struct SyntaxError {
+    Position pos;
+    std::string message;
+    std::string to_string() const;  // "line:col: message"
+};
+
+struct ParseResult {
+    Script script;
+    std::vector<SyntaxError> errors;  // empty on success; parsing stops at the first one
+    bool ok() const { return errors.empty(); }
+};
+
+ParseResult parse_script(std::string_view source, const ParseLimits& limits = {});
+
+}  // namespace postern::sieve

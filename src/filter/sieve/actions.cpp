@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "base/utf8.h"
 #include "filter/sieve/runtime.h"
 
 namespace postern::sieve {
@@ -28,20 +29,21 @@ bool same_address(std::string_view a, std::string_view b) {
     return a.substr(0, at_a) == b.substr(0, at_b) && iequals(a.substr(at_a), b.substr(at_b));
 }
 
-void merge_flags(std::vector<std::string>& into, const std::vector<std::string>& more) {
-    for (const auto& f : more) {
-        bool found = std::any_of(into.begin(), into.end(),
-                                 [&](const std::string& g) { return iequals(f, g); });
-        if (!found)
-            into.push_back(f);
-    }
-}
-
 bool is_store(const Action& a) {
     return a.kind == Action::Kind::keep || a.kind == Action::Kind::fileinto;
 }
 
 }  // namespace
+
+bool valid_mailbox_name(std::string_view mailbox) {
+    if (mailbox.empty() || mailbox.size() > 1000 || !is_valid_utf8(mailbox))
+        return false;
+    if (mailbox.front() == '/' || mailbox.back() == '/' ||
+        mailbox.find("//") != std::string_view::npos)
+        return false;
+    return std::none_of(mailbox.begin(), mailbox.end(),
+                        [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; });
+}
 
 bool mailbox_is_inbox(std::string_view mailbox) {
     return iequals(mailbox, "INBOX");
@@ -85,7 +87,8 @@ std::string ActionList::add(Action action, std::size_t max_actions, std::size_t 
                 if (is_store(a) &&
                     (iequals(a.mailbox, action.mailbox) ||
                      (mailbox_is_inbox(a.mailbox) && mailbox_is_inbox(action.mailbox)))) {
-                    merge_flags(a.flags, action.flags);
+                    // The last flag list wins (RFC 5232 §3.3, duplicate delivery elimination).
+                    a.flags = action.flags;
                     if (!action.copy && action.kind == K::fileinto)
                         implicit_keep_ = false;
                     if (action.kind == K::keep)
@@ -113,7 +116,8 @@ std::string ActionList::add(Action action, std::size_t max_actions, std::size_t 
                 std::count_if(actions_.begin(), actions_.end(),
                               [](const Action& a) { return a.kind == K::redirect; }));
             if (redirects >= max_redirects)
-                return fmt::format("too many redirect actions (limit {})", max_redirects);
+                return fmt::format("number of redirect actions exceeds policy limit ({})",
+                                   max_redirects);
             if (!action.copy)
                 implicit_keep_ = false;
             break;
@@ -146,7 +150,7 @@ std::string ActionList::add(Action action, std::size_t max_actions, std::size_t 
             break;
     }
     if (actions_.size() >= max_actions)
-        return fmt::format("too many actions (limit {})", max_actions);
+        return fmt::format("total number of actions exceeds policy limit ({})", max_actions);
     actions_.push_back(std::move(action));
     return "";
 }

@@ -67,4 +67,8 @@ class ActionList {
 
 bool mailbox_is_inbox(std::string_view mailbox);
 
+// A name a store can hold: non-empty UTF-8 without control characters or empty hierarchy
+// levels ("a//b", "/a", "a/").
+bool valid_mailbox_name(std::string_view mailbox);
+
 }  // namespace postern::sieve

@@ -505,7 +505,7 @@ void add_commands(Registry& r) {
                a.kind = K::fileinto;
                a.mailbox = rt.str(node.pos_arg(0));
                if (!is_valid_utf8(a.mailbox))
-                   return rt.error(node, "fileinto: mailbox name is not valid UTF-8");
+                   return rt.error(node, "fileinto: invalid folder name (not valid UTF-8)");
                a.copy = node.has_tag("copy");
                a.create = node.has_tag("create");
                a.flags = current_flags(rt, node);

@@ -304,7 +304,7 @@ class Checker {
             }
             return;
         }
-        if (spec->is_test != as_test) {
+        if (spec->is_test != as_test && !spec->both) {
             v_.error(node.pos, as_test ? fmt::format("'{}' is a command, not a test", node.name)
                                        : fmt::format("'{}' is a test, not a command", node.name));
             return;
@@ -379,8 +379,12 @@ class Checker {
                     value = ArgType::string;
                 }
                 if (saw_match) {
-                    v_.error(a.pos, fmt::format("multiple match types specified (:{} after :{})", t,
-                                                match_tag));
+                    {
+                        v_.error(a.pos,
+                                 fmt::format("multiple match types specified (:{} after :{})", t,
+                                             match_tag));
+                        return;
+                    }
                 }
                 saw_match = true;
                 match_tag = t;
@@ -393,16 +397,20 @@ class Checker {
             } else if (spec.match && t == "comparator") {
                 known = true;
                 value = ArgType::string;
-                if (saw_comparator)
+                if (saw_comparator) {
                     v_.error(a.pos, "multiple comparators specified");
+                    return;
+                }
                 saw_comparator = true;
             } else if (spec.address_part && (t == "all" || t == "localpart" || t == "domain" ||
                                              t == "user" || t == "detail")) {
                 known = true;
                 if (t == "user" || t == "detail")
                     ext = "subaddress";
-                if (saw_part)
+                if (saw_part) {
                     v_.error(a.pos, "multiple address parts specified");
+                    return;
+                }
                 saw_part = true;
                 node.address_part = static_cast<int>(t == "all"         ? AddressPart::all
                                                      : t == "localpart" ? AddressPart::localpart
@@ -428,16 +436,16 @@ class Checker {
             if (!known) {
                 v_.error(a.pos, fmt::format("unknown tagged argument ':{}' for the {} {}", t,
                                             node.name, spec.is_test ? "test" : "command"));
-                continue;
+                return;  // one error per command: the rest would only repeat it
             }
             if (!ext.empty() && !v_.has(ext)) {
                 v_.error(a.pos, fmt::format("tag ':{}' for {} needs the '{}' extension", t,
                                             node.name, ext));
-                continue;
+                return;
             }
             if (node.has_tag(t)) {
                 v_.error(a.pos, fmt::format("tag ':{}' given more than once", t));
-                continue;
+                return;
             }
             if (value == ArgType::none) {
                 node.tags.emplace_back(t, -1);
@@ -446,7 +454,7 @@ class Checker {
             if (i + 1 >= node.args.size() || !arg_fits(node.args[i + 1], value)) {
                 v_.error(a.pos, fmt::format("tag ':{}' for {} expects {} argument", t, node.name,
                                             arg_type_name(value)));
-                continue;
+                return;
             }
             ++i;
             if (node.args[i].kind == Argument::Kind::string_list)
@@ -490,13 +498,11 @@ class Checker {
             std::transform(lname.begin(), lname.end(), lname.begin(),
                            [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
             if (*cmp != Comparator::octet && *cmp != Comparator::ascii_casemap &&
-                !v_.has("comparator-" + lname)) {
+                *cmp != Comparator::unicode_casemap && !v_.has("comparator-" + lname)) {
                 v_.error(c->pos, fmt::format("comparator '{}' needs require \"comparator-{}\"",
                                              name, lname));
                 return;
             }
-            if (*cmp == Comparator::unicode_casemap)
-                cmp = Comparator::ascii_casemap;
             node.comparator = static_cast<int>(*cmp);
             auto mt = static_cast<MatchType>(node.match_type);
             if (*cmp == Comparator::ascii_numeric &&

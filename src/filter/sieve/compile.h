@@ -35,6 +35,7 @@ enum class Flow : std::uint8_t { next, stop, error, returned, test_failed };
 struct CommandSpec {
     std::string name;
     bool is_test = false;
+    bool both = false;      // usable as a command and as a test (the test suite's test_message)
     std::string extension;  // "" = core
     std::vector<TagSpec> tags;
     std::vector<ArgType> positional;

@@ -5,6 +5,7 @@
 #include <cctype>
 
 #include <regex.h>
+#include <unicode/unistr.h>
 
 namespace postern::sieve {
 
@@ -240,6 +241,15 @@ std::optional<bool> regex_match(Comparator c, std::string_view value, std::strin
     }
     regfree(&re);
     return ok;
+}
+
+std::string unicode_fold(std::string_view text) {
+    icu::UnicodeString u = icu::UnicodeString::fromUTF8(
+        icu::StringPiece(text.data(), static_cast<std::int32_t>(text.size())));
+    u.foldCase();
+    std::string out;
+    u.toUTF8String(out);
+    return out;
 }
 
 }  // namespace postern::sieve

@@ -35,4 +35,7 @@ std::optional<bool> regex_match(Comparator c, std::string_view value, std::strin
                                 std::vector<std::string>* captures);
 bool regex_valid(std::string_view pattern);
 
+// Unicode case folding (i;unicode-casemap, RFC 5051): the folded UTF-8 text.
+std::string unicode_fold(std::string_view text);
+
 }  // namespace postern::sieve

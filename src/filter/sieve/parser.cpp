@@ -377,8 +377,8 @@ class Parser {
             if (eol == std::string_view::npos)
                 fail(start, "unterminated multi-line string (no line with a single '.')");
             std::string_view keep = line;
-            if (!keep.empty() && keep[0] == '.')
-                keep.remove_prefix(1);  // dot-stuffing
+            if (keep.starts_with(".."))
+                keep.remove_prefix(1);  // dot-stuffing: ".." -> "."
             out.append(keep);
             out.push_back('\n');
             check_length(out, start);

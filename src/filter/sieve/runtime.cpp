@@ -310,6 +310,16 @@ bool Runtime::match(const Node& node, const std::vector<std::string>& values,
     auto cmp = static_cast<Comparator>(node.comparator);
     auto mt = static_cast<MatchType>(node.match_type);
     auto rel = static_cast<Relation>(node.relation);
+    if (cmp == Comparator::unicode_casemap && mt != MatchType::count) {
+        std::vector<std::string> fv, fk;
+        for (const auto& v : values)
+            fv.push_back(unicode_fold(v));
+        for (const auto& k : keys)
+            fk.push_back(unicode_fold(k));
+        Node octet = node;  // same match type, octet comparison of the folded text
+        octet.comparator = static_cast<int>(Comparator::octet);
+        return match(octet, fv, fk);
+    }
     if (!charge(values.size() * std::max<std::size_t>(keys.size(), 1)))
         return false;
     if (mt == MatchType::count) {
@@ -319,8 +329,8 @@ bool Runtime::match(const Node& node, const std::vector<std::string>& values,
                 return true;
         return false;
     }
-    bool want_captures =
-        program_->variables && (mt == MatchType::matches || mt == MatchType::regex);
+    bool want_captures = program_->variables && !suppress_match_vars &&
+                         (mt == MatchType::matches || mt == MatchType::regex);
     std::vector<std::string> captures;
     for (const auto& v : values) {
         for (const auto& k : keys) {

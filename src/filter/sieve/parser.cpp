@@ -336,6 +336,8 @@ class Parser {
                         fail(start, "unterminated string");
                     c = s_[i_];
                 }
+                if (c == '\n' && (out.empty() || out.back() != '\r'))
+                    out.push_back('\r');  // line breaks inside strings are CRLF
                 out.push_back(c);
                 advance();
                 check_length(out, start);
@@ -379,8 +381,10 @@ class Parser {
             std::string_view keep = line;
             if (keep.starts_with(".."))
                 keep.remove_prefix(1);  // dot-stuffing: ".." -> "."
+            if (keep.ends_with("\r"))
+                keep.remove_suffix(1);
             out.append(keep);
-            out.push_back('\n');
+            out.append("\r\n");  // lines of a multi-line string end in CRLF (RFC 5228 §2.4.2)
             check_length(out, start);
             i_ = eol;
             advance();

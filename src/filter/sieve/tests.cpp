@@ -145,7 +145,63 @@ bool content_type_matches(const mime::Part& part, std::string_view want) {
     std::size_t slash = w.find('/');
     if (slash == std::string::npos)
         return type == w;
+    if (w.find('/', slash + 1) != std::string::npos)
+        return false;  // "text/plain/x" names no type
     return type == w.substr(0, slash) && sub == w.substr(slash + 1);
+}
+
+// The text of an HTML part for body :text: tags dropped, common entities decoded, tag and
+// line boundaries as spaces.
+std::string html_to_text(std::string_view html) {
+    std::string out;
+    std::size_t i = 0;
+    while (i < html.size()) {
+        char c = html[i];
+        if (c == '<') {
+            std::size_t close = html.find('>', i);
+            if (close == std::string_view::npos)
+                break;
+            std::string tag = lower(html.substr(i + 1, std::min<std::size_t>(close - i - 1, 7)));
+            if (tag.starts_with("script") || tag.starts_with("style")) {
+                std::string end = tag.starts_with("script") ? "</script" : "</style";
+                std::size_t e = lower(html.substr(close)).find(end);
+                close = e == std::string::npos ? html.size() - 1 : html.find('>', close + e);
+                if (close == std::string_view::npos)
+                    break;
+            }
+            if (!out.empty() && out.back() != ' ')
+                out += ' ';
+            i = close + 1;
+            continue;
+        }
+        if (c == '&') {
+            static const std::pair<const char*, const char*> entities[] = {
+                {"&amp;", "&"},   {"&lt;", "<"},   {"&gt;", ">"},
+                {"&quot;", "\""}, {"&nbsp;", " "}, {"&#39;", "'"}};
+            bool done = false;
+            for (auto [name, text] : entities) {
+                if (html.substr(i).starts_with(name)) {
+                    out += text;
+                    i += std::string_view(name).size();
+                    done = true;
+                    break;
+                }
+            }
+            if (done)
+                continue;
+        }
+        if (c == '\r' || c == '\n' || c == '\t')
+            c = ' ';
+        if (c == ' ' && !out.empty() && out.back() == ' ') {
+            ++i;
+            continue;
+        }
+        out += c;
+        ++i;
+    }
+    while (!out.empty() && out.front() == ' ')
+        out.erase(out.begin());
+    return out;
 }
 
 bool eval_body(Runtime& rt, const Node& node) {
@@ -163,23 +219,43 @@ bool eval_body(Runtime& rt, const Node& node) {
         const auto& parsed = msg.parsed();
         for (std::uint32_t i = 0; i < parsed.parts.size(); ++i) {
             const mime::Part& part = parsed.parts[i];
-            if (part.kind == mime::PartKind::multipart) {
-                // "multipart" content types select the multipart's preamble/epilogue text.
+            if (part.kind != mime::PartKind::leaf) {
+                if (!content || std::none_of(types.begin(), types.end(), [&](const std::string& t) {
+                        return !t.empty() && content_type_matches(part, t);
+                    }))
+                    continue;
+                std::string_view raw = msg.raw();
+                auto slice = [&](std::uint64_t a, std::uint64_t b) {
+                    if (a < b && b <= raw.size())
+                        values.emplace_back(raw.substr(a, b - a));
+                };
+                if (part.kind == mime::PartKind::multipart) {
+                    // RFC 5173 §5.2: a multipart's prologue and epilogue, as separate strings.
+                    slice(part.body_start, part.preamble_end ? part.preamble_end : part.body_end);
+                    if (part.epilogue_start)
+                        slice(part.epilogue_start, part.body_end);
+                } else {
+                    slice(part.body_start, part.body_end);  // message/rfc822: the enclosed text
+                }
                 continue;
             }
-            if (part.kind == mime::PartKind::message)
-                continue;
             bool take = false;
             if (content) {
                 take = std::any_of(types.begin(), types.end(), [&](const std::string& t) {
                     return content_type_matches(part, t);
                 });
             } else {
-                take = mime::is_text_part(part);
+                std::string type = lower(part.content_type.type);
+                std::string sub = lower(part.content_type.subtype);
+                take = mime::is_text_part(part) || (type == "application" && sub == "xhtml+xml");
             }
             if (!take)
                 continue;
-            values.push_back(mime::decode_part_text(msg.raw(), part));
+            std::string text = mime::decode_part_text(msg.raw(), part);
+            std::string sub = lower(part.content_type.subtype);
+            if (!content && (sub == "html" || sub == "xhtml+xml"))
+                text = html_to_text(text);
+            values.push_back(std::move(text));
             if (values.size() > rt.limits().max_match_values)
                 break;
         }

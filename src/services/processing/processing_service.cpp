@@ -218,6 +218,11 @@ void ProcessingService::deliver(queue::DeliveryJob job) {
     std::string raw = job.header_prefix;
     raw += *body;
 
+    config::ConfigPtr config;
+    {
+        std::lock_guard lock(mutex_);
+        config = config_;
+    }
     struct Target {
         std::uint32_t index;
         std::string address;
@@ -225,8 +230,16 @@ void ProcessingService::deliver(queue::DeliveryJob job) {
         bool permanent_over_quota = false;
         std::uint64_t quota = 0;
     };
+    // One store call per distinct message text: recipients whose Sieve script changed the
+    // message (editheader) get their own; everybody else shares one body.
+    struct Batch {
+        std::string raw;
+        std::vector<store::DeliveryTarget> targets;
+        std::vector<std::size_t> owner;  // index into `targets` below, per store target
+    };
     std::vector<Target> targets;
-    std::vector<store::DeliveryTarget> store_targets;
+    std::vector<Batch> batches(1);
+    batches[0].raw = raw;
     for (auto& r : job.recipients) {
         auto resolution = deps_.directory->resolve(r.address);
         if (!resolution || resolution->account_id == 0) {
@@ -241,48 +254,128 @@ void ProcessingService::deliver(queue::DeliveryJob job) {
             t.permanent_over_quota = s->over_quota_permanent;
         }
         auto key = std::to_string(t.account);
-        if (auto account = deps_.store->account(key))
+        auto account = deps_.store->account(key);
+        if (account)
             (*account)->set_quota(t.quota, 0);
         // The store keys accounts by id; the domain steers the body to a store reserved for it.
         auto at = resolution->account_address.rfind('@');
         std::string domain =
             at == std::string::npos ? std::string() : resolution->account_address.substr(at + 1);
-        store_targets.push_back(store::DeliveryTarget{key, "INBOX", {}, std::move(domain)});
+        std::vector<SieveStore> stores{{"INBOX", {}, false}};
+        Batch* batch = &batches[0];
+        if (config) {
+            auto exists = [&](std::string_view name) {
+                return account && (*account)->mailbox_info(name).has_value();
+            };
+            SieveRecipient who{r.address, to_lower(domain), t.account};
+            auto outcome = sieve_.run(*config, raw, job.sender, who, exists, log);
+            for (auto& m : outcome.outgoing)
+                submit_generated(m, log);
+            if (outcome.kind == SieveOutcome::Kind::reject) {
+                report.results.push_back(
+                    {r.index, queue::Outcome::permanent, "5.7.1",
+                     "rejected by the recipient's Sieve filter: " + outcome.reject_reason, ""});
+                log.info("<{}> rejected by Sieve", r.address);
+                continue;
+            }
+            if (outcome.kind == SieveOutcome::Kind::discard) {
+                report.results.push_back({r.index, queue::Outcome::delivered, "2.0.0",
+                                          "discarded or redirected by Sieve", ""});
+                log.info("<{}>: not stored (Sieve discard/redirect)", r.address);
+                continue;
+            }
+            stores = std::move(outcome.stores);
+            if (outcome.changed) {
+                batches.push_back(Batch{std::move(outcome.message), {}, {}});
+                batch = &batches.back();
+            }
+        }
+        for (auto& s : stores) {
+            std::string mailbox = s.mailbox;
+            if (!sieve::mailbox_is_inbox(mailbox) && account &&
+                !(*account)->mailbox_info(mailbox)) {
+                // fileinto a folder that does not exist: create it (:create, RFC 5490) or
+                // keep the message in INBOX rather than lose it.
+                bool made = s.create && sieve::valid_mailbox_name(mailbox) &&
+                            (*account)->create_mailbox(mailbox).has_value();
+                if (!made) {
+                    log.warn("<{}>: folder \"{}\" does not exist, delivering to INBOX", r.address,
+                             mailbox);
+                    mailbox = "INBOX";
+                }
+            }
+            store::Flags flags;
+            for (auto& f : s.flags) {
+                std::string lf = to_lower(f);
+                if (lf == "\\seen")
+                    flags.system |= store::kSeen;
+                else if (lf == "\\answered")
+                    flags.system |= store::kAnswered;
+                else if (lf == "\\flagged")
+                    flags.system |= store::kFlagged;
+                else if (lf == "\\deleted")
+                    flags.system |= store::kDeleted;
+                else if (lf == "\\draft")
+                    flags.system |= store::kDraft;
+                else if (!f.empty() && f[0] != '\\')
+                    flags.keywords.push_back(f);
+            }
+            batch->targets.push_back(store::DeliveryTarget{key, mailbox, std::move(flags), domain});
+            batch->owner.push_back(targets.size());
+        }
         targets.push_back(std::move(t));
     }
-    if (!store_targets.empty()) {
-        auto results = deps_.store->deliver(raw, store_targets);
-        if (!results) {
-            log.error("local delivery failed: {}", results.error().message);
-            for (auto& t : targets) {
-                report.results.push_back(
-                    {t.index, queue::Outcome::temporary, "4.3.0", results.error().message, ""});
-            }
-        } else {
-            for (std::size_t i = 0; i < targets.size(); ++i) {
-                auto& t = targets[i];
+    if (!targets.empty()) {
+        // Per recipient: the first failure of any of its folders, else delivered.
+        std::vector<std::optional<queue::RecipientResult>> outcome(targets.size());
+        std::vector<std::string> folders(targets.size());
+        for (auto& batch : batches) {
+            if (batch.targets.empty())
+                continue;
+            auto results = deps_.store->deliver(batch.raw, batch.targets);
+            for (std::size_t i = 0; i < batch.targets.size(); ++i) {
+                auto& t = targets[batch.owner[i]];
+                auto& slot = outcome[batch.owner[i]];
+                if (slot && slot->outcome != queue::Outcome::delivered)
+                    continue;
+                if (!results) {
+                    log.error("local delivery failed: {}", results.error().message);
+                    slot = queue::RecipientResult{t.index, queue::Outcome::temporary, "4.3.0",
+                                                  results.error().message, ""};
+                    continue;
+                }
                 auto& r = (*results)[i];
                 if (r) {
-                    report.results.push_back(
-                        {t.index, queue::Outcome::delivered, "2.0.0", "delivered to INBOX", ""});
-                    log.info("delivered to <{}> uid {}", t.address, r->uid);
-                    ++delivered_;
+                    if (!folders[batch.owner[i]].empty())
+                        folders[batch.owner[i]] += ", ";
+                    folders[batch.owner[i]] += batch.targets[i].mailbox;
+                    slot = queue::RecipientResult{t.index, queue::Outcome::delivered, "2.0.0",
+                                                  "delivered to " + folders[batch.owner[i]], ""};
+                    log.info("delivered to <{}> folder {} uid {}", t.address,
+                             batch.targets[i].mailbox, r->uid);
                 } else if (r.error().code == store::StoreErrc::over_quota) {
-                    auto outcome = t.permanent_over_quota ? queue::Outcome::permanent
-                                                          : queue::Outcome::temporary;
-                    report.results.push_back({t.index, outcome,
-                                              t.permanent_over_quota ? "5.2.2" : "4.2.2",
-                                              "mailbox full (over quota)", ""});
+                    auto oc = t.permanent_over_quota ? queue::Outcome::permanent
+                                                     : queue::Outcome::temporary;
+                    slot = queue::RecipientResult{t.index, oc,
+                                                  t.permanent_over_quota ? "5.2.2" : "4.2.2",
+                                                  "mailbox full (over quota)", ""};
                     log.info("<{}> is over quota", t.address);
                 } else if (r.error().code == store::StoreErrc::too_large) {
-                    report.results.push_back(
-                        {t.index, queue::Outcome::permanent, "5.3.4", r.error().message, ""});
+                    slot = queue::RecipientResult{t.index, queue::Outcome::permanent, "5.3.4",
+                                                  r.error().message, ""};
                 } else {
-                    report.results.push_back(
-                        {t.index, queue::Outcome::temporary, "4.3.0", r.error().message, ""});
+                    slot = queue::RecipientResult{t.index, queue::Outcome::temporary, "4.3.0",
+                                                  r.error().message, ""};
                     log.error("delivery to <{}> failed: {}", t.address, r.error().message);
                 }
             }
+        }
+        for (std::size_t i = 0; i < targets.size(); ++i) {
+            if (!outcome[i])
+                continue;
+            if (outcome[i]->outcome == queue::Outcome::delivered)
+                ++delivered_;
+            report.results.push_back(std::move(*outcome[i]));
         }
         for (auto& t : targets) {
             if (t.quota == 0)
@@ -301,6 +394,29 @@ void ProcessingService::deliver(queue::DeliveryJob job) {
     auto st = deps_.queue->report_delivery(job.id, std::move(report));
     if (!st)
         log.error("could not record the delivery: {}", st.error().message);
+}
+
+void ProcessingService::submit_generated(const sieve::OutgoingMessage& message,
+                                         const log::Logger& log) {
+    auto writer = deps_.queue->begin_message("sieve");
+    if (!writer->append(message.raw))
+        return;
+    queue::Envelope envelope;
+    envelope.sender = message.envelope_from;
+    envelope.client.protocol = "local";
+    // Replies go out from <> and never cause a bounce; a redirect keeps the original sender,
+    // who hears of a failure as usual.
+    envelope.recipients.push_back(queue::NewRecipient{
+        message.envelope_to, "",
+        message.envelope_from.empty() ? queue::notify::never : queue::notify::unspecified});
+    auto to = message.envelope_to;
+    writer->commit(std::move(envelope), [log, to](Result<queue::QueueId> r) {
+        if (r) {
+            log.info("sieve: message to <{}> queued as {}", to, r->view());
+        } else {
+            log.error("sieve: message to <{}> not queued: {}", to, r.error().message);
+        }
+    });
 }
 
 void ProcessingService::notify_quota(std::int64_t account, const std::string& address,

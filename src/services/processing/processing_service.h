@@ -13,6 +13,7 @@
 #include "log/log.h"
 #include "services/lane_loop.h"
 #include "services/processing/quota_notices.h"
+#include "services/processing/sieve_delivery.h"
 #include "services/service.h"
 
 namespace postern::directory {
@@ -52,6 +53,8 @@ class ProcessingService : public Service {
     std::size_t drain(queue::Lane lane);
     void process(queue::ProcessingJob job);
     void deliver(queue::DeliveryJob job);
+    // Queues mail a Sieve action generated (redirect, vacation reply).
+    void submit_generated(const sieve::OutgoingMessage& message, const log::Logger& log);
     void notify_quota(std::int64_t account, const std::string& address, unsigned level,
                       std::uint64_t used, std::uint64_t limit);
 
@@ -63,6 +66,7 @@ class ProcessingService : public Service {
     std::unique_ptr<ThreadPool> pool_;
     std::unique_ptr<LaneLoop> loop_;
     std::unique_ptr<QuotaNotices> notices_;
+    SieveDelivery sieve_;
     std::atomic<unsigned> in_flight_{0};
     std::atomic<std::uint64_t> processed_{0};
     std::atomic<std::uint64_t> delivered_{0};

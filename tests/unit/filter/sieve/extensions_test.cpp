@@ -160,7 +160,7 @@ set :quotewildcard "e" "a*b?";
 set "e2" "${unknown}x\${x}";
 fileinto "${vacation}|${b}|${c}|${d}|${e}|${e2}";
 )"),
-              "store:Dear Mr Coyote,\n|John|ABJOHN|16|a\\*b\\?|x");
+              "store:Dear Mr Coyote,\r\n|John|ABJOHN|17|a\\*b\\?|x");
     EXPECT_TRUE(holds(",\"variables\"", "string :is \"${unknown}\" \"\""));
     EXPECT_TRUE(
         holds(",\"variables\",\"relational\",\"comparator-i;ascii-numeric\"",

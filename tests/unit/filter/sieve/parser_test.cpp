@@ -47,7 +47,7 @@ TEST(SieveParser, MultiLineStrings) {
     EXPECT_EQ(r.script.commands[0].args[0].strings[0], "line 1\r\n.dot\r\n.not end\r\n");
     auto lf = parse_script("a text:\nx\n.\n;");
     ASSERT_TRUE(lf.ok());
-    EXPECT_EQ(lf.script.commands[0].args[0].strings[0], "x\n");
+    EXPECT_EQ(lf.script.commands[0].args[0].strings[0], "x\r\n");
 }
 
 TEST(SieveParser, ErrorsCarryLineAndColumn) {

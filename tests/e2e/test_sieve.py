@@ -1,0 +1,129 @@
+"""Sieve at local delivery (docs/sieve.md) against the real daemon: an account's active script
+files a message into a folder, redirects to another account (with the loop marker), rejects
+(the sender gets a non-delivery notice), and answers with a vacation reply once per sender
+within :days. Scripts are placed where the daemon reads them:
+<data_dir>/sieve/accounts/<account id>/active.sieve."""
+import smtplib
+
+from harness import wait_for
+from mailflow import make_mail_server, mailbox, wait_delivered, account_id
+
+
+def put_script(mail, address, text):
+    ident = account_id(mail, address)
+    path = mail.dir / "data" / "sieve" / "accounts" / ident / "active.sieve"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+
+
+def send(mail, sender, to, subject, extra=""):
+    with smtplib.SMTP("127.0.0.1", mail.ports["smtp"]) as s:
+        body = (f"From: {sender}\r\nTo: {to}\r\nSubject: {subject}\r\n{extra}"
+                f"Message-ID: <{subject.replace(' ', '.')}@remote.test>\r\n\r\nHello.\r\n").encode()
+        assert s.sendmail(sender, [to], body) == {}
+
+
+def started(make_server):
+    mail = make_mail_server(make_server, start=False)
+    return mail
+
+
+def test_fileinto_creates_and_files_into_a_folder(make_server):
+    mail = started(make_server)
+    put_script(mail, "alice@example.test", """require ["fileinto", "mailbox", "imap4flags"];
+if header :contains "subject" "report" {
+    fileinto :create :flags "\\\\Flagged" "Reports";
+}
+""")
+    mail.start()
+    send(mail, "carol@remote.test", "alice@example.test", "weekly report")
+    send(mail, "carol@remote.test", "alice@example.test", "lunch")
+    wait_delivered(mail, 2)
+    mail.wait_log("sieve account <alice@example.test>: store Reports")
+    reports = mailbox(mail, "alice@example.test", "Reports")
+    assert len(reports) == 1 and b"Subject: weekly report" in reports[0]
+    inbox = mailbox(mail, "alice@example.test")
+    assert len(inbox) == 1 and b"Subject: lunch" in inbox[0]
+
+
+def test_redirect_reaches_another_account(make_server):
+    mail = started(make_server)
+    put_script(mail, "alice@example.test", 'redirect "bob@example.test";\n')
+    mail.start()
+    send(mail, "carol@remote.test", "alice@example.test", "for bob")
+    wait_delivered(mail, 1)  # bob's copy (alice's is not stored)
+    mail.wait_log("sieve: redirect to <bob@example.test>")
+    [copy] = mailbox(mail, "bob@example.test")
+    assert b"Subject: for bob" in copy
+    assert b"X-Postern-Sieve-Redirect: alice@example.test" in copy
+    assert mailbox(mail, "alice@example.test") == []
+
+
+def test_redirect_loop_is_broken(make_server):
+    mail = started(make_server)
+    put_script(mail, "alice@example.test", 'redirect "bob@example.test";\n')
+    put_script(mail, "bob@example.test", 'redirect "alice@example.test";\n')
+    mail.start()
+    send(mail, "carol@remote.test", "alice@example.test", "ping pong")
+    mail.wait_log("(loop)")
+    # alice -> bob -> alice: alice's script sees its own marker and keeps the message instead
+    wait_delivered(mail, 1)
+    [kept] = mailbox(mail, "alice@example.test")
+    assert kept.count(b"X-Postern-Sieve-Redirect:") == 2
+
+
+def test_reject_gives_a_non_delivery_notice(make_server):
+    mail = started(make_server)
+    put_script(mail, "alice@example.test", 'require "reject";\nreject "I do not accept mail from you.";\n')
+    mail.start()
+    send(mail, "carol@remote.test", "alice@example.test", "unwanted")
+    mail.sink.wait(1)
+    sender, rcpts, raw = mail.sink.messages[0]
+    text = " ".join(raw.decode(errors="replace").split())  # unfolded, one space between words
+    assert sender in ("", "<>") and rcpts == ["carol@remote.test"]
+    assert "report-type=delivery-status" in text
+    assert "I do not accept mail from you." in text
+    assert "Status: 5.7.1" in text
+    assert mailbox(mail, "alice@example.test") == []
+
+
+def test_vacation_replies_once_per_sender_per_days(make_server):
+    mail = started(make_server)
+    put_script(mail, "alice@example.test", """require "vacation";
+vacation :days 7 :subject "Away" "I am on holiday until Monday.";
+""")
+    mail.start()
+    send(mail, "carol@remote.test", "alice@example.test", "first")
+    wait_delivered(mail, 1)
+    mail.sink.wait(1)
+    send(mail, "carol@remote.test", "alice@example.test", "second")
+    wait_delivered(mail, 2)
+    mail.wait_log("already replied within")
+    send(mail, "dave@remote.test", "alice@example.test", "third")
+    # no reply to lists or automatic mail
+    send(mail, "list@remote.test", "alice@example.test", "digest", extra="List-Id: <x.remote.test>\r\n")
+    send(mail, "robot@remote.test", "alice@example.test", "auto", extra="Auto-Submitted: auto-generated\r\n")
+    wait_delivered(mail, 5)
+    mail.sink.wait(2)
+    mail.wait_log("message has List-Id")
+    mail.wait_log("Auto-Submitted: auto-generated")
+    replies = list(mail.sink.messages)
+    assert sorted(r[1][0] for r in replies) == ["carol@remote.test", "dave@remote.test"]
+    for sender, rcpts, raw in replies:
+        text = raw.decode(errors="replace")
+        assert sender in ("", "<>")
+        assert "Subject: Away" in text
+        assert "Auto-Submitted: auto-replied" in text
+        assert "I am on holiday until Monday." in text
+        assert "From: alice@example.test" in text
+    assert len(mailbox(mail, "alice@example.test")) == 5
+
+
+def test_broken_script_keeps_mail(make_server):
+    mail = started(make_server)
+    put_script(mail, "alice@example.test", 'require "fileinto";\nfileinto "Unclosed;\n')
+    mail.start()
+    send(mail, "carol@remote.test", "alice@example.test", "still here")
+    wait_delivered(mail, 1)
+    mail.wait_log("has errors, ignored")
+    assert len(mailbox(mail, "alice@example.test")) == 1

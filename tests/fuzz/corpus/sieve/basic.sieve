@@ -1,0 +1,2 @@
+require ["fileinto","variables"];
+if header :matches "subject" "*x*" { set "a" "${1}"; fileinto "${a}"; } else { keep; }

@@ -15,6 +15,7 @@
 #include "filter/sieve/outgoing.h"
 #include "filter/sieve/runtime.h"
 #include "mime/address.h"
+#include "mime/body_text.h"
 
 namespace postern::sieve::testsuite {
 
@@ -64,6 +65,26 @@ std::string strip_brackets(std::string_view a) {
     while (!a.empty() && (a.back() == ' ' || a.back() == '>'))
         a.remove_suffix(1);
     return std::string(a);
+}
+
+// Upstream runs the suite with Dovecot's attachment detection on, so its storage adds the
+// "$HasNoAttachment" keyword to every stored message without an attachment; the imap4flags
+// files count it. The harness's store does the same.
+std::vector<std::string> with_storage_keywords(const SieveMessage& msg,
+                                               std::vector<std::string> flags) {
+    bool attachment = false;
+    for (const auto& part : msg.parsed().parts) {
+        if (part.kind == mime::PartKind::leaf && part.parent != mime::kNoPart &&
+            !mime::is_text_part(part))
+            attachment = true;
+    }
+    for (const auto& h : msg.parsed().headers)
+        if (h.is("Content-Disposition") &&
+            lower(h.raw_value).find("attachment") != std::string::npos)
+            attachment = true;
+    if (!attachment)
+        flags.push_back(attachment ? "$HasAttachment" : "$HasNoAttachment");
+    return flags;
 }
 
 struct Stored {
@@ -180,7 +201,7 @@ class Suite : public Environment {
         SieveMessage copy(outer.message().raw());
         ExecLimits limits;
         Runtime rt(program, copy, outer.envelope(), *this, limits);
-        rt.flags() = "";
+        rt.flags() = append ? outer.flags() : std::string();  // multiscript: flags carry on
         Flow f = rt.run_program(program);
         errors_ = rt.errors();
         if (f == Flow::error || rt.failed()) {
@@ -239,7 +260,8 @@ class Suite : public Environment {
             switch (a.kind) {
                 case Action::Kind::keep:
                 case Action::Kind::fileinto:
-                    folders_[normalize_mailbox(a.mailbox)].push_back({raw, a.flags});
+                    folders_[normalize_mailbox(a.mailbox)].push_back(
+                        {raw, with_storage_keywords(msg, a.flags)});
                     break;
                 case Action::Kind::redirect:
                     if (!redirect_loops(msg, rt.envelope().to))

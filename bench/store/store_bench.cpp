@@ -8,8 +8,11 @@
 #include <benchmark/benchmark.h>
 
 #include "bench_data.h"
+#include "store/engine/account_index.h"
+#include "store/engine/fts_term_cache.h"
 #include "store/engine/message_store.h"
 #include "store/tools/tools.h"
+#include "test_analyzer.h"
 
 namespace postern::store::bench {
 namespace {
@@ -64,6 +67,8 @@ void BM_Append(benchmark::State& state) {
     }
     state.SetItemsProcessed(state.iterations());
     state.SetBytesProcessed(state.iterations() * 10 * 1024);
+    // The full-text work these appends left for the indexer belongs to their cost too.
+    (void)(*s.store->account(account))->flush_fts();
     // CPU of the whole process (the committer, container writer and FTS indexer included) per
     // append: on 2 shared cores this, not the wall time, says what a code change saved.
     if (state.thread_index() == 0)
@@ -80,6 +85,46 @@ BENCHMARK(BM_Append)
     ->Threads(32)
     ->UseRealTime()
     ->MinTime(3.0);
+
+// ---- Full-text flush: the indexer's batch size against CPU per message ----
+void BM_FtsFlush(benchmark::State& state) {
+    // Arg: texts per flush transaction. Each iteration indexes one batch of 10 KiB texts
+    // into a fresh index without fsync, as the background indexer does after the commits.
+    const auto batch = static_cast<std::size_t>(state.range(0));
+    TempRoot root;
+    auto index = engine::AccountIndex::open(root.path() / "fts.db", "fts@bench.test", true, false);
+    if (!index) {
+        state.SkipWithError(index.error().to_string().c_str());
+        return;
+    }
+    testing::NaiveAnalyzer analyzer;
+    std::vector<engine::FtsDoc> docs;
+    for (unsigned i = 0; i < 256; ++i)
+        docs.push_back(
+            engine::fts_doc_of(analyzer.analyze(realistic_message(10 * 1024, 700000 + i))));
+    engine::FtsTermCache terms;
+    std::int64_t next_id = 1;
+    const double cpu_start = process_cpu_seconds();
+    for (auto _ : state) {
+        auto s =
+            (*index)->write({[&](engine::Db& db) -> StoreStatus {
+                                 for (std::size_t k = 0; k < batch; ++k, ++next_id)
+                                     STORE_CHECK(engine::index_fts_insert(
+                                         db, next_id, docs[next_id % docs.size()], false, &terms));
+                                 return {};
+                             },
+                             {},
+                             engine::Durability::lazy,
+                             nullptr});
+        if (!s)
+            state.SkipWithError(s.error().to_string().c_str());
+    }
+    state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(batch));
+    state.counters["cpu_us_per_text"] =
+        (process_cpu_seconds() - cpu_start) * 1e6 /
+        static_cast<double>(state.iterations() * static_cast<std::uint64_t>(batch));
+}
+BENCHMARK(BM_FtsFlush)->Arg(1)->Arg(8)->Arg(64)->Arg(256)->MinTime(2.0);
 
 // ---- Fetch: 10,000 messages of 10 KiB ----
 struct FetchData {

@@ -10,6 +10,8 @@ using engine::MessageRow;
 
 namespace {
 
+constexpr std::size_t kFlushChunk = 128;     // texts per flush transaction: it holds the
+                                             // account's write lock, appends wait meanwhile
 constexpr std::size_t kRebuildChunk = 256;   // texts per rebuild step (one transaction)
 constexpr std::uint64_t kMinDeadRows = 256;  // below this, dead rows are not worth a rebuild
 
@@ -36,7 +38,7 @@ StoreStatus Account::flush_fts() {
         std::vector<std::int64_t> ids;
         {
             STORE_TRY(lease, index_->reader());
-            STORE_TRY(pending, engine::index_fts_pending(*lease, 1024));
+            STORE_TRY(pending, engine::index_fts_pending(*lease, kFlushChunk));
             ids = std::move(pending);
         }
         if (ids.empty())

@@ -23,6 +23,9 @@
 namespace postern::store {
 namespace {
 
+// How long the indexer lets full-text work of new messages gather before a flush.
+constexpr auto kIndexerDelay = std::chrono::milliseconds(250);
+
 std::string escape_account(std::string_view id) {
     std::string out;
     for (unsigned char c : id) {
@@ -76,10 +79,10 @@ void Store::indexer_loop() {
         indexer_cv_.wait(lock, [&] { return indexer_stop_ || !indexer_queue_.empty(); });
         if (indexer_queue_.empty() && indexer_stop_)
             return;
-        // Let a burst of deliveries accumulate: one FTS transaction for many messages.
+        // Let a burst of deliveries accumulate: FTS5 costs a message ~40 % less in batches of
+        // ~100 than in batches of ~8 (BM_FtsFlush). SEARCH flushes first, so it never misses.
         if (!indexer_stop_)
-            indexer_cv_.wait_for(lock, std::chrono::milliseconds(20),
-                                 [&] { return indexer_stop_; });
+            indexer_cv_.wait_for(lock, kIndexerDelay, [&] { return indexer_stop_; });
         auto batch = std::move(indexer_queue_);
         indexer_queue_.clear();
         lock.unlock();

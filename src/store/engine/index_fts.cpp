@@ -59,20 +59,24 @@ StoreStatus add_terms(Db& db, const FtsDoc& d, FtsTermCache* cache) {
     FtsTermCache local;
     FtsTermCache& seen = cache ? *cache : local;
     for (const std::string* text : {&d.body, &d.from, &d.to, &d.cc, &d.subject, &d.headers}) {
-        for (auto& t : fold_tokens(*text)) {
-            if (t.size() > kMaxFtsTermBytes)
-                continue;
-            const std::uint64_t h = std::hash<std::string>{}(t);
+        StoreStatus status;
+        fold_tokens(*text, [&](std::string_view t) {
+            if (!status || t.size() > kMaxFtsTermBytes)
+                return;
+            const std::uint64_t h = std::hash<std::string_view>{}(t);
             if (seen.known(h))
-                continue;
+                return;
             seen.note(h);
-            STORE_TRY(ins, db.prepare("INSERT OR IGNORE INTO fts_terms(term) VALUES(?)"));
-            STORE_CHECK(ins->bind(1, t).run());
-            if (db.changes() == 0)
-                continue;
-            STORE_TRY(tri, db.prepare("INSERT INTO fts_terms_tri(rowid, term) VALUES(?, ?)"));
-            STORE_CHECK(tri->bind(1, db.last_rowid()).bind(2, t).run());
-        }
+            status = [&]() -> StoreStatus {
+                STORE_TRY(ins, db.prepare("INSERT OR IGNORE INTO fts_terms(term) VALUES(?)"));
+                STORE_CHECK(ins->bind(1, t).run());
+                if (db.changes() == 0)
+                    return {};
+                STORE_TRY(tri, db.prepare("INSERT INTO fts_terms_tri(rowid, term) VALUES(?, ?)"));
+                return tri->bind(1, db.last_rowid()).bind(2, t).run();
+            }();
+        });
+        STORE_CHECK(status);
     }
     return {};
 }

@@ -108,11 +108,11 @@ std::string fold_text(std::string_view utf8) {
     return out;
 }
 
-std::vector<std::string> fold_tokens(std::string_view utf8) {
+void fold_tokens(std::string_view utf8, const std::function<void(std::string_view)>& each) {
     // Word by word: ASCII punctuation, × and ÷ separate words either way; a word of ASCII and
     // U+00C0..U+00FF letters is folded by table, any other (other scripts, marks, ligatures,
     // full-width forms) goes through ICU, so the words are those ICU gives for the whole text.
-    std::vector<std::string> out;
+    std::string t;
     std::size_t i = 0;
     while (i < utf8.size()) {
         auto c = static_cast<unsigned char>(utf8[i]);
@@ -125,16 +125,18 @@ std::vector<std::string> fold_tokens(std::string_view utf8) {
             continue;
         }
         std::size_t j = i;
-        bool by_table = true;
+        bool by_table = true, lower = true;
         while (j < utf8.size()) {
             auto d = static_cast<unsigned char>(utf8[j]);
             if (d < 0x80) {
                 if (!ascii_alnum(d))
                     break;
+                lower = lower && !(d >= 'A' && d <= 'Z');
                 ++j;
             } else if (auto* l = latin1_at(utf8, j)) {
                 if (!l->letter)
                     break;
+                lower = false;
                 j += 2;
             } else {
                 by_table = false;
@@ -142,9 +144,10 @@ std::vector<std::string> fold_tokens(std::string_view utf8) {
             }
         }
         auto word = utf8.substr(i, j - i);
-        if (by_table) {
-            std::string t;
-            t.reserve(word.size());
+        if (by_table && lower) {
+            each(word);  // already folded: most words of most mail
+        } else if (by_table) {
+            t.clear();
             for (std::size_t k = 0; k < word.size(); ++k) {
                 if (static_cast<unsigned char>(word[k]) >= 0x80) {
                     t += latin1_at(word, k)->folded;
@@ -153,12 +156,18 @@ std::vector<std::string> fold_tokens(std::string_view utf8) {
                     t += ascii_lower(word[k]);
                 }
             }
-            out.push_back(std::move(t));
+            each(t);
         } else {
-            out = fold_tokens_icu(word, std::move(out));
+            for (auto& w : fold_tokens_icu(word, {}))
+                each(w);
         }
         i = j;
     }
+}
+
+std::vector<std::string> fold_tokens(std::string_view utf8) {
+    std::vector<std::string> out;
+    fold_tokens(utf8, [&](std::string_view t) { out.emplace_back(t); });
     return out;
 }
 

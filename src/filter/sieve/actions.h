@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -34,6 +35,9 @@ struct Action {
     VacationAction vacation;
     bool implicit = false;  // the implicit keep
     std::uint32_t line = 0;
+    // The message as editheader had left it when the action ran (RFC 5293 §5); null when the
+    // script had not changed it yet.
+    std::shared_ptr<const std::string> message;
 
     // Dovecot-compatible name: "keep", "store", "redirect", "discard", "reject", "vacation".
     std::string_view name() const;

@@ -29,6 +29,7 @@ bool iequals(std::string_view a, std::string_view b) {
 
 Flow add_action(Runtime& rt, const Node& node, Action a) {
     a.line = node.pos.line;
+    a.message = rt.edited;
     std::string err =
         rt.actions().add(std::move(a), rt.limits().max_actions, rt.limits().max_redirects);
     if (!err.empty())
@@ -364,6 +365,7 @@ Flow run_addheader(Runtime& rt, const Node& node) {
     else
         fields.insert(fields.begin(), std::move(f));
     rt.message().set_fields(std::move(fields));
+    rt.edited = std::make_shared<const std::string>(rt.message().raw());
     return Flow::next;
 }
 
@@ -420,8 +422,10 @@ Flow run_deleteheader(Runtime& rt, const Node& node) {
             kept.push_back(std::move(f));
         }
     }
-    if (changed)
+    if (changed) {
         rt.message().set_fields(std::move(kept));
+        rt.edited = std::make_shared<const std::string>(rt.message().raw());
+    }
     return Flow::next;
 }
 

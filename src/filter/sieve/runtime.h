@@ -157,7 +157,8 @@ class Runtime {
     std::map<std::string, std::string>& globals() { return *globals_; }
     std::vector<std::string>& match_vars() { return match_vars_; }
 
-    bool suppress_match_vars = false;  // body tests leave ${0}..${9} alone (RFC 5173 §6)
+    std::shared_ptr<const std::string> edited;  // the message after the last editheader change
+    bool suppress_match_vars = false;           // body tests leave ${0}..${9} alone (RFC 5173 §6)
 
     // include bookkeeping
     std::size_t include_depth = 0;

@@ -235,7 +235,17 @@ bool eval_body(Runtime& rt, const Node& node) {
                     if (part.epilogue_start)
                         slice(part.epilogue_start, part.body_end);
                 } else {
-                    slice(part.body_start, part.body_end);  // message/rfc822: the enclosed text
+                    // message/rfc822 (RFC 5173 §5.2): only the enclosed message's header,
+                    // without the blank line that ends it.
+                    if (!part.children.empty()) {
+                        const mime::Part& inner = parsed.parts[part.children[0]];
+                        std::uint64_t end = inner.body_start;
+                        if (end >= 2 && raw.substr(end - 2, 2) == "\r\n")
+                            end -= 2;
+                        else if (end >= 1 && raw[end - 1] == '\n')
+                            end -= 1;
+                        slice(inner.header_start, end);
+                    }
                 }
                 continue;
             }
@@ -248,6 +258,11 @@ bool eval_body(Runtime& rt, const Node& node) {
                 std::string type = lower(part.content_type.type);
                 std::string sub = lower(part.content_type.subtype);
                 take = mime::is_text_part(part) || (type == "application" && sub == "xhtml+xml");
+                // A part whose type or transfer encoding cannot be read has no text to test.
+                if ((part.flags & mime::part_flag::invalid_content_type) != 0 ||
+                    sub.find('/') != std::string::npos ||
+                    part.encoding == mime::TransferEncoding::unknown)
+                    take = false;
             }
             if (!take)
                 continue;

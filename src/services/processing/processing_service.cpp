@@ -262,7 +262,6 @@ void ProcessingService::deliver(queue::DeliveryJob job) {
         std::string domain =
             at == std::string::npos ? std::string() : resolution->account_address.substr(at + 1);
         std::vector<SieveStore> stores{{"INBOX", {}, false}};
-        Batch* batch = &batches[0];
         if (config) {
             auto exists = [&](std::string_view name) {
                 return account && (*account)->mailbox_info(name).has_value();
@@ -285,10 +284,6 @@ void ProcessingService::deliver(queue::DeliveryJob job) {
                 continue;
             }
             stores = std::move(outcome.stores);
-            if (outcome.changed) {
-                batches.push_back(Batch{std::move(outcome.message), {}, {}});
-                batch = &batches.back();
-            }
         }
         for (auto& s : stores) {
             std::string mailbox = s.mailbox;
@@ -319,6 +314,18 @@ void ProcessingService::deliver(queue::DeliveryJob job) {
                     flags.system |= store::kDraft;
                 else if (!f.empty() && f[0] != '\\')
                     flags.keywords.push_back(f);
+            }
+            // editheader: a folder whose copy differs from the message as received gets its
+            // own body.
+            Batch* batch = &batches[0];
+            if (s.message && *s.message != raw) {
+                auto it = std::find_if(batches.begin() + 1, batches.end(),
+                                       [&](const Batch& b) { return b.raw == *s.message; });
+                if (it == batches.end()) {
+                    batches.push_back(Batch{*s.message, {}, {}});
+                    it = batches.end() - 1;
+                }
+                batch = &*it;
             }
             batch->targets.push_back(store::DeliveryTarget{key, mailbox, std::move(flags), domain});
             batch->owner.push_back(targets.size());

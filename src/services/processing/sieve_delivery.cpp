@@ -183,6 +183,11 @@ SieveOutcome SieveDelivery::run(const config::Config& config, std::string_view r
                      compiled.error_text());
             continue;
         }
+        // Actions that ran before any editheader change of this level see the message as the
+        // level started with it (null = the message as received).
+        std::shared_ptr<const std::string> level_start;
+        if (message.raw() != raw)
+            level_start = std::make_shared<const std::string>(message.raw());
         auto result = sieve::execute(*compiled.program, message, envelope, env, limits);
         if (!result.ok) {
             log.warn("sieve {}: runtime error, implicit keep: {}", level.name,
@@ -194,7 +199,9 @@ SieveOutcome SieveDelivery::run(const config::Config& config, std::string_view r
             duplicates.push_back(d);
         std::vector<Action> level_decided;
         bool explicit_decision = !result.actions.implicit_keep();
-        for (const auto& a : result.actions.actions()) {
+        for (auto a : result.actions.actions()) {
+            if (!a.message)
+                a.message = level_start;
             if (a.implicit) {
                 flags = a.flags;
                 continue;
@@ -263,8 +270,8 @@ SieveOutcome SieveDelivery::run(const config::Config& config, std::string_view r
             if (same != out.stores.end()) {
                 same->flags = a.flags;
             } else {
-                out.stores.push_back(
-                    {sieve::mailbox_is_inbox(a.mailbox) ? "INBOX" : a.mailbox, a.flags, a.create});
+                out.stores.push_back({sieve::mailbox_is_inbox(a.mailbox) ? "INBOX" : a.mailbox,
+                                      a.flags, a.create, a.message});
             }
             if (decisive(a))
                 stored_somewhere = true;
@@ -280,7 +287,10 @@ SieveOutcome SieveDelivery::run(const config::Config& config, std::string_view r
         auto inbox = std::find_if(out.stores.begin(), out.stores.end(),
                                   [](const SieveStore& s) { return s.mailbox == "INBOX"; });
         if (inbox == out.stores.end())
-            out.stores.insert(out.stores.begin(), {"INBOX", flags, false});
+            out.stores.insert(
+                out.stores.begin(),
+                {"INBOX", flags, false,
+                 out.changed ? std::make_shared<const std::string>(out.message) : nullptr});
     } else if (!stored_somewhere && out.stores.empty() && (discarded || redirected)) {
         out.kind = SieveOutcome::Kind::discard;
     }
@@ -294,7 +304,9 @@ SieveOutcome SieveDelivery::run(const config::Config& config, std::string_view r
     ctx.unique = std::to_string(rcpt.account) + "." + std::to_string(ctx.now % 100000);
     for (const auto& a : all) {
         if (a.kind == Action::Kind::redirect) {
-            out.outgoing.push_back(sieve::build_redirect(a.address, message, envelope));
+            // The copy as editheader had left the message when the redirect ran (RFC 5293 §5).
+            sieve::SieveMessage copy{a.message ? *a.message : std::string(raw)};
+            out.outgoing.push_back(sieve::build_redirect(a.address, copy, envelope));
             log.info("sieve: redirect to <{}>", a.address);
         } else if (a.kind == Action::Kind::vacation) {
             std::string why = sieve::vacation_skip_reason(a.vacation, message, envelope);

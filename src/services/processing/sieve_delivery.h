@@ -24,6 +24,8 @@ struct SieveStore {
     std::string mailbox;
     std::vector<std::string> flags;  // IMAP flags as Sieve wrote them ("\\Seen", "$Work")
     bool create = false;
+    // The message to store here (editheader changes made before the action); null = as received.
+    std::shared_ptr<const std::string> message;
 };
 
 struct SieveOutcome {
@@ -31,9 +33,9 @@ struct SieveOutcome {
     std::vector<SieveStore> stores;  // deliver: at least one
     std::string reject_reason;
     std::vector<sieve::OutgoingMessage> outgoing;  // redirects and vacation replies
-    std::string message;                           // the message to store (editheader changes)
-    bool changed = false;                          // message differs from the input
-    bool ran = false;                              // some level had a script
+    std::string message;   // the message after every level (editheader changes)
+    bool changed = false;  // message differs from the input
+    bool ran = false;      // some level had a script
 };
 
 // Where scripts live and the per-run limits. Scripts are found by convention under

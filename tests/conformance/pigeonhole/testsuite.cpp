@@ -110,6 +110,7 @@ class Suite : public Environment {
             return out;
         }
         message_.set_raw(kDefaultMessage);
+        unedited_ = kDefaultMessage;
         set_default_envelope();
         ExecLimits limits;
         limits.instruction_budget = 100'000'000;
@@ -160,7 +161,8 @@ class Suite : public Environment {
     std::vector<OutgoingMessage> sent_;
     std::set<std::string> duplicates_;
     std::set<std::string> vacation_sent_;
-    std::string result_message_;  // the message as the last script left it (editheader)
+    std::string result_message_;
+    std::string unedited_;  // the message test_set gave, before any editheader change
     std::string fail_reason_;
     bool result_keep_ = true;
     int counter_ = 0;
@@ -211,7 +213,10 @@ class Suite : public Environment {
         }
         if (!append)
             outer.actions().clear();
-        for (const auto& a : rt.actions().actions()) {
+        auto start = std::make_shared<const std::string>(outer.message().raw());
+        for (auto a : rt.actions().actions()) {
+            if (!a.message)
+                a.message = start;  // the message this script started with
             std::string err = outer.actions().add(a, 10000, 10000);
             if (!err.empty()) {
                 errors_.push_back(err);
@@ -257,15 +262,19 @@ class Suite : public Environment {
         }
         for (const auto& a : list.actions()) {
             ctx.unique = std::to_string(++counter_);
+            // Each action sees the message as editheader had left it when it ran; the
+            // implicit keep the final one.
+            std::string action_raw = a.implicit ? raw : (a.message ? *a.message : unedited_);
+            SieveMessage action_msg(action_raw);
             switch (a.kind) {
                 case Action::Kind::keep:
                 case Action::Kind::fileinto:
                     folders_[normalize_mailbox(a.mailbox)].push_back(
-                        {raw, with_storage_keywords(msg, a.flags)});
+                        {action_raw, with_storage_keywords(action_msg, a.flags)});
                     break;
                 case Action::Kind::redirect:
-                    if (!redirect_loops(msg, rt.envelope().to))
-                        sent_.push_back(build_redirect(a.address, msg, rt.envelope()));
+                    if (!redirect_loops(action_msg, rt.envelope().to))
+                        sent_.push_back(build_redirect(a.address, action_msg, rt.envelope()));
                     break;
                 case Action::Kind::reject:
                 case Action::Kind::ereject:
@@ -328,6 +337,7 @@ class Suite : public Environment {
                    std::string value = rt.str(node.pos_arg(1));
                    if (what == "message") {
                        value = to_crlf(value);
+                       unedited_ = value;
                        rt.message().set_raw(value);
                        message_.set_raw(value);
                        set_default_envelope();

@@ -118,6 +118,25 @@ TEST_F(SieveDeliveryTest, EditheaderChangesTheStoredMessage) {
     auto o = run();
     EXPECT_TRUE(o.changed);
     EXPECT_EQ(o.message.rfind("X-Filtered: yes\r\n", 0), 0u);
+    ASSERT_EQ(o.stores.size(), 1u);  // the implicit keep stores the final message
+    ASSERT_TRUE(o.stores[0].message);
+    EXPECT_EQ(*o.stores[0].message, o.message);
+}
+
+TEST_F(SieveDeliveryTest, ActionsSeeTheMessageAsItWasWhenTheyRan) {
+    write("accounts/7/active.sieve",
+          "require [\"editheader\", \"fileinto\"];\n"
+          "fileinto \"Before\";\n"
+          "addheader \"X-Tag\" \"one\";\n"
+          "fileinto \"After\";\n"
+          "redirect \"bob@example.test\";\n");
+    auto o = run();
+    ASSERT_EQ(o.stores.size(), 2u);
+    EXPECT_FALSE(o.stores[0].message);  // as received
+    ASSERT_TRUE(o.stores[1].message);
+    EXPECT_EQ(o.stores[1].message->rfind("X-Tag: one\r\n", 0), 0u);
+    ASSERT_EQ(o.outgoing.size(), 1u);
+    EXPECT_NE(o.outgoing[0].raw.find("X-Tag: one\r\n"), std::string::npos);
 }
 
 TEST_F(SieveDeliveryTest, TrackingFile) {

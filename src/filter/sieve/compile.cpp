@@ -272,6 +272,12 @@ class Checker {
                 continue;
             }
             v_.program().extensions.insert(e);
+            // spamtestplus implies spamtest (RFC 5235 §3.2), vacation-seconds implies vacation
+            // (RFC 6131 §2).
+            if (e == "spamtestplus")
+                v_.program().extensions.insert("spamtest");
+            if (e == "vacation-seconds")
+                v_.program().extensions.insert("vacation");
             v_.program().script.requires_.push_back(e);
         }
     }

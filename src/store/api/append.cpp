@@ -5,8 +5,6 @@
 #include <chrono>
 #include <map>
 
-#include "base/encoding.h"
-#include "base/random.h"
 #include "base/strings.h"
 #include "store/api/append_job.h"
 #include "store/engine/message_store.h"
@@ -112,7 +110,7 @@ StoreResult<AppendResult> Mailbox::append(std::string_view raw, const AppendOpti
                                      store.options().compression_threshold,
                                      store.options().compression_level);
     engine::MessageRow proto;
-    proto.guid = hex_encode(random_bytes(16));
+    proto.guid = engine::new_message_guid();
     proto.store_id = ms->id();
     proto.hash = body.hash;
     proto.size = raw.size();
@@ -189,7 +187,7 @@ StoreResult<std::vector<StoreResult<AppendResult>>> Store::deliver(
         if (!slots[i].account)
             continue;
         engine::MessageRow proto;
-        proto.guid = hex_encode(random_bytes(16));
+        proto.guid = engine::new_message_guid();
         proto.store_id = ms->id();
         proto.hash = body.hash;
         proto.size = raw.size();

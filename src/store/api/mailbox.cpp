@@ -5,8 +5,6 @@
 #include <map>
 #include <set>
 
-#include "base/encoding.h"
-#include "base/random.h"
 #include "store/api/store.h"
 #include "store/engine/account_index.h"
 #include "store/engine/message_store.h"
@@ -366,7 +364,7 @@ StoreResult<CopyResult> Mailbox::copy_impl(const UidSet& uids, Mailbox& dest, bo
                  auto names = engine::keyword_names(src_keywords, rows[i].keywords);
                  STORE_TRY(mask, engine::index_keyword_mask(db, dest.id_, names, true));
                  MessageRow r = rows[i];
-                 r.guid = hex_encode(random_bytes(16));
+                 r.guid = engine::new_message_guid();
                  r.keywords = mask;
                  r.save_date = now;
                  if (same_account) {

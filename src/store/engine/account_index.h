@@ -44,6 +44,11 @@ struct MailboxRow {
     ModSeq vanished_floor = 0;      // expunges up to this MODSEQ were pruned from the log
 };
 
+// A new message instance's guid: 32 hex digits, the first 16 the current time in microseconds,
+// the rest random. Unique like 16 random bytes, but new rows land at the right edge of the
+// guid indexes (here and in the catalog) instead of dirtying a random leaf page per insert.
+std::string new_message_guid();
+
 // A message row as stored (analysis fields only when inserting or copying).
 struct MessageRow {
     std::int64_t id = 0;

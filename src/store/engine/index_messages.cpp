@@ -48,7 +48,7 @@ StoreStatus insert_row(Db& db, MailboxRow& mb, MessageRow& row, const SortKeys& 
         return store_fail(StoreErrc::limit, "mailbox " + mb.name + " has run out of UIDs");
     row.uid = mb.uidnext++;
     if (row.guid.empty())
-        row.guid = hex_encode(random_bytes(16));
+        row.guid = new_message_guid();
     row.modseq = mb.highestmodseq;
     // The row id AUTOINCREMENT would pick, chosen here so that a new text's id (its own row id)
     // goes in with the row instead of a second UPDATE.
@@ -157,6 +157,17 @@ StoreResult<std::optional<MessageRow>> index_message_by_text(Db& db, std::int64_
     auto r = row_from(*s);
     s->reset();
     return std::optional<MessageRow>(std::move(r));
+}
+
+std::string new_message_guid() {
+    const auto us = std::chrono::duration_cast<std::chrono::microseconds>(
+                        std::chrono::system_clock::now().time_since_epoch())
+                        .count();
+    std::string bytes(8, '\0');
+    for (int i = 0; i < 8; ++i)  // big-endian, so that hex order is time order
+        bytes[static_cast<std::size_t>(i)] =
+            static_cast<char>((static_cast<std::uint64_t>(us) >> (56 - 8 * i)) & 0xff);
+    return hex_encode(bytes + random_bytes(8));
 }
 
 StoreStatus index_insert_message(Db& db, MailboxRow& mb, MessageRow& row, const MessageAnalysis& a,

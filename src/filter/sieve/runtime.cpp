@@ -348,8 +348,11 @@ bool Runtime::match(const Node& node, const std::vector<std::string>& values,
                 case MatchType::regex: {
                     auto r = regex_match(cmp, v, k, want_captures ? &captures : nullptr);
                     if (!r) {
-                        error(node, fmt::format("invalid regular expression '{}'", k));
-                        return false;
+                        // A pattern built from variables that does not compile matches
+                        // nothing; the run goes on and the problem is reported.
+                        errors_.push_back(fmt::format("{}:{}: invalid regular expression '{}'",
+                                                      node.pos.line, node.pos.column, k));
+                        continue;
                     }
                     hit = *r;
                     break;
@@ -460,6 +463,7 @@ ExecResult execute(const Program& program, SieveMessage& message, const Envelope
         result.actions = std::move(rt.actions());
         result.actions.finish(flags);
         result.duplicates = std::move(rt.duplicates());
+        result.errors = rt.errors();  // problems that did not stop the run (warnings)
     }
     result.message = message.raw();
     return result;

@@ -86,7 +86,7 @@ struct ExecLimits {
 struct ExecResult {
     ActionList actions;  // finished: implicit keep added when not cancelled
     bool ok = true;      // false: runtime error; actions then hold only the implicit keep
-    std::vector<std::string> errors;  // "line:col: message"
+    std::vector<std::string> errors;  // "line:col: message"; when ok, warnings
     std::string message;              // the message after editheader changes
     struct Duplicate {
         std::string handle, id;

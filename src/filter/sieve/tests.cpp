@@ -3,6 +3,7 @@
 // §4 (hasflag), RFC 5235 (spamtest, spamtestplus, virustest), RFC 5490 §3.1 (mailboxexists),
 // RFC 7352 (duplicate).
 #include <algorithm>
+#include <optional>
 
 #include <fmt/format.h>
 
@@ -91,6 +92,117 @@ bool eval_address(Runtime& rt, const Node& node) {
     return rt.match(node, values, rt.list(node.pos_arg(1)));
 }
 
+// An SMTP path (RFC 5321 §4.1.2), with or without the angle brackets; a source route is
+// dropped. Returns "local@domain", "" for the null path, nullopt when the path is malformed.
+bool valid_domain(std::string_view d) {
+    if (d.empty())
+        return false;
+    if (d.front() == '[')
+        return d.back() == ']' && d.size() > 2;
+    std::size_t start = 0;
+    while (start <= d.size()) {
+        std::size_t dot = d.find('.', start);
+        std::string_view label =
+            d.substr(start, dot == std::string_view::npos ? d.npos : dot - start);
+        if (label.empty() || !std::all_of(label.begin(), label.end(), [](char c) {
+                return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' ||
+                       static_cast<unsigned char>(c) >= 0x80;
+            }))
+            return false;
+        if (dot == std::string_view::npos)
+            break;
+        start = dot + 1;
+    }
+    return true;
+}
+
+std::optional<std::string> parse_smtp_path(std::string_view p) {
+    while (!p.empty() && (p.front() == ' ' || p.front() == '\t'))
+        p.remove_prefix(1);
+    while (!p.empty() && (p.back() == ' ' || p.back() == '\t'))
+        p.remove_suffix(1);
+    bool open = !p.empty() && p.front() == '<', close = !p.empty() && p.back() == '>';
+    if (open != close)
+        return std::nullopt;
+    if (open)
+        p = p.substr(1, p.size() - 2);
+    if (p.find_first_of("<>") != std::string_view::npos)
+        return std::nullopt;
+    if (p.empty())
+        return std::string();
+    if (p.front() == '@') {  // source route "@a,@b:"
+        std::size_t colon = p.find(':');
+        if (colon == std::string_view::npos)
+            return std::nullopt;
+        std::string_view route = p.substr(0, colon);
+        std::size_t start = 0;
+        while (start < route.size()) {
+            std::size_t comma = route.find(',', start);
+            std::string_view hop =
+                route.substr(start, comma == route.npos ? route.npos : comma - start);
+            if (hop.size() < 2 || hop[0] != '@' || !valid_domain(hop.substr(1)))
+                return std::nullopt;
+            if (comma == route.npos)
+                break;
+            start = comma + 1;
+        }
+        p = p.substr(colon + 1);
+    }
+    std::string local;
+    std::size_t i = 0;
+    if (!p.empty() && p[0] == '"') {
+        ++i;
+        while (i < p.size() && p[i] != '"') {
+            if (p[i] == '\\' && i + 1 < p.size())
+                ++i;
+            local += p[i++];
+        }
+        if (i >= p.size())
+            return std::nullopt;
+        ++i;
+    } else {
+        // Lenient like deployed MTAs: dots anywhere in the local part (RFC 5321 would not).
+        while (i < p.size() && p[i] != '@')
+            local += p[i++];
+        if (local.empty() || local.find_first_of(" \t()<>[]:;,\"\\") != std::string::npos)
+            return std::nullopt;
+    }
+    if (i >= p.size())
+        return local;  // a local part alone ("<MAILER-DAEMON>")
+    if (p[i] != '@')
+        return std::nullopt;
+    std::string_view domain = p.substr(i + 1);
+    if (!valid_domain(domain))
+        return std::nullopt;
+    return local + "@" + std::string(domain);
+}
+
+// "local@domain" with the local part quoted when it is not a dot-atom (RFC 5321 §4.1.2).
+std::string quoted_address(std::string_view addr) {
+    std::size_t at = addr.rfind('@');
+    std::string_view local = at == std::string_view::npos ? addr : addr.substr(0, at);
+    bool atom =
+        !local.empty() && local.front() != '.' && local.back() != '.' &&
+        local.find("..") == std::string_view::npos &&
+        std::all_of(local.begin(), local.end(), [](char c) {
+            return std::isalnum(static_cast<unsigned char>(c)) ||
+                   std::string_view("!#$%&'*+-/=?^_`{|}~.").find(c) != std::string_view::npos ||
+                   static_cast<unsigned char>(c) >= 0x80;
+        });
+    if (atom)
+        return std::string(addr);
+    std::string out = "\"";
+    for (char c : local) {
+        if (c == '"' || c == '\\')
+            out += '\\';
+        out += c;
+    }
+    out += '"';
+    if (at != std::string_view::npos)
+        out += addr.substr(at);
+    return out;
+}
+
 bool eval_envelope(Runtime& rt, const Node& node) {
     std::vector<std::string> values;
     const Envelope& env = rt.envelope();
@@ -107,13 +219,20 @@ bool eval_envelope(Runtime& rt, const Node& node) {
             src = &env.orig_to;
         if (!src)
             continue;
-        if (p != "from" && src->empty())
+        if (p != "from" && (src->empty() || *src == "<>"))
             continue;
-        if (src->empty()) {
+        auto path = parse_smtp_path(*src);
+        if (!path)
+            continue;  // a malformed path matches nothing
+        if (path->empty()) {
             values.emplace_back();  // the null reverse-path (RFC 5228 §5.4)
             continue;
         }
-        std::string part_value = rt.address_part(node, *src);
+        if (static_cast<AddressPart>(node.address_part) == AddressPart::all) {
+            values.push_back(quoted_address(*path));
+            continue;
+        }
+        std::string part_value = rt.address_part(node, *path);
         if (part_value != "\x01")
             values.push_back(std::move(part_value));
     }

@@ -344,9 +344,9 @@ class Suite : public Environment {
                        rt.mutable_envelope() = envelope_;
                        result_message_.clear();
                    } else if (what == "envelope.from") {
-                       rt.mutable_envelope().from = strip_brackets(value);
+                       rt.mutable_envelope().from = value;  // the envelope test parses the path
                    } else if (what == "envelope.to") {
-                       rt.mutable_envelope().to = strip_brackets(value);
+                       rt.mutable_envelope().to = value;
                    } else if (what == "envelope.orig_to") {
                        rt.mutable_envelope().orig_to = strip_brackets(value);
                    } else if (what == "envelope.auth") {

@@ -403,6 +403,7 @@ class Suite : public Environment {
                .positional = {ArgType::string_list},
                .eval = [this](Runtime& rt, const Node& node) {
                    auto scripts = rt.list(node.pos_arg(0));
+                   std::string saved = rt.message().raw();
                    rt.actions().clear();
                    bool ok = true;
                    for (std::size_t i = 0; i < scripts.size(); ++i) {
@@ -420,9 +421,13 @@ class Suite : public Environment {
                        // Only the last script's implicit keep counts; a cancelled earlier
                        // keep does not cancel a later script's.
                        (void)keep_before;
+                       // The next script sees the message as this one left it (editheader).
+                       if (!result_message_.empty())
+                           rt.message().set_raw(result_message_);
                    }
                    if (ok)
                        ok = execute_result(rt);
+                   rt.message().set_raw(saved);
                    return ok;
                }});
         r.add({.name = "test_result_reset",
@@ -503,7 +508,9 @@ class Suite : public Environment {
                .positional = {ArgType::number},
                .run =
                    [message_test](Runtime& rt, const Node& node) {
-                       message_test(rt, node);
+                       // As a command, a message that is not there fails the test case.
+                       if (!message_test(rt, node))
+                           return rt.error(node, "test_message: no such message");
                        return Flow::next;
                    },
                .eval = message_test});

@@ -428,10 +428,17 @@ std::vector<std::string> Runtime::address_values(const Node& node, std::string_v
         if (n >= 1 && n <= raws.size())
             selected.push_back(node.has_tag("last") ? raws[raws.size() - n] : raws[n - 1]);
     }
+    bool all = static_cast<AddressPart>(node.address_part) == AddressPart::all;
     for (auto raw : selected) {
         auto list = mime::flatten(mime::parse_address_list(raw));
+        bool any = false;
         for (const auto& m : list) {
             if (!m.has_address())
+                continue;
+            any = true;
+            // An address without a local part or domain is not an address: only :all sees
+            // its text (RFC 5228 §2.7.4).
+            if (!all && (m.local_part.empty() || m.domain.empty()))
                 continue;
             std::string p = address_part(node, m.addr_spec());
             if (p == "\x01")
@@ -439,6 +446,13 @@ std::vector<std::string> Runtime::address_values(const Node& node, std::string_v
             out.push_back(std::move(p));
             if (out.size() >= limits_.max_match_values)
                 return out;
+        }
+        if (!any && all) {
+            // No address in the field: :all sees its text ("" for an empty field).
+            std::string text = mime::unfold(raw);
+            std::size_t a = text.find_first_not_of(" \t");
+            std::size_t b = text.find_last_not_of(" \t");
+            out.push_back(a == std::string::npos ? std::string() : text.substr(a, b - a + 1));
         }
     }
     return out;

@@ -110,6 +110,36 @@ TEST(SieveParser, HostileInputsGiveErrors) {
     EXPECT_FALSE(parse_script(binary).ok());
 }
 
+TEST(SieveParser, HostileRunTimeInputsStayBounded) {
+    // A pattern with many wildcards against a long value, a huge header, many headers: the
+    // run ends (match budget, instruction budget) with a result, never hangs or crashes.
+    std::string value(20000, 'a');
+    std::string msg = "Subject: " + value + "\r\n";
+    for (int i = 0; i < 2000; ++i)
+        msg += "X-H: v" + std::to_string(i) + "\r\n";
+    msg += "\r\nbody\r\n";
+    ExecLimits limits;
+    limits.instruction_budget = 200000;
+    auto r = testing::run_script(
+        "if header :matches \"subject\" \"*a*a*a*a*a*a*a*a*a*a*a*b\" { discard; }\n"
+        "if header :contains \"x-h\" \"v1999\" { keep; }\n",
+        msg, {}, nullptr, limits);
+    ASSERT_TRUE(r.compiled.program);
+    EXPECT_FALSE(r.summary.empty());
+    // A loop through include is refused; a variable grows no further than its limit.
+    testing::FakeEnvironment env;
+    env.scripts["personal:a"] = "require \"include\"; include \"b\";";
+    env.scripts["personal:b"] = "require \"include\"; include \"a\";";
+    auto loop =
+        testing::run_script("require \"include\"; include \"a\";", testing::kMessage, {}, &env);
+    EXPECT_FALSE(loop.result.ok);
+    std::string grow = "require [\"variables\", \"fileinto\"]; set \"v\" \"xxxxxxxxxxxxxxxx\";\n";
+    for (int i = 0; i < 12; ++i)
+        grow += "set \"v\" \"${v}${v}\";\n";
+    grow += "set :length \"n\" \"${v}\"; fileinto \"${n}\";";
+    EXPECT_EQ(testing::actions_of(grow), "store:4096");
+}
+
 TEST(SieveParser, EveryPrefixOfAScriptIsHandled) {
     std::string script =
         "require [\"fileinto\",\"variables\"];\r\nif header :matches \"subject\" \"*x*\" {\r\n"

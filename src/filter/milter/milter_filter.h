@@ -1,0 +1,41 @@
+// A milter (Sendmail milter protocol v6) as a PROCESSING chain filter: one milter session per
+// message, replaying the SMTP transaction from the queued envelope (docs/milter.md).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "filter/milter/codec.h"
+#include "filter/scan/scanner.h"
+
+namespace postern::filter::milter {
+
+// What a milter decided about one message, before it is mapped to a Verdict.
+struct MilterOutcome {
+    enum class Final { accept, reject, tempfail, discard } final = Final::accept;
+    std::string status;  // reject/tempfail: RFC 3463 code ("5.7.1")
+    std::string text;
+    std::vector<std::pair<std::string, std::string>> add_headers;  // ADDHEADER/INSHEADER
+    std::vector<std::pair<std::string, std::string>>
+        change_headers;  // CHGHEADER (value "" = delete)
+    std::vector<std::string> rejected_recipients;
+    std::optional<std::string> quarantine;  // reason
+    std::vector<std::string> unsupported;   // actions we could not apply here, for the log
+};
+
+class MilterFilter : public scan::Scanner {
+  public:
+    MilterFilter(config::ScannerConfig config, scan::ScanAddress address, log::Logger logger);
+    Status ping() override;
+    // The whole milter conversation for one message (public for tests).
+    Result<MilterOutcome> converse(const MessageView& message);
+
+  protected:
+    Result<Verdict> scan(const MessageView& message) override;
+    Verdict not_scanned(std::string_view why) override;
+};
+
+// Maps the outcome to a chain verdict (public for tests). Errc::cancelled for tempfail.
+Result<Verdict> to_verdict(const MilterOutcome& outcome, const config::ScannerConfig& config);
+
+}  // namespace postern::filter::milter

@@ -20,6 +20,7 @@
 #include <queue>
 #include <set>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -87,6 +88,9 @@ struct RouteDecision {
 struct ProcessingResult {
     std::vector<RouteDecision> decisions;
     std::string header_prefix;  // CRLF-terminated fields put before the body on delivery
+    // Header fields (by name) of the queued body left out on delivery: the filters' removals
+    // (scanner verdict fields forged by the sender, a Subject that gets a prefix).
+    std::vector<std::string> remove_headers;
 };
 
 // ---- delivery (PROCESSING local, SMTP-OUT remote) -----------------------------------------
@@ -104,7 +108,8 @@ struct DeliveryJob {
     std::uint64_t size = 0;
     TimePoint received_at;
     std::filesystem::path body_path;
-    std::string header_prefix;  // send this, then the body file
+    std::string header_prefix;                // send this, then the body file
+    std::vector<std::string> remove_headers;  // minus these fields of the body's header
     std::vector<JobRecipient> recipients;
 };
 
@@ -267,6 +272,10 @@ class Queue {
     Status defer_processing(const QueueId& id, std::string reason,
                             std::optional<std::chrono::seconds> retry_after = {},
                             Done durable = {});
+    // A filter that failed answers again: messages waiting in processing whose last error
+    // contains `error_text` are due now. Returns how many. (Not persisted: after a restart
+    // every message is due at its recorded time anyway.)
+    std::size_t resume_processing(std::string_view error_text);
 
     // PROCESSING (Lane::local) and SMTP-OUT (Lane::remote): due deliveries, one job per
     // message and destination, leased until reported (or until lease_timeout).

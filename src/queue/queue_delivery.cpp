@@ -208,6 +208,7 @@ void Queue::service_delivery(QueuedMessage& m, Lane lane, UnixMs now,
             job.received_at = from_unix_ms(m.rec.received_at);
             job.body_path = spool_->body_path(m.bucket, m.rec.id);
             job.header_prefix = m.rec.header_prefix;
+            job.remove_headers = m.rec.remove_headers;
             jobs.push_back(std::move(job));
             job_of.emplace_back(r.destination, jobs.size() - 1);
             slot = job_of.end() - 1;

@@ -218,6 +218,11 @@ Status Queue::complete_processing(const QueueId& id, ProcessingResult result, Do
         m->fit_leases();
         m->rec.stage = Stage::processed;
         m->rec.header_prefix += result.header_prefix;  // after SMTP-IN's, if any
+        for (auto& name : result.remove_headers) {
+            if (std::find(m->rec.remove_headers.begin(), m->rec.remove_headers.end(), name) ==
+                m->rec.remove_headers.end())
+                m->rec.remove_headers.push_back(name);
+        }
         m->rec.processing_error.clear();
         m->leased = false;
         logger.info("processed: {} local, {} remote", local, remote);
@@ -265,6 +270,32 @@ Status Queue::defer_processing(const QueueId& id, std::string reason,
     }
     wake(wakes);
     return ok();
+}
+
+std::size_t Queue::resume_processing(std::string_view error_text) {
+    std::vector<Lane> wakes;
+    std::size_t count = 0;
+    {
+        std::lock_guard lock(mutex_);
+        const UnixMs now = to_unix_ms(this->now());
+        for (auto& [id, m] : messages_) {
+            if (m->rec.stage != Stage::received || m->leased || m->rec.next_processing <= now ||
+                m->rec.processing_error.find(error_text) == std::string::npos)
+                continue;
+            if (held(*m, now))
+                continue;
+            m->rec.next_processing = now;
+            reschedule(*m, Lane::processing);
+            ++count;
+        }
+        if (count > 0) {
+            mark_wake(Lane::processing);
+            log_.info("{} message(s) waiting on \"{}\" resumed", count, error_text);
+        }
+        wakes = take_wakes();
+    }
+    wake(wakes);
+    return count;
 }
 
 }  // namespace postern::queue

@@ -3,6 +3,7 @@
 
 #include <optional>
 
+#include "base/strings.h"
 #include "queue/record_codec.h"
 
 namespace postern::queue {
@@ -46,6 +47,7 @@ enum : std::uint8_t {
     kFNextProcessing,
     kFProcError,
     kFHeaderPrefix,
+    kFRemoveHeaders,  // header field names PROCESSING removes from the body, '\n'-separated
 };
 // Recipient fields.
 enum : std::uint8_t {
@@ -80,6 +82,7 @@ void put_mutable(FieldWriter& w, const MessageRecord& m) {
     w.put_nonzero(kFNextProcessing, time_field(m.next_processing));
     w.put_nonempty(kFProcError, m.processing_error);
     w.put_nonempty(kFHeaderPrefix, m.header_prefix);
+    w.put_nonempty(kFRemoveHeaders, join(m.remove_headers, "\n"));
 }
 
 RecipientState stored_state(const RecipientRecord& r) {
@@ -168,6 +171,12 @@ bool apply_mutable(const Field& f, MessageRecord& m, bool& ok) {
             return true;
         case kFHeaderPrefix:
             m.header_prefix = std::string(f.bytes);
+            return true;
+        case kFRemoveHeaders:
+            m.remove_headers.clear();
+            for (auto name : split(f.bytes, '\n'))
+                if (!name.empty())
+                    m.remove_headers.emplace_back(name);
             return true;
         default:
             return false;
@@ -264,6 +273,7 @@ bool decode_message_part(std::string_view payload, MessageRecord& m) {
     m.next_processing = 0;
     m.processing_error.clear();
     m.header_prefix.clear();
+    m.remove_headers.clear();
     for (const auto& f : *fields) {
         bool ok = true;
         if (apply_mutable(f, m, ok) && !ok)

@@ -166,6 +166,7 @@ struct MessageRecord {
     UnixMs next_processing = 0;
     std::string processing_error;
     std::string header_prefix;  // header lines PROCESSING added, delivered before the body
+    std::vector<std::string> remove_headers;  // fields of the body's header dropped on delivery
     std::vector<RecipientRecord> recipients;
 
     bool operator==(const MessageRecord&) const = default;

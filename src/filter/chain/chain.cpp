@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "base/strings.h"
+#include "mime/header_filter.h"
 
 namespace postern::filter {
 
@@ -60,6 +61,12 @@ Result<ChainResult> FilterChain::run(const MessageView& message,
                                      const std::vector<ChainRecipient>& recipients) const {
     ChainResult result;
     result.recipients.resize(recipients.size());
+    // Later filters see the message as it will be delivered: the fields earlier filters added
+    // on top, the ones they removed gone (so Sieve's spamtest reads the scanner's level).
+    std::string added;
+    std::vector<std::string> removed;
+    std::string current;
+    bool changed = false;
     for (auto& e : entries_) {
         // Which recipients does this entry cover, among those still undecided?
         std::vector<std::size_t> who;
@@ -80,6 +87,8 @@ Result<ChainResult> FilterChain::run(const MessageView& message,
             continue;
         MessageView view = message;
         view.recipients = addresses;
+        if (changed)
+            view.raw = current;
         auto verdict = e.filter->run(view);
         std::string label = std::string(level_name(e.level)) +
                             (e.scope.empty() ? "" : ":" + e.scope) + "/" +
@@ -91,6 +100,14 @@ Result<ChainResult> FilterChain::run(const MessageView& message,
         static constexpr const char* kActions[] = {"pass", "reject", "discard"};
         result.trace.push_back(label + ": " + kActions[static_cast<int>(verdict->action)]);
         apply(*verdict, label, who, result.recipients);
+        if (!verdict->add_headers.empty() || !verdict->remove_headers.empty()) {
+            for (auto& [name, value] : verdict->add_headers)
+                added += name + ": " + value + "\r\n";
+            removed.insert(removed.end(), verdict->remove_headers.begin(),
+                           verdict->remove_headers.end());
+            current = added + mime::strip_header_fields(message.raw, removed);
+            changed = true;
+        }
     }
     return result;
 }

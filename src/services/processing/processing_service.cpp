@@ -4,6 +4,7 @@
 #include "base/fs.h"
 #include "base/strings.h"
 #include "directory/directory.h"
+#include "mime/header_filter.h"
 #include "queue/message_writer.h"
 #include "queue/queue.h"
 #include "services/processing/router.h"
@@ -78,6 +79,11 @@ ServiceStatus ProcessingService::status() const {
     return s;
 }
 
+void ProcessingService::set_filters(std::shared_ptr<const filter::FilterChain> filters) {
+    std::lock_guard lock(mutex_);
+    deps_.filters = std::move(filters);
+}
+
 void ProcessingService::wake() {
     std::lock_guard lock(mutex_);
     if (loop_)
@@ -135,7 +141,13 @@ void ProcessingService::process(queue::ProcessingJob job) {
     }
     queue::ProcessingResult result;
     std::vector<filter::RecipientVerdict> verdicts(routed->size());
-    if (deps_.filters && !deps_.filters->empty()) {
+    std::vector<std::string> removals;  // header fields the filters remove (from every copy)
+    std::shared_ptr<const filter::FilterChain> filters;
+    {
+        std::lock_guard lock(mutex_);
+        filters = deps_.filters;
+    }
+    if (filters && !filters->empty()) {
         auto body = deps_.queue->read_body(job.id);
         if (!body) {
             log.error("deferred: cannot read the body: {}", body.error().message);
@@ -149,7 +161,7 @@ void ProcessingService::process(queue::ProcessingJob job) {
         view.client_ip = job.client.ip;
         view.helo = job.client.helo;
         view.auth_user = job.client.auth_user;
-        auto chain = deps_.filters->run(view, chain_recipients(*routed));
+        auto chain = filters->run(view, chain_recipients(*routed));
         if (!chain) {
             // The failsafe rule: a filter that fails keeps the message queued.
             log.warn("deferred: {}", chain.error().message);
@@ -160,6 +172,11 @@ void ProcessingService::process(queue::ProcessingJob job) {
         for (auto& t : chain->trace)
             log.info("filter {}", t);
         verdicts = std::move(chain->recipients);
+        std::vector<std::string> wanted;
+        for (auto& v : verdicts)
+            wanted.insert(wanted.end(), v.remove_headers.begin(), v.remove_headers.end());
+        // Only what the body really has: most messages carry none of the scanners' fields.
+        removals = mime::present_header_fields(*body, wanted);
     }
     std::vector<std::string> added;
     for (std::size_t i = 0; i < routed->size(); ++i) {
@@ -198,6 +215,7 @@ void ProcessingService::process(queue::ProcessingJob job) {
     }
     for (auto& f : added)
         result.header_prefix += f;
+    result.remove_headers = std::move(removals);
     auto st = deps_.queue->complete_processing(job.id, std::move(result));
     if (!st)
         log.error("could not record the routing: {}", st.error().message);
@@ -216,7 +234,11 @@ void ProcessingService::deliver(queue::DeliveryJob job) {
         return;
     }
     std::string raw = job.header_prefix;
-    raw += *body;
+    if (job.remove_headers.empty()) {
+        raw += *body;
+    } else {
+        raw += mime::strip_header_fields(*body, job.remove_headers);
+    }
 
     config::ConfigPtr config;
     {

@@ -48,6 +48,8 @@ class ProcessingService : public Service {
 
     // The queue has work for a lane this service consumes (processing, local).
     void wake();
+    // Replaces the filter chain (configuration reload); messages in flight keep the old one.
+    void set_filters(std::shared_ptr<const filter::FilterChain> filters);
 
   private:
     std::size_t drain(queue::Lane lane);

@@ -12,6 +12,7 @@
 #include <fstream>
 
 #include "base/strings.h"
+#include "mime/header_filter.h"
 #include "proto/smtp/address.h"
 #include "proto/smtp/dsn.h"
 #include "queue/queue.h"
@@ -80,9 +81,11 @@ std::string domain_of(std::string_view address) {
     return at == std::string_view::npos ? std::string() : to_lower(address.substr(at + 1));
 }
 
-// Our header fields first, then the queued body in 256 KiB pieces read on the blocking pool.
+// Our header fields first, then the queued body in 256 KiB pieces read on the blocking pool,
+// less the header fields the filters removed (`filter` null when none).
 asio::awaitable<Result<bool>> read_body_chunk(const queue::DeliveryJob& job, std::shared_ptr<std::ifstream> file,
-                                              ThreadPool* blocking, bool& prefix_sent, std::string& out) {
+                                              ThreadPool* blocking, mime::HeaderFieldFilter* filter, bool& prefix_sent,
+                                              std::string& out) {
     if (!prefix_sent) {
         prefix_sent = true;
         out = job.header_prefix;
@@ -93,9 +96,24 @@ asio::awaitable<Result<bool>> read_body_chunk(const queue::DeliveryJob& job, std
         co_return fail(Errc::io_error, "cannot read " + job.body_path.string());
     }
     std::function<void()> read = [&] {
-        out.resize(256 * 1024);
-        file->read(out.data(), static_cast<std::streamsize>(out.size()));
-        out.resize(static_cast<std::size_t>(file->gcount()));
+        if (!filter) {
+            out.resize(256 * 1024);
+            file->read(out.data(), static_cast<std::streamsize>(out.size()));
+            out.resize(static_cast<std::size_t>(file->gcount()));
+            return;
+        }
+        // A piece may shrink to nothing (all removed fields): read on until there is output.
+        std::string raw(256 * 1024, '\0');
+        out.clear();
+        while (out.empty()) {
+            file->read(raw.data(), static_cast<std::streamsize>(raw.size()));
+            auto n = static_cast<std::size_t>(file->gcount());
+            filter->feed(std::string_view(raw).substr(0, n), out);
+            if (!*file) {
+                filter->finish(out);
+                break;
+            }
+        }
     };
     co_await run_blocking(*blocking, std::move(read));
     if (out.empty() && file->bad()) co_return fail(Errc::io_error, "cannot read " + job.body_path.string());
@@ -420,8 +438,10 @@ asio::awaitable<void> SmtpOutService::deliver(queue::DeliveryJob job) {
         auto file = std::make_shared<std::ifstream>(job.body_path, std::ios::binary);
         bool prefix_sent = job.header_prefix.empty();
         auto* blocking = &runtime_->blocking();
-        BodySource body = [&, file, blocking](std::string& out) -> asio::awaitable<Result<bool>> {
-            return read_body_chunk(job, file, blocking, prefix_sent, out);
+        std::shared_ptr<mime::HeaderFieldFilter> removals;
+        if (!job.remove_headers.empty()) removals = std::make_shared<mime::HeaderFieldFilter>(job.remove_headers);
+        BodySource body = [&, file, blocking, removals](std::string& out) -> asio::awaitable<Result<bool>> {
+            return read_body_chunk(job, file, blocking, removals.get(), prefix_sent, out);
         };
         auto result = co_await client->send(mail, rcpts, body);
         for (std::size_t i = 0; i < job.recipients.size(); ++i) {

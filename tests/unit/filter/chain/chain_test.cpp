@@ -124,3 +124,37 @@ TEST(FilterChain, EmptyChainPassesEveryone) {
 
 }  // namespace
 }  // namespace postern::filter
+
+namespace postern::filter {
+namespace {
+
+// Records the message it was shown, and adds/removes one field.
+class RewriteFilter : public Filter {
+  public:
+    std::string_view name() const override { return "rewrite"; }
+    Result<Verdict> run(const MessageView& m) override {
+        seen = std::string(m.raw);
+        Verdict v;
+        v.remove_headers.push_back("X-Level");
+        v.add_headers.emplace_back("X-Level", "7");
+        return v;
+    }
+    std::string seen;
+};
+
+TEST(FilterChain, LaterFiltersSeeEarlierHeaderChanges) {
+    FilterChain chain;
+    auto first = std::make_shared<RewriteFilter>();
+    auto second = std::make_shared<RewriteFilter>();
+    chain.add(Level::server, "", 1, first);
+    chain.add(Level::account, "1", 1, second);
+    std::string raw = "X-Level: 1\r\nSubject: s\r\n\r\nbody X-Level: 1\r\n";
+    auto r = chain.run(message(raw), kRecipients);
+    ASSERT_TRUE(r);
+    EXPECT_EQ(first->seen, raw);
+    EXPECT_EQ(second->seen, "X-Level: 7\r\nSubject: s\r\n\r\nbody X-Level: 1\r\n");
+    EXPECT_EQ(r->recipients[0].remove_headers, (std::vector<std::string>{"X-Level", "X-Level"}));
+}
+
+}  // namespace
+}  // namespace postern::filter

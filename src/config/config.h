@@ -374,6 +374,40 @@ struct ProcessingConfig {
     std::vector<unsigned> quota_warnings = {90, 100};  // percent; a notice once per crossing
 };
 
+// Anti-spam/anti-virus scanners, socket filters and milters run by PROCESSING
+// (docs/antivirus-antispam.md). One [[scan.scanner]] per connection to a scanner.
+struct ScannerConfig {
+    std::string name;              // unique; names the filter in logs and queue errors
+    std::string type;              // spamd | clamd | socket | milter
+    bool enabled = true;
+    std::string address;           // "host:port", "[v6]:port", "unix:/path"
+    std::string level = "server";  // server | domain | account
+    std::string scope;             // the domain (level domain) or account address (level account)
+    int priority = 100;            // lower runs first within a level
+    Millis connect_timeout{std::chrono::seconds(5)};
+    Millis timeout{std::chrono::seconds(60)};  // the whole exchange for one message
+    std::uint64_t max_size = 10ull << 20;      // larger messages are not scanned (level 0)
+    unsigned max_concurrent = 8;               // scans at once through this scanner
+    std::string on_failure = "tempfail";       // tempfail | pass
+    // spam verdicts (spamd, socket)
+    std::string spamd_command = "symbols";  // check | symbols | report
+    std::string spamd_user;
+    std::string spam_action = "tag";  // tag | junk | quarantine | reject | discard
+    double reject_score = 0;          // 0: off; reject at or above this score
+    double discard_score = 0;         // 0: off
+    std::string subject_prefix;       // put before Subject of spam; empty: off
+    std::string junk_folder = "Junk";
+    std::string quarantine_folder = "Quarantine";
+    // virus verdicts (clamd)
+    std::string virus_action = "reject";   // tag | quarantine | reject | discard
+    std::uint64_t chunk_size = 64u << 10;  // INSTREAM chunk
+};
+
+struct ScanConfig {
+    Millis ping_interval{std::chrono::seconds(5)};  // how often a failed scanner is pinged
+    std::vector<ScannerConfig> scanners;
+};
+
 // The storage engine (docs/storage.md): where mailboxes and message bodies live, and how.
 // One [[storage.message_store]] per store directory (ideally one per disk); none means a
 // single store at <data_root>/stores/default.
@@ -418,6 +452,7 @@ struct Config {
     Pop3Config pop3;
     QueueConfig queue;
     ProcessingConfig processing;
+    ScanConfig scan;
     DeliveryConfig delivery;
     DnsConfig dns;
     StorageConfig storage;

@@ -12,6 +12,7 @@
 #include "base/strings.h"
 #include "base/units.h"
 #include "config/load_queue.h"
+#include "config/load_scan.h"
 #include "config/reader.h"
 
 namespace postern::config {
@@ -664,6 +665,7 @@ std::expected<ConfigPtr, LoadError> load_string(std::string_view text, const fs:
     read_dns(root, *cfg);
     read_policy(root, *cfg, base);
     read_queue(root, *cfg, base);
+    read_scan(root, *cfg);
     read_storage(root, *cfg, base);
 
     cfg->smtp.log = cfg->log.defaults;

@@ -62,6 +62,23 @@ std::int64_t Reader::get_int(std::string_view key, std::int64_t fallback, std::i
     return v;
 }
 
+double Reader::get_double(std::string_view key, double fallback, double min, double max) {
+    auto* node = find(key);
+    if (!node)
+        return fallback;
+    if (!node->is_number()) {
+        error(key, "expected a number");
+        return fallback;
+    }
+    auto v = node->is_integer() ? static_cast<double>(*node->value<std::int64_t>())
+                                : *node->value<double>();
+    if (!(v >= min && v <= max)) {
+        error(key, "must be between " + std::to_string(min) + " and " + std::to_string(max));
+        return fallback;
+    }
+    return v;
+}
+
 std::string Reader::get_string(std::string_view key, std::string fallback) {
     auto* node = find(key);
     if (!node)

@@ -43,6 +43,7 @@ class Reader {
     bool get_bool(std::string_view key, bool fallback);
     std::int64_t get_int(std::string_view key, std::int64_t fallback, std::int64_t min,
                          std::int64_t max);
+    double get_double(std::string_view key, double fallback, double min, double max);
     std::string get_string(std::string_view key, std::string fallback);
     // One of `choices` (case-insensitive); returns the index.
     std::size_t get_choice(std::string_view key, std::size_t fallback,

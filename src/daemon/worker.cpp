@@ -16,6 +16,7 @@
 #include "daemon/data_options.h"
 #include "daemon/control_channel.h"
 #include "daemon/policy_options.h"
+#include "daemon/scan_options.h"
 #include "daemon/privileges.h"
 #include "daemon/service_manager.h"
 #include "daemon/supervisor.h"
@@ -100,6 +101,7 @@ private:
     services::smtp_out::SmtpOutService* delivery_ = nullptr;        // owned by services_
     services::smtp_in::SendLimiter send_limiter_;
     filter::policy::PolicyHolder policy_;  // the [policy] script in service (null: none)
+    std::unique_ptr<filter::scan::ScannerMonitor> scan_monitor_;  // pings failed scanners
     std::unique_ptr<ServiceManager> services_;
     std::unique_ptr<admin::Admin> admin_;
     asio::io_context io_;
@@ -169,8 +171,14 @@ void Worker::build_services() {
     services_->add(std::make_unique<services::TcpService>(services::imap::imap_spec(imap), *sockets_, channels));
     services::pop3::Deps pop3{directory_.get(), authenticator_.get(), store_.get()};
     services_->add(std::make_unique<services::TcpService>(services::pop3::pop3_spec(pop3), *sockets_, channels));
-    services::processing::Deps processing{queue_.get(), directory_.get(), store_.get(),
-                                          std::make_shared<filter::FilterChain>()};
+    auto scan = build_scan_filters(*config_, *directory_, hub_->logger("PROCESSING"));
+    // A scanner that answers again resumes the messages deferred for it (the failsafe rule).
+    scan_monitor_ = std::make_unique<filter::scan::ScannerMonitor>(
+        config_->scan.ping_interval,
+        [this](const filter::scan::Scanner& s) { (void)queue_->resume_processing(s.failure_tag()); },
+        hub_->logger("PROCESSING"));
+    scan_monitor_->set_scanners(scan.scanners);
+    services::processing::Deps processing{queue_.get(), directory_.get(), store_.get(), scan.chain};
     auto service = std::make_unique<services::processing::ProcessingService>(processing, hub_->logger("PROCESSING"));
     processing_ = service.get();
     services_->add(std::move(service));
@@ -199,6 +207,10 @@ void Worker::apply_reload() {
     for (auto& line : add_new_message_stores(*store_, *config_)) log_.info("{}", line);
     // A script that does not load is logged and the previous one stays in service.
     (void)policy_.reload(policy_script(config_->policy), policy_limits(config_->policy), hub_->logger("POLICY"));
+    auto scan = build_scan_filters(*config_, *directory_, hub_->logger("PROCESSING"));
+    scan_monitor_->set_interval(config_->scan.ping_interval);
+    scan_monitor_->set_scanners(scan.scanners);
+    processing_->set_filters(scan.chain);
     if (auto st = hub_->reconfigure(*config_); !st) log_.error("log settings not applied: {}", st.error().message);
     auto problems = services_->apply(config_);
     log_.info("configuration reloaded{}", problems.empty() ? "" : " with errors (see above)");
@@ -339,6 +351,7 @@ int Worker::run() {
     processing_ = nullptr;
     delivery_ = nullptr;
     services_.reset();
+    scan_monitor_.reset();  // its thread calls into the queue
     resolver_->shutdown();
     store_.reset();
     queue_.reset();

@@ -19,6 +19,9 @@ packages=(
   fetchmail getmail6
   # sender authentication: SPF suites (YAML), DKIM cross-checks, the Public Suffix List
   python3-yaml python3-dkim opendkim-tools publicsuffix
+  # real scanners for the e2e tests (started by the tests with private configs; no signatures
+  # are downloaded: the tests give clamd a one-signature database)
+  spamd spamassassin clamav-daemon clamav-milter
 )
 
 missing=()

@@ -46,6 +46,7 @@ struct JobRecipient {
     std::string orcpt;
     std::uint8_t notify = notify::unspecified;
     std::uint32_t attempts = 0;  // earlier attempts (delivery jobs)
+    std::string mailbox;         // local delivery: the folder a filter chose ("" = INBOX)
 };
 
 struct ProcessingJob {
@@ -80,6 +81,7 @@ struct RouteDecision {
                               // empty = the address's domain
     std::string status;       // reject/fail: RFC 3463 code ("5.7.1")
     std::string diagnostic;   // reject/fail: why, for the NDR and the log
+    std::string mailbox;      // local: the folder to deliver into ("" = INBOX)
 };
 
 // Every pending recipient needs at least one decision. One decision that keeps the address

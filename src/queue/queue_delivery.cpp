@@ -214,7 +214,7 @@ void Queue::service_delivery(QueuedMessage& m, Lane lane, UnixMs now,
             slot = job_of.end() - 1;
         }
         jobs[slot->second].recipients.push_back(
-            JobRecipient{i, r.address, r.orcpt, r.notify, r.attempts});
+            JobRecipient{i, r.address, r.orcpt, r.notify, r.attempts, r.mailbox});
         r.state = RecipientState::sending;
         m.rcpt_lease[i] = lease_end;
         touched.insert(r.destination);

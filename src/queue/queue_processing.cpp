@@ -152,6 +152,7 @@ Status Queue::complete_processing(const QueueId& id, ProcessingResult result, Do
         auto route = [&](RecipientRecord& r, const RouteDecision& d) {
             r.attempts = 0;
             r.next_attempt = now;
+            r.mailbox = d.disposition == Disposition::local ? d.mailbox : std::string();
             switch (d.disposition) {
                 case Disposition::local:
                 case Disposition::remote:

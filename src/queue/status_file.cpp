@@ -66,6 +66,7 @@ enum : std::uint8_t {
     kRStatus,
     kRDiagnostic,
     kRRemoteMta,
+    kRMailbox,
 };
 // Commit fields.
 enum : std::uint8_t { kCRecipients = 1 };
@@ -110,6 +111,7 @@ std::string recipient_payload(const RecipientRecord& r, std::uint32_t index) {
     w.put_nonempty(kRStatus, r.status);
     w.put_nonempty(kRDiagnostic, r.diagnostic);
     w.put_nonempty(kRRemoteMta, r.remote_mta);
+    w.put_nonempty(kRMailbox, r.mailbox);
     return p;
 }
 
@@ -337,6 +339,9 @@ bool decode_recipient(std::string_view payload, RecipientRecord& r, std::uint32_
                 break;
             case kRRemoteMta:
                 r.remote_mta = std::string(f.bytes);
+                break;
+            case kRMailbox:
+                r.mailbox = std::string(f.bytes);
                 break;
             default:
                 break;

@@ -130,6 +130,7 @@ struct RecipientRecord {
     std::string status;      // RFC 3463 enhanced status of the last result ("4.4.1")
     std::string diagnostic;  // RFC 3464 diagnostic of the last result ("smtp; 451 ...")
     std::string remote_mta;  // the host that gave it ("mx1.example.org")
+    std::string mailbox;     // local: the folder a filter chose ("" = INBOX)
 
     bool operator==(const RecipientRecord&) const = default;
 };

@@ -13,7 +13,7 @@ import time
 import pytest
 
 from harness import free_port, wait_for
-from mailflow import make_mail_server
+from mailflow import mailbox, make_mail_server, wait_delivered
 from scanners import EICAR, GTUBE, Clamd, ClamavMilter, Spamd
 from socket_filter_server import SocketFilterServer
 
@@ -196,3 +196,25 @@ def test_real_milter_adds_fields_and_rejects(make_server, clamd):
         assert "Virus found: Postern-Test.EICAR" in ndr.as_string()
     finally:
         milter.cleanup()
+
+
+def test_spam_goes_to_junk_and_virus_to_quarantine_for_local_recipients(make_server, spamd, clamd):
+    server = start(make_server,
+                   {"name": "spamd", "type": "spamd", "address": f"127.0.0.1:{spamd.port}", "spam_action": "junk",
+                    "timeout": "30s"},
+                   {"name": "clamd", "type": "clamd", "address": f"127.0.0.1:{clamd.port}",
+                    "virus_action": "quarantine", "priority": 200})
+    send(server, message("spam for alice", GTUBE, "X-Postern-Virus-Level: 1\r\n"), rcpt="alice@example.test")
+    send(server, message("virus for alice", EICAR), rcpt="alice@example.test")
+    send(server, message("hello alice", b"See you tomorrow."), rcpt="alice@example.test")
+    wait_delivered(server, 3)
+    server.wait_log("folder Junk")
+    junk = [email.message_from_bytes(m) for m in mailbox(server, "alice@example.test", "Junk")]
+    assert [m["Subject"] for m in junk] == ["spam for alice"]
+    assert junk[0]["X-Postern-Spam-Level"] == "10"
+    assert junk[0].get_all("X-Postern-Virus-Level") == ["1"]  # the forged one removed locally too
+    quarantine = [email.message_from_bytes(m) for m in mailbox(server, "alice@example.test", "Quarantine")]
+    assert [m["Subject"] for m in quarantine] == ["virus for alice"]
+    assert quarantine[0]["X-Postern-Virus-Level"] == "5"
+    inbox = [email.message_from_bytes(m) for m in mailbox(server, "alice@example.test")]
+    assert [m["Subject"] for m in inbox] == ["hello alice"]

@@ -196,6 +196,8 @@ void ProcessingService::process(queue::ProcessingJob job) {
             d.disposition = queue::Disposition::discard;
             d.diagnostic = "discarded by " + v.filter;
         }
+        if (d.disposition == queue::Disposition::local && v.mailbox)
+            d.mailbox = *v.mailbox;
         if (d.disposition == queue::Disposition::remote) {
             auto at = r.address.rfind('@');
             d.destination =
@@ -283,7 +285,19 @@ void ProcessingService::deliver(queue::DeliveryJob job) {
         auto at = resolution->account_address.rfind('@');
         std::string domain =
             at == std::string::npos ? std::string() : resolution->account_address.substr(at + 1);
+        // The folder a scanner chose (spam_action = "junk", quarantine) takes INBOX's place:
+        // for the implicit keep and for a script's explicit keep alike.
         std::vector<SieveStore> stores{{"INBOX", {}, false}};
+        auto filter_folder = [&](std::vector<SieveStore>& list) {
+            if (r.mailbox.empty() || sieve::mailbox_is_inbox(r.mailbox))
+                return;
+            for (auto& s : list) {
+                if (sieve::mailbox_is_inbox(s.mailbox)) {
+                    s.mailbox = r.mailbox;
+                    s.create = true;
+                }
+            }
+        };
         if (config) {
             auto exists = [&](std::string_view name) {
                 return account && (*account)->mailbox_info(name).has_value();
@@ -307,6 +321,7 @@ void ProcessingService::deliver(queue::DeliveryJob job) {
             }
             stores = std::move(outcome.stores);
         }
+        filter_folder(stores);
         for (auto& s : stores) {
             std::string mailbox = s.mailbox;
             if (!sieve::mailbox_is_inbox(mailbox) && account &&

@@ -152,6 +152,7 @@ TEST(StatusFile, UpdatesReplayInOrderAndAddRecipients) {
     m.hold_until = 0;
     m.hold_reason.clear();
     m.header_prefix = "X-Spam: no\r\n";
+    m.remove_headers = {"X-Postern-Spam-Level", "Subject"};
     m.recipients[0].state = RecipientState::queued;
     m.recipients[0].lane = Lane::remote;
     m.recipients[0].destination = "example.net";
@@ -160,6 +161,7 @@ TEST(StatusFile, UpdatesReplayInOrderAndAddRecipients) {
     child.parent = 1;
     child.state = RecipientState::queued;
     child.lane = Lane::local;
+    child.mailbox = "Junk";
     m.recipients[1].state = RecipientState::expanded;
     m.recipients.push_back(child);
     std::vector<std::uint32_t> changed = {0, 1, 3};

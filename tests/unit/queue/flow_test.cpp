@@ -156,11 +156,12 @@ TEST_F(QueueTest, ProcessingRoutesRejectsDiscardsAndNotifies) {
     EXPECT_TRUE(queue_->take_processing(now(), 10).empty());  // leased
 
     ProcessingResult pr;
-    pr.decisions = {{0, Disposition::local, {}, {}, {}, {}},
-                    {1, Disposition::remote, {}, {}, {}, {}},
+    pr.decisions = {{0, Disposition::local, {}, {}, {}, {}, "Junk"},
+                    {1, Disposition::remote, {}, {}, {}, {}, "ignored for remote"},
                     {2, Disposition::reject, {}, {}, "5.7.1", "spam detected"},
                     {3, Disposition::discard, {}, {}, {}, "sieve discard"}};
     pr.header_prefix = "X-Spam-Status: No\r\n";
+    pr.remove_headers = {"X-Spam-Status"};
     // Missing decisions are refused without changing anything.
     ProcessingResult partial;
     partial.decisions = {pr.decisions[0]};
@@ -172,10 +173,14 @@ TEST_F(QueueTest, ProcessingRoutesRejectsDiscardsAndNotifies) {
     ASSERT_EQ(local.size(), 1u);
     EXPECT_EQ(local[0].recipients.size(), 1u);
     EXPECT_EQ(local[0].header_prefix, "X-Spam-Status: No\r\n");
+    EXPECT_EQ(local[0].remove_headers, std::vector<std::string>{"X-Spam-Status"});
+    EXPECT_EQ(local[0].recipients[0].mailbox, "Junk");
     EXPECT_TRUE(std::filesystem::exists(local[0].body_path));
     auto remote = queue_->take_deliveries(Lane::remote, now(), 10);
     ASSERT_EQ(remote.size(), 1u);
     EXPECT_EQ(remote[0].destination, "example.net");
+    EXPECT_EQ(remote[0].recipients[0].mailbox, "");
+    EXPECT_EQ(remote[0].remove_headers, std::vector<std::string>{"X-Spam-Status"});
     EXPECT_FALSE(remote[0].probe);
     EXPECT_EQ(state(id), MessageState::sending);
 
@@ -438,6 +443,27 @@ TEST_F(QueueTest, ProcessingRetriesThenFails) {
     auto sent = notices(*queue_);
     ASSERT_EQ(sent.size(), 1u);
     EXPECT_NE(sent[0].find("processing failed too often: antivirus"), std::string::npos);
+}
+
+TEST_F(QueueTest, ResumeProcessingWakesOnlyMessagesDeferredForThatFilter) {
+    open();
+    auto a = enqueue_ok(make_envelope("a@example.org", {"b@example.org"}), make_body(300, 21));
+    auto b = enqueue_ok(make_envelope("a@example.org", {"c@example.org"}), make_body(300, 22));
+    auto jobs = queue_->take_processing(now(), 10);
+    ASSERT_EQ(jobs.size(), 2u);
+    ASSERT_TRUE(queue_->defer_processing(a, "filter server/av failed: scanner av unavailable: x",
+                                         std::chrono::seconds(60)));
+    EXPECT_EQ(queue_->resume_processing("scanner av unavailable"), 0u);  // b still leased
+    ASSERT_TRUE(queue_->defer_processing(b, "directory: busy", std::chrono::seconds(60)));
+    EXPECT_TRUE(queue_->take_processing(now(), 10).empty());
+    std::vector<Lane> woken;
+    queue_->set_due_listener([&](Lane l) { woken.push_back(l); });
+    EXPECT_EQ(queue_->resume_processing("scanner av unavailable"), 1u);
+    EXPECT_EQ(woken, std::vector<Lane>{Lane::processing});
+    auto again = queue_->take_processing(now(), 10);
+    ASSERT_EQ(again.size(), 1u);
+    EXPECT_EQ(again[0].id, a);
+    EXPECT_EQ(queue_->resume_processing("scanner av unavailable"), 0u);  // leased again
 }
 
 TEST_F(QueueTest, ScheduleStaysBoundedUnderChurn) {

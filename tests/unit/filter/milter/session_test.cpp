@@ -1,6 +1,7 @@
 // The milter client against a scripted milter on a loopback socket: the order of steps,
 // negotiated skips and no-reply steps, modifications, final replies and failures.
 #include <map>
+#include <optional>
 
 #include <gtest/gtest.h>
 
@@ -98,14 +99,16 @@ TEST(MilterSession, FullTransactionAndModifications) {
                  encode(reply::chgheader, u32(1) + "Subject\0changed\0"s) +
                  encode(reply::insheader, u32(0) + "X-Top\0a\n\tb\0"s) +
                  encode(reply::delrcpt, "<c@example.com>\0"s) + encode(reply::accept, "");
-    TestServer server([&](int fd) { milter.serve(fd); });
-    MilterFilter f(milter_config(server.address()), *scan::ScanAddress::parse(server.address()),
-                   log::Logger());
+    std::optional<TestServer> server;
+    server.emplace([&](int fd) { milter.serve(fd); });
+    auto address = server->address();
+    MilterFilter f(milter_config(address), *scan::ScanAddress::parse(address), log::Logger());
     Sample run;
     auto outcome = f.converse(run.view());
     ASSERT_TRUE(outcome) << outcome.error().message;
     // OPTNEG, macros, CONNECT, HELO, macros, MAIL, (macros, RCPT) x2, DATA, 2 headers, EOH,
     // body, EOB, QUIT.
+    server.reset();  // joins: the milter has seen everything, QUIT included
     EXPECT_EQ(milter.commands, "ODCHDMDRDRTLLNBEQ");
     EXPECT_EQ(milter.packets[2].data,
               "[192.0.2.7]\0"
@@ -118,7 +121,7 @@ TEST(MilterSession, FullTransactionAndModifications) {
     EXPECT_EQ(outcome->final, MilterOutcome::Final::accept);
     ASSERT_EQ(outcome->add_headers.size(), 2u);
     ASSERT_EQ(outcome->unsupported.size(), 1u);
-    auto v = to_verdict(*outcome, milter_config(server.address()));
+    auto v = to_verdict(*outcome, milter_config(address));
     ASSERT_TRUE(v);
     EXPECT_EQ(v->add_headers[0], (std::pair<std::string, std::string>{"X-Milter", "yes"}));
     EXPECT_EQ(v->add_headers[1], (std::pair<std::string, std::string>{"X-Top", "a\r\n\tb"}));
@@ -129,20 +132,24 @@ TEST(MilterSession, FullTransactionAndModifications) {
 TEST(MilterSession, NegotiatedSkipsAndNoReplySteps) {
     ScriptedMilter milter;
     milter.protocol = step::noconnect | step::nohelo | step::nr_hdr | step::nobody | step::nodata;
-    TestServer server([&](int fd) { milter.serve(fd); });
-    MilterFilter f(milter_config(server.address()), *scan::ScanAddress::parse(server.address()),
-                   log::Logger());
+    std::optional<TestServer> server;
+    server.emplace([&](int fd) { milter.serve(fd); });
+    auto address = server->address();
+    MilterFilter f(milter_config(address), *scan::ScanAddress::parse(address), log::Logger());
     Sample run;
     auto outcome = f.converse(run.view());
     ASSERT_TRUE(outcome) << outcome.error().message;
+    server.reset();  // joins: the milter has seen everything, QUIT included
     EXPECT_EQ(milter.commands, "ODDMDRDRLLNEQ");
 }
 
 TEST(MilterSession, RejectAtMailAndReplyCodeAtEnd) {
     ScriptedMilter milter;
     milter.on[cmd::mail] = encode(reply::replycode, "550 5.7.0 go away\0"s);
-    TestServer server([&](int fd) { milter.serve(fd); });
-    auto c = milter_config(server.address());
+    std::optional<TestServer> server;
+    server.emplace([&](int fd) { milter.serve(fd); });
+    auto address = server->address();
+    auto c = milter_config(address);
     MilterFilter f(c, *scan::ScanAddress::parse(c.address), log::Logger());
     Sample run;
     auto v = f.run(run.view());
@@ -150,6 +157,7 @@ TEST(MilterSession, RejectAtMailAndReplyCodeAtEnd) {
     EXPECT_EQ(v->action, Verdict::Action::reject);
     EXPECT_EQ(v->status, "5.7.0");
     EXPECT_EQ(v->text, "go away");
+    server.reset();  // joins: the milter has seen everything, QUIT included
     EXPECT_EQ(milter.commands, "ODCHDMQ");
 }
 

@@ -5,7 +5,9 @@ Queues N messages with PROCESSING disabled, then enables it (SIGHUP) and times u
 message is delivered into the local mailboxes. Run once without scanners and once with spamd
 and clamd (both started here, private configs, no network; see tests/e2e/scanners.py).
 
-  bench/scan/scan_throughput.py -n 400 --threads 8 --modes off,on --reps 2
+  bench/scan/scan_throughput.py -n 100 --threads 8 --modes off,clamd,spamd,on --reps 2
+
+Modes: off (no scanner), clamd, spamd, on (spamd and clamd).
 """
 import argparse
 import os
@@ -56,12 +58,14 @@ def message(i):
 
 
 def scan_section(spamd, clamd, concurrency):
-    if not spamd:
-        return ""
-    return (f'[scan]\n[[scan.scanner]]\nname = "spamd"\ntype = "spamd"\naddress = "127.0.0.1:{spamd.port}"\n'
-            f'max_concurrent = {concurrency}\n'
-            f'[[scan.scanner]]\nname = "clamd"\ntype = "clamd"\naddress = "127.0.0.1:{clamd.port}"\n'
-            f'max_concurrent = {concurrency}\n')
+    out = "[scan]\n" if spamd or clamd else ""
+    if spamd:
+        out += (f'[[scan.scanner]]\nname = "spamd"\ntype = "spamd"\naddress = "127.0.0.1:{spamd.port}"\n'
+                f'max_concurrent = {concurrency}\n')
+    if clamd:
+        out += (f'[[scan.scanner]]\nname = "clamd"\ntype = "clamd"\naddress = "127.0.0.1:{clamd.port}"\n'
+                f'max_concurrent = {concurrency}\n')
+    return out
 
 
 def run(n, threads, spamd, clamd):
@@ -84,7 +88,7 @@ def run(n, threads, spamd, clamd):
                  what=f"{n} deliveries")
         elapsed = time.monotonic() - t0
         log = server.log_text()
-        assert log.count("filter server/") >= (2 * n if spamd else 0), "every message went through both"
+        assert log.count("filter server/") >= n * ((spamd is not None) + (clamd is not None)), "every scan ran"
         return n / elapsed
     finally:
         server.stop()
@@ -101,11 +105,14 @@ def main():
     results = {}
     try:
         for mode in a.modes.split(","):
-            if mode == "on" and spamd is None:
-                spamd, clamd = Spamd().start(), Clamd().start()
+            if mode in ("on", "clamd") and clamd is None:
+                clamd = Clamd().start()
+            if mode in ("on", "spamd") and spamd is None:
+                spamd = Spamd().start()
             for r in range(a.reps):
                 load = os.getloadavg()[0]
-                rate = run(a.n, a.threads, spamd if mode == "on" else None, clamd)
+                rate = run(a.n, a.threads, spamd if mode in ("on", "spamd") else None,
+                           clamd if mode in ("on", "clamd") else None)
                 results.setdefault(mode, []).append(rate)
                 print(f"scanners {mode}: {rate:.1f} msgs/s (n={a.n}, threads={a.threads}, load before {load:.1f})",
                       flush=True)

@@ -144,7 +144,10 @@ StoreResult<StoreFlagsResult> Mailbox::store_flags(const UidSet& uids, FlagOp op
              ev.uidnext = mb.uidnext;
              ev.messages = mb.messages;
              account_->store_.changes().publish(std::move(ev));
-         }}));
+         },
+         // Flags are synced by the next checkpoint (checkpoint_interval): a crash of the
+         // process loses none (the commit is in the WAL), a power loss at most that interval.
+         engine::Durability::lazy, nullptr}));
     return result;
 }
 

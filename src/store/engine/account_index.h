@@ -72,10 +72,11 @@ StoreResult<std::string> normalize_mailbox_name(std::string_view name);
 
 // How a job's commit is made durable.
 enum class Durability {
-    synced,     // fsynced before write() returns: mailbox changes, flags, expunges, moves
+    synced,     // fsynced before write() returns: mailbox changes, expunges, moves
     journaled,  // its new rows are described by container records that are durable before the
                 // commit; the index is synced by a later checkpoint, or replayed from them
-    lazy,       // derived data that rebuilds itself when lost (full-text rows, \Recent)
+    lazy,       // synced by the next checkpoint: flags (a power loss may undo the last
+                // interval's), derived data that rebuilds itself (full-text rows, \Recent)
 };
 
 struct Job {

@@ -32,6 +32,7 @@ std::vector<Command> directory_commands();
 std::vector<Command> server_commands();
 std::vector<Command> storage_commands();  // storage.check, storage.compact, ...
 std::vector<Command> queue_commands();    // queue.list, queue.show, ...
+std::vector<Command> acl_commands();      // acl.list, acl.set, acl.delete
 
 // Argument readers: Errc::invalid_argument naming the argument when missing or mistyped.
 Result<std::string> arg_string(const json& args, const char* name);

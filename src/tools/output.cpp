@@ -90,6 +90,7 @@ const std::map<std::string, std::vector<std::string>>& columns() {
           "stored_bytes", "logical_bytes"}},
         {"domains", {"domain", "accounts", "messages", "bytes", "index_bytes"}},
         {"accounts", {"account", "domain", "messages", "bytes", "index_bytes"}},
+        {"entries", {"identifier", "rights"}},  // acl.list
     };
     return m;
 }

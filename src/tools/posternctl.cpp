@@ -70,7 +70,7 @@ int run_request(const Options& opt, const config::Config& cfg, const Plan& plan)
         // The store and the queue are opened only for the commands that work on them.
         std::unique_ptr<store::Store> store;
         std::unique_ptr<queue::Queue> queue;
-        if (plan.command.starts_with("storage.")) {
+        if (plan.command.starts_with("storage.") || plan.command.starts_with("acl.")) {
             auto s = store::Store::open(daemon::store_options(cfg));
             if (!s)
                 return print_error("unavailable", "store: " + s.error().to_string());
@@ -676,6 +676,43 @@ int main(int argc, char** argv) {
         "delete", "drop an account's stored mailboxes (e.g. after account remove)");
     st_delete->add_option("account", s["st.account"], "address or numeric account id")->required();
     st_delete->callback([&] { set("storage.delete", {{"account", s["st.account"]}}); });
+
+    // --- mailbox access control lists (docs/imap.md "Access control") ----------------------
+    auto* acl =
+        app.add_subcommand("acl", "mailbox access control lists (RFC 4314)")->require_subcommand(1);
+    auto add_acl_target = [&](CLI::App* c) {
+        c->add_option("account", s["acl.account"],
+                      "owner address, or public:DOMAIN for the domain's public folders")
+            ->required();
+        c->add_option("mailbox", s["acl.mailbox"], "mailbox name in the owner's account")
+            ->required();
+    };
+    auto acl_args = [&] {
+        return json{{"account", s["acl.account"]}, {"mailbox", s["acl.mailbox"]}};
+    };
+    auto* acl_list = acl->add_subcommand("list", "who may do what in a mailbox");
+    add_acl_target(acl_list);
+    acl_list->callback([&] { set("acl.list", acl_args()); });
+    auto* acl_set = acl->add_subcommand("set", "give an identifier these rights (replaces them)");
+    add_acl_target(acl_set);
+    acl_set->add_option("identifier", s["acl.identifier"], "an account address or \"anyone\"")
+        ->required();
+    acl_set->add_option("rights", s["acl.rights"], "letters of lrswipkxtea, e.g. lrs")->required();
+    acl_set->callback([&] {
+        auto args = acl_args();
+        args["identifier"] = s["acl.identifier"];
+        args["rights"] = s["acl.rights"];
+        set("acl.set", args);
+    });
+    auto* acl_delete = acl->add_subcommand("delete", "remove an identifier's entry");
+    add_acl_target(acl_delete);
+    acl_delete->add_option("identifier", s["acl.identifier"], "an account address or \"anyone\"")
+        ->required();
+    acl_delete->callback([&] {
+        auto args = acl_args();
+        args["identifier"] = s["acl.identifier"];
+        set("acl.delete", args);
+    });
 
     try {
         app.parse(argc, argv);

@@ -341,3 +341,40 @@ def test_public_folders_made_by_the_postmaster(imap):
     assert data[0] == b'"Public Folders/News" anyone lr bob@example.test lrsi'
     for c in (pm, a, b):
         c.logout()
+
+
+def test_posternctl_acl_list_set_delete(imap):
+    """An admin shares alice's folder with bob and takes it back with posternctl acl; IMAP sees
+    both at once (online), the identifiers are addresses, bad input is refused with exit 2/3."""
+    a, b = connect(imap), connect(imap, user="bob")
+    assert a.create("Projects")[0] == "OK"
+    assert a.append("Projects", None, None, message("plans"))[0] == "OK"
+    imap.ctl("acl", "set", "alice@example.test", "Projects", "bob@example.test", "rl")
+    listed = imap.ctl("acl", "list", "alice@example.test", "Projects", json_output=True)
+    assert listed["entries"] == [{"identifier": "bob@example.test", "rights": "lr"}]
+    typ, data = a.getacl("Projects")
+    assert typ == "OK" and b"bob@example.test lr" in data[0], data
+    assert myrights(b, shared("Projects")) == "lr"
+    typ, data = b.select(shared("Projects"), readonly=True)
+    assert typ == "OK" and data == [b"1"]
+    b.close()
+    # Refused: unknown right letters, an unknown identifier, an unknown owner, the owner's own
+    # entry; nothing changes.
+    assert imap.ctl("acl", "set", "alice@example.test", "Projects", "bob@example.test", "lz",
+                    check=False).returncode == 2
+    assert imap.ctl("acl", "set", "alice@example.test", "Projects", "nobody@example.test", "l",
+                    check=False).returncode == 3
+    assert imap.ctl("acl", "list", "nobody@example.test", "INBOX", check=False).returncode == 3
+    assert imap.ctl("acl", "set", "alice@example.test", "Projects", "alice@example.test", "l",
+                    check=False).returncode == 2
+    imap.ctl("acl", "delete", "alice@example.test", "Projects", "bob@example.test")
+    assert imap.ctl("acl", "list", "alice@example.test", "Projects",
+                    json_output=True)["entries"] == []
+    assert "Other Users/alice@example.test/Projects" not in names(b)
+    # Public folders of a domain: postmaster creates one, the admin opens it to anyone.
+    p = connect(imap, user="postmaster")
+    assert p.create('"Public Folders/News"')[0] == "OK"
+    imap.ctl("acl", "set", "public:example.test", "News", "anyone", "lr")
+    assert myrights(b, '"Public Folders/News"') == "lr"
+    for c in (a, b, p):
+        c.logout()

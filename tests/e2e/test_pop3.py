@@ -25,9 +25,10 @@ def pop(make_server):
 
 
 def deliver(server, count, to="alice@example.test", first=0):
+    # One at a time: PROCESSING delivers in parallel, and the tests expect message i at i + 1.
     for i in range(first, first + count):
         send_smtp(server, to=to, subject=f"Message {i}", body=f"Body of message {i}.\r\n.leading dot\r\n")
-    wait_delivered(server, first + count)
+        wait_delivered(server, i + 1)
 
 
 def imap_flags(server, user="alice", mailbox="INBOX"):

@@ -349,6 +349,38 @@ struct DeliveryRoute {
     std::optional<IpAddress> source_ip;  // bind outgoing connections to this address
 };
 
+// [sender_auth]: SPF, DKIM, DMARC and the Authentication-Results field
+// (docs/sender-authentication.md).
+enum class SpfAction { accept, reject, tempfail };
+
+struct SenderAuthConfig {
+    bool enabled = true;      // checks on unauthenticated SMTP-IN transactions
+    std::string authserv_id;  // Authentication-Results authserv-id; default [server] hostname
+    // SPF (RFC 7208): what each result of the MAIL FROM check does at MAIL FROM.
+    bool spf = true;
+    bool spf_helo = true;  // also check the HELO identity (reported in the header)
+    SpfAction spf_fail = SpfAction::accept;
+    SpfAction spf_softfail = SpfAction::accept;
+    SpfAction spf_neutral = SpfAction::accept;
+    SpfAction spf_none = SpfAction::accept;
+    SpfAction spf_temperror = SpfAction::accept;
+    SpfAction spf_permerror = SpfAction::accept;
+    // DKIM (RFC 6376): verification of incoming mail, signing of authenticated submissions.
+    bool dkim_verify = true;
+    std::uint32_t dkim_max_signatures = 5;
+    std::uint32_t dkim_min_rsa_bits = 1024;
+    bool dkim_allow_sha1 = true;
+    bool dkim_sign = true;
+    std::filesystem::path dkim_key_dir;  // <dir>/<domain>/<selector>.pem; default <data_dir>/dkim
+    std::vector<std::string> dkim_sign_domains;  // empty: every domain with a key directory
+    // DMARC (RFC 7489).
+    bool dmarc = true;
+    bool dmarc_enforce = true;  // p=reject -> 550 5.7.1, p=quarantine -> marked; false: report only
+    std::filesystem::path public_suffix_list = "/usr/share/publicsuffix/public_suffix_list.dat";
+    std::filesystem::path dmarc_results;  // JSON lines for aggregate reports; default
+                                          // <data_dir>/dmarc/results.jsonl
+};
+
 // SMTP-OUT.
 struct DeliveryConfig {
     bool enabled = true;
@@ -456,6 +488,7 @@ struct Config {
     DeliveryConfig delivery;
     DnsConfig dns;
     StorageConfig storage;
+    SenderAuthConfig sender_auth;
 
     // Every TCP service by its config name, for code that treats them alike.
     std::vector<std::pair<std::string, const TcpServiceConfig*>> tcp_services() const {

@@ -13,6 +13,7 @@
 #include "base/units.h"
 #include "config/load_queue.h"
 #include "config/load_scan.h"
+#include "config/load_sender_auth.h"
 #include "config/reader.h"
 
 namespace postern::config {
@@ -667,6 +668,7 @@ std::expected<ConfigPtr, LoadError> load_string(std::string_view text, const fs:
     read_queue(root, *cfg, base);
     read_scan(root, *cfg);
     read_storage(root, *cfg, base);
+    read_sender_auth(root, *cfg, base);
 
     cfg->smtp.log = cfg->log.defaults;
     cfg->lmtp.log = cfg->log.defaults;

@@ -30,6 +30,7 @@
 #include "store/api/store.h"
 #include "services/log_service/log_service.h"
 #include "services/smtp_in/send_limiter.h"
+#include "services/smtp_in/sender_auth.h"
 #include "services/imap/imap_service.h"
 #include "services/pop3/pop3_service.h"
 #include "services/smtp_in/smtp_service.h"
@@ -100,6 +101,7 @@ private:
     services::processing::ProcessingService* processing_ = nullptr;  // owned by services_
     services::smtp_out::SmtpOutService* delivery_ = nullptr;        // owned by services_
     services::smtp_in::SendLimiter send_limiter_;
+    std::unique_ptr<services::smtp_in::SenderAuthShared> sender_auth_;  // SPF/DKIM/DMARC state
     filter::policy::PolicyHolder policy_;  // the [policy] script in service (null: none)
     std::unique_ptr<filter::scan::ScannerMonitor> scan_monitor_;  // pings failed scanners
     std::unique_ptr<ServiceManager> services_;
@@ -165,6 +167,8 @@ void Worker::build_services() {
     services::smtp_in::Deps smtp{directory_.get(), authenticator_.get(), queue_.get(), &send_limiter_};
     smtp.policy = &policy_;
     smtp.resolver = resolver_.get();
+    sender_auth_ = std::make_unique<services::smtp_in::SenderAuthShared>(config_->sender_auth, hub_->logger("SMTP-IN"));
+    smtp.sender_auth = sender_auth_.get();
     services_->add(std::make_unique<services::TcpService>(services::smtp_in::smtp_spec(smtp), *sockets_, channels));
     services_->add(std::make_unique<services::TcpService>(services::smtp_in::lmtp_spec(smtp), *sockets_, channels));
     services::imap::Deps imap{directory_.get(), authenticator_.get(), store_.get()};

@@ -79,6 +79,15 @@ struct NameRace {
 
 }  // namespace
 
+asio::awaitable<dns::DnsResult<dns::RecordSet>> dns_lookup(dns::Resolver& resolver, std::string name,
+                                                         dns::RecordType type) {
+    auto start = [&resolver, &name, type](dns::Callback<dns::RecordSet> done) {
+        resolver.lookup(name, type, std::move(done));
+    };
+    auto result = co_await await_dns<dns::RecordSet>(start);
+    co_return result;
+}
+
 asio::awaitable<dns::DnsResult<dns::AddressAnswer>> dns_lookup_a(dns::Resolver& resolver,
                                                                  std::string name) {
     auto start = [&resolver, &name](dns::Callback<dns::AddressAnswer> done) {

@@ -18,6 +18,10 @@ namespace postern::services {
 // after the resolver's callback, whichever thread that ran on. While a lookup is pending it
 // counts as outstanding work of that executor. The resolver must outlive the call. Lookups
 // are bounded by the resolver's timeout × tries; they cannot be cancelled one by one.
+// The records of any type at `name`, as the resolver's lookup() gives them (sender
+// authentication feeds them to its evaluators through a net::dns::AnswerSet).
+boost::asio::awaitable<net::dns::DnsResult<net::dns::RecordSet>> dns_lookup(
+    net::dns::Resolver& resolver, std::string name, net::dns::RecordType type);
 boost::asio::awaitable<net::dns::DnsResult<net::dns::AddressAnswer>> dns_lookup_a(
     net::dns::Resolver& resolver, std::string name);
 boost::asio::awaitable<net::dns::DnsResult<net::dns::AddressAnswer>> dns_lookup_aaaa(

@@ -19,6 +19,7 @@
 #include "store/api/store.h"
 #include "tools/admin_client.h"
 #include "tools/output.h"
+#include "tools/dkim_keys.h"
 #include "tools/policy_test.h"
 
 namespace {
@@ -624,6 +625,7 @@ int main(int argc, char** argv) {
         ->callback([&] { set("queue.destinations"); });
 
     tools::add_policy_commands(app, opt.config, opt.json_output, plan.local);
+    tools::add_dkim_commands(app, opt.config, opt.json_output, plan.local);
 
     auto* resolve = app.add_subcommand("resolve", "what an address is and where its mail goes");
     resolve->add_option("address", s["r.address"])->required();

@@ -76,6 +76,17 @@ struct DeliveryInfo {
     std::chrono::seconds queued_for{0};
 };
 
+// Sender authentication results (docs/sender-authentication.md), "" while unknown: spf from
+// MAIL FROM on, dkim/dmarc from onDataReceived on (SMTP-IN computes them at the end of DATA).
+struct AuthResults {
+    std::string spf;  // "pass", "fail", "softfail", "neutral", "none", "temperror", "permerror"
+    std::string spf_helo;      // the HELO identity's result
+    std::string dkim;          // best signature result: "pass" if any passed, "none" without any
+    std::string dmarc;         // "pass", "fail", "none", "temperror", "permerror"
+    std::string dmarc_policy;  // disposition for a DMARC fail: "none", "quarantine", "reject"
+    std::string header;        // the Authentication-Results value we add
+};
+
 // Filled by the caller and kept for the whole session (SMTP-IN) or message (queue side), updated
 // as facts become known: nothing is copied into the script per call except what it reads.
 struct PolicyContext {
@@ -88,6 +99,7 @@ struct PolicyContext {
     std::uint64_t message_size = 0;      // bytes received so far (the whole size at the end)
     std::string_view body_chunk;         // onBodyChunk only; must stay valid during the call
     DeliveryInfo delivery;
+    AuthResults auth;
 };
 
 // Values a script keeps in ctx.vars between events of the same session (SMTP-IN keeps one per

@@ -48,6 +48,12 @@ enum Field : int {
     kVars,
     kNow,
     kDelivery,
+    kSpf,
+    kSpfHelo,
+    kDkim,
+    kDmarc,
+    kDmarcPolicy,
+    kAuthResults,
 };
 
 struct FieldName {
@@ -84,6 +90,12 @@ constexpr FieldName kFields[] = {
     {"vars", kVars},
     {"now", kNow},
     {"delivery", kDelivery},
+    {"spf", kSpf},
+    {"spf_helo", kSpfHelo},
+    {"dkim", kDkim},
+    {"dmarc", kDmarc},
+    {"dmarc_policy", kDmarcPolicy},
+    {"auth_results", kAuthResults},
 };
 
 Call& current_call(lua_State* L) {
@@ -330,6 +342,18 @@ void push_field(lua_State* L, const Call& call, lua_Integer field) {
         }
         case kDelivery:
             return push_delivery(L, call);
+        case kSpf:
+            return push_or_nil(L, c.auth.spf);
+        case kSpfHelo:
+            return push_or_nil(L, c.auth.spf_helo);
+        case kDkim:
+            return push_or_nil(L, c.auth.dkim);
+        case kDmarc:
+            return push_or_nil(L, c.auth.dmarc);
+        case kDmarcPolicy:
+            return push_or_nil(L, c.auth.dmarc_policy);
+        case kAuthResults:
+            return push_or_nil(L, c.auth.header);
         default:
             lua_pushnil(L);
     }

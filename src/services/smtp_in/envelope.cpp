@@ -39,6 +39,11 @@ asio::awaitable<Session::Flow> Session::on_mail(const smtp::MailFrom& mail) {
             co_return refuse(smtp::replies::sender_not_owned());
         }
     }
+    auto spf_refusal = co_await sender_auth_mail(mail);
+    if (spf_refusal) {
+        add_reply(*spf_refusal);
+        co_return Flow::next;
+    }
     auto verdict = co_await policy_mail(mail);
     if (verdict.refusal) {
         add_reply(*verdict.refusal);

@@ -15,6 +15,7 @@
 #include "services/smtp_in/policy_hooks.h"
 #include "services/smtp_in/received.h"
 #include "services/smtp_in/send_limiter.h"
+#include "services/smtp_in/sender_auth.h"
 #include "services/smtp_in/session.h"
 
 namespace postern::services::smtp_in {
@@ -89,13 +90,18 @@ asio::awaitable<Session::Flow> Session::on_data() {
             canonical.clear();
             continue;
         }
+        auto fed_from = staged.size();
         scanner_->feed(canonical, staged);
         canonical.clear();
+        sender_auth_feed(staged, fed_from);
         if (policy_) co_await policy_message(staged, false);
         if (!co_await store(staged, false)) write_failed = true;
     }
     if (!receiver.refused() && !write_failed) {
+        auto fed_from = staged.size();
         scanner_->finish(staged);
+        sender_auth_feed(staged, fed_from);
+        co_await sender_auth_finish();
         if (policy_) co_await policy_message(staged, true);
         if (!co_await store(staged, true)) write_failed = true;
     }
@@ -156,7 +162,9 @@ asio::awaitable<Session::Flow> Session::on_bdat(const smtp::Bdat& bdat) {
         buffer.consume(progress.consumed);
         left -= progress.consumed;
         if (!receiver.refused() && !scanner_->too_large()) {
+            auto fed_from = chunks_->staged.size();
             scanner_->feed(canonical, chunks_->staged);
+            sender_auth_feed(chunks_->staged, fed_from);
             if (policy_) co_await policy_message(chunks_->staged, false);
             if (!co_await store(chunks_->staged, false)) write_failed = true;
         }
@@ -174,7 +182,10 @@ asio::awaitable<Session::Flow> Session::on_bdat(const smtp::Bdat& bdat) {
         co_return Flow::next;
     }
     if (!receiver.refused() && !write_failed) {
+        auto fed_from = chunks_->staged.size();
         scanner_->finish(chunks_->staged);
+        sender_auth_feed(chunks_->staged, fed_from);
+        co_await sender_auth_finish();
         if (policy_) co_await policy_message(chunks_->staged, true);
         if (!co_await store(chunks_->staged, true)) write_failed = true;
     }
@@ -198,6 +209,7 @@ asio::awaitable<Session::Flow> Session::finish_message(const std::optional<smtp:
     std::optional<smtp::Reply> problem = content_problem;
     if (!problem) problem = check_message();
     if (!problem && policy_) problem = policy_->message_refusal;
+    if (!problem && sauth_ && sauth_->refusal) problem = sauth_->refusal;
     if (!problem && user_ && cfg().anti_impersonation) {
         // Every From: mailbox must be the user's (RFC 5322 §3.6.2); a missing From: is left to
         // the MIME layer and filters.
@@ -259,6 +271,7 @@ asio::awaitable<Session::Flow> Session::finish_message(const std::optional<smtp:
     envelope.client.protocol = with_protocol(esmtp_, conn_.stream->tls_active(), user_.has_value(), lmtp_, envelope_->mail.smtputf8);
     envelope.client.session = conn_.session_id;
     for (auto& r : envelope_->recipients) envelope.recipients.push_back(queue::NewRecipient{r.address, r.orcpt, r.notify});
+    if (sauth_) envelope.header_prefix = sauth_->prefix;  // Authentication-Results, DKIM-Signature
     if (policy_ && policy_drop(envelope)) {
         reset_transaction();
         co_return Flow::next;

@@ -13,6 +13,7 @@
 #include "services/dns_bridge.h"
 #include "services/runtime.h"
 #include "services/smtp_in/policy_hooks.h"
+#include "services/smtp_in/sender_auth.h"
 
 namespace postern::services::smtp_in {
 
@@ -95,6 +96,7 @@ void Session::reset_transaction() {
     scanner_.reset();
     chunks_.reset();
     if (policy_) policy_->reset_transaction();
+    if (sauth_) sauth_->reset_transaction();
 }
 
 void Session::add_reply(const smtp::Reply& reply) {

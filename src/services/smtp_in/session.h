@@ -45,6 +45,8 @@ struct Envelope;
 namespace postern::services::smtp_in {
 
 class SendLimiter;
+class SenderAuthShared;  // sender_auth.h
+struct SenderAuthState;
 struct PolicyState;    // policy_hooks.h
 struct PolicyVerdict;
 
@@ -56,6 +58,7 @@ struct Deps {
     SendLimiter* limiter = nullptr;
     filter::policy::PolicyHolder* policy = nullptr;  // null, or no script in service: no policy
     net::dns::Resolver* resolver = nullptr;          // null: no reverse lookup of clients
+    SenderAuthShared* sender_auth = nullptr;          // null: no SPF/DKIM/DMARC
 };
 
 class Session {
@@ -137,6 +140,15 @@ private:
     bool policy_drop(queue::Envelope& envelope);
     void policy_refresh();
 
+    // --- sender authentication (sender_auth.cpp; no-ops when off) ---------------------------
+    // SPF of the HELO and MAIL FROM identities; a refusal when the configured action says so.
+    boost::asio::awaitable<std::optional<proto::smtp::Reply>> sender_auth_mail(const proto::smtp::MailFrom& mail);
+    // The scanner appended bytes to `staged` from `from` on: strips forged Authentication-Results
+    // from the header block and feeds the body to the DKIM verifier and signer.
+    void sender_auth_feed(std::string& staged, std::size_t from);
+    // End of the message: DKIM keys, DMARC, the Authentication-Results field, the signature.
+    boost::asio::awaitable<void> sender_auth_finish();
+
     net::Connection conn_;
     SessionContext ctx_;
     Deps deps_;
@@ -162,6 +174,7 @@ private:
     std::optional<Chunks> chunks_;
     std::uint32_t messages_ = 0;
     std::unique_ptr<PolicyState> policy_;  // null: no policy script for this session
+    std::unique_ptr<SenderAuthState> sauth_;  // null until the first MAIL with checks on
 };
 
 }  // namespace postern::services::smtp_in

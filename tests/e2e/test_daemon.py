@@ -90,7 +90,8 @@ def send_message(c, subject, sender="carol@elsewhere.test", to="alice@example.te
 def received_ip(raw: bytes) -> str:
     """The client address in the message's first (our) Received field: "... [IP]) by ..."."""
     text = raw.decode("utf-8", "replace")
-    field = " ".join(text[text.index("Received:"):text.index(";")].split())
+    start = text.index("Received:")  # after our Authentication-Results field, if any
+    field = " ".join(text[start:text.index(";", start)].split())
     return re.search(r"\[([0-9a-fA-F.:]+)\]\)", field).group(1)
 
 

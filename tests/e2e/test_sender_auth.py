@@ -155,12 +155,14 @@ def test_dkim_results_in_authentication_results(make_server, tmp_path):
     assert "dmarc=pass" in ar_od  # aligned DKIM although SPF's domain is remote.test
 
 
-def test_submissions_are_signed_and_verify_with_dkimpy(make_server):
+@pytest.mark.parametrize("key_type", ["rsa", "ed25519"])
+def test_submissions_are_signed_and_verify_with_dkimpy(make_server, key_type):
     mail = server(make_server, start=False)
-    out = mail.ctl("dkim", "keygen", "example.test", "--selector", "s1", json_output=True, offline=True)
+    out = mail.ctl("dkim", "keygen", "example.test", "--selector", "s1", "--type", key_type, json_output=True,
+                   offline=True)
     assert out["dns_name"] == "s1._domainkey.example.test"
     record = out["dns_txt"]
-    assert record.startswith("v=DKIM1; k=rsa; p=")
+    assert record.startswith(f"v=DKIM1; k={key_type}; p=")
     mail.start()
     body = message("Alice <alice@example.test>", "outgoing").replace(b"To: alice@example.test",
                                                                       b"To: carol@remote.test")
@@ -168,7 +170,8 @@ def test_submissions_are_signed_and_verify_with_dkimpy(make_server):
         s.login("alice@example.test", PASSWORD)
         assert s.sendmail("alice@example.test", ["carol@remote.test"], body) == {}
     [(_, _, raw)] = mail.sink.wait(1)
-    assert raw.startswith(b"DKIM-Signature: v=1; a=rsa-sha256; c=relaxed/relaxed;")
+    algorithm = "rsa-sha256" if key_type == "rsa" else "ed25519-sha256"
+    assert raw.startswith(f"DKIM-Signature: v=1; a={algorithm}; c=relaxed/relaxed;".encode())
     assert b"Authentication-Results" not in raw  # not for our own submissions
 
     def dns(name, timeout=5):

@@ -43,7 +43,9 @@ def test_mail_to_a_local_user_lands_in_the_mailbox_with_a_received_field(mail):
     for user in ("alice", "bob"):
         [raw] = mailbox(mail, f"{user}@example.test")
         assert raw.endswith(b"Subject: first\r\nMessage-ID: <first@test>\r\n\r\nHello.\r\n")
-        received = raw.split(b"\r\n")[0].decode()
+        # Our Authentication-Results field comes first (docs/sender-authentication.md), then Received.
+        assert raw.startswith(b"Authentication-Results: mx.example.test;")
+        received = raw[raw.index(b"\r\nReceived: ") + 2:].split(b"\r\n")[0].decode()
         assert received.startswith("Received: from client.elsewhere.test")
         assert "by mx.example.test" in raw.decode() and "with ESMTP" in raw.decode()
 

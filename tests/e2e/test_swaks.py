@@ -68,7 +68,9 @@ def test_plain_smtp_to_a_local_user(mail):
     assert replied(run, b"250 2.0.0 Ok: queued as ")
     wait_delivered(mail, 1)
     raw = delivered(mail, "alice@example.test", data)
-    assert raw.startswith(b"Received: from client.swaks.test ")
+    # Our Authentication-Results field comes first (docs/sender-authentication.md), then Received.
+    assert raw.startswith(b"Authentication-Results: mx.example.test;")
+    assert b"\r\nReceived: from client.swaks.test " in raw
     assert b"with ESMTP " in raw
 
 

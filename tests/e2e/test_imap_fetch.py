@@ -130,7 +130,7 @@ def test_simple_items_and_sizes(imap):
     assert re.search(rb"RFC822.SIZE %d\b" % len(SIMPLE), r)
     assert re.search(rb"UID 1\b", r)
     assert re.search(rb"EMAILID \([A-Za-z0-9_-]{1,255}\)", r)
-    assert b"THREADID NIL" in r
+    assert re.search(rb"THREADID \(T[A-Za-z0-9_-]{1,254}\)", r)
     assert re.search(rb'SAVEDATE "\d\d-', r)
     assert re.search(rb"MODSEQ \(\d+\)", r)
     assert b'PREVIEW "Hi there, how are you?"' in r

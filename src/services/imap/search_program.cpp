@@ -75,14 +75,18 @@ store::SearchKey day_key(K kind, const wire::Date& date, const SearchContext& ct
     return both(dated(Kind::since, start), dated(Kind::before, ctx.day_start(next_day(date))));
 }
 
-// SAVEDBEFORE/SAVEDON/SAVEDSINCE (RFC 8514 §4.2), EMAILID (RFC 8474 §6) and SENTBEFORE/SENTON/
-// SENTSINCE over the facts.
+// SAVEDBEFORE/SAVEDON/SAVEDSINCE (RFC 8514 §4.2), EMAILID and THREADID (RFC 8474 §6) and
+// SENTBEFORE/SENTON/SENTSINCE over the facts.
 store::SearchKey facts_key(const wire::SearchKey& key, const SearchContext& ctx) {
     std::vector<store::Uid> hits;
-    if (key.kind == K::emailid) {
-        for (const auto& f : ctx.facts)
-            if (f.email_id == key.value)
+    if (key.kind == K::emailid || key.kind == K::threadid) {
+        // Object ids are case-sensitive (RFC 8474 §4); a message without a thread id (NIL)
+        // matches no THREADID.
+        for (const auto& f : ctx.facts) {
+            const std::string& id = key.kind == K::emailid ? f.email_id : f.thread_id;
+            if (!id.empty() && id == key.value)
                 hits.push_back(f.uid);
+        }
         return uids(hits);
     }
     if (key.kind == K::sentbefore || key.kind == K::senton || key.kind == K::sentsince) {
@@ -208,6 +212,7 @@ store::SearchKey translate_one(const wire::SearchProgram& program, std::size_t i
         case K::header:
             return text(Kind::header, key.value, key.field);
         case K::emailid:
+        case K::threadid:
         case K::savedbefore:
         case K::savedon:
         case K::savedsince:
@@ -215,9 +220,6 @@ store::SearchKey translate_one(const wire::SearchProgram& program, std::size_t i
         case K::senton:
         case K::sentsince:
             return facts_key(key, ctx);
-        case K::threadid:
-            // No thread ids are kept (FETCH THREADID is NIL): nothing matches (RFC 8474 §5.2).
-            return uids({});
         case K::before:
         case K::on:
         case K::since:
@@ -300,7 +302,7 @@ bool needs_sent_dates(const wire::SearchProgram& program) {
 bool needs_message_facts(const wire::SearchProgram& program) {
     return needs_sent_dates(program) || any_key(program, [](K k) {
                return k == K::savedbefore || k == K::savedon || k == K::savedsince ||
-                      k == K::emailid;
+                      k == K::emailid || k == K::threadid;
            });
 }
 

@@ -28,6 +28,7 @@ struct MessageFacts {
     // missing or unreadable, the internal date's day in the server's zone (server_day_of()).
     // Filled only when needs_sent_dates().
     std::int64_t sent_day = 0;
+    std::string thread_id;  // FETCH THREADID's objectid ("T" + MessageMeta::thread_id), or ""
 };
 
 struct SearchContext {

@@ -161,6 +161,8 @@ MessageAnalysis MimeAnalyzer::analyze(std::string_view raw) {
     a.sort.cc = std::move(keys.cc_mailbox);
     a.sort.display_from = std::move(keys.display_from);
     a.sort.display_to = std::move(keys.display_to);
+    a.message_id = std::move(keys.message_id);
+    a.references = std::move(keys.references);
 
     for (const auto& h : msg.headers_of(0)) {
         auto name = to_lower(h.name);

@@ -33,6 +33,10 @@ struct MessageAnalysis {
     std::string body_text;          // decoded text of the text parts, for BODY/TEXT search
     std::vector<MimePart> parts;    // part offsets; section "" is the whole message
     std::uint64_t header_size = 0;  // bytes of the top-level header incl. the blank line
+    // RFC 8474 THREADID input (the ids RFC 5256 THREAD=REFERENCES uses), without angle
+    // brackets: the Message-ID, and References (oldest first), else In-Reply-To's first id.
+    std::string message_id;
+    std::vector<std::string> references;
 };
 
 // Implementations must be thread-safe: appends call analyze() from many threads at once.

@@ -98,6 +98,7 @@ MessageMeta meta_of(const MessageRow& r, const std::vector<std::string>& keyword
     m.flags.keywords = engine::keyword_names(keywords, r.keywords);
     m.modseq = r.modseq;
     m.header_size = r.header_size;
+    m.thread_id = r.thread_id;
     return m;
 }
 }  // namespace

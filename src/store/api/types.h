@@ -136,6 +136,9 @@ struct MessageMeta {
     std::string envelope;       // opaque analyzer output
     std::string bodystructure;  // opaque analyzer output
     std::uint64_t header_size = 0;
+    // RFC 8474 THREADID without the "T" ("" for messages indexed before schema v5 whose
+    // envelope gave no id: THREADID NIL).
+    std::string thread_id;
 };
 
 struct AppendResult {

@@ -24,7 +24,7 @@
 
 namespace postern::store::engine {
 
-inline constexpr int kIndexSchemaVersion = 4;
+inline constexpr int kIndexSchemaVersion = 5;
 inline constexpr std::size_t kMaxKeywords = 64;  // per mailbox: keywords are a 64-bit mask
 
 struct MailboxRow {
@@ -65,6 +65,8 @@ struct MessageRow {
     ModSeq modseq = 0;
     std::int64_t text_id = 0;  // FTS5 rowid; copies within the account share their text
     std::uint64_t header_size = 0;
+    std::string message_id;  // Message-ID without angle brackets; "" when missing or too long
+    std::string thread_id;   // RFC 8474 THREADID without the "T"; "" = NIL (index_threads.cpp)
 };
 
 // Validates and normalises a mailbox name ("inbox/x" -> "INBOX/x"); invalid_name on failure.
@@ -189,6 +191,20 @@ StoreResult<std::uint64_t> index_keyword_mask(Db& db, std::int64_t mailbox_id,
 std::vector<std::string> keyword_names(const std::vector<std::string>& table, std::uint64_t mask);
 
 // ---- Messages ----
+// ---- Thread ids (index_threads.cpp, RFC 8474 §5.2) ----
+// The Message-ID as stored: "" when longer than a header line may be.
+std::string storable_message_id(std::string_view id);
+// The thread of the message stored with `message_id`, else of the nearest of `references`
+// (last first, at most 16 looked up) among the account's messages; "" when none is found.
+StoreResult<std::string> index_find_thread(Db& db, const std::string& message_id,
+                                           const std::vector<std::string>& references);
+// Sets row.message_id from the analysis and, unless row.thread_id is set already (a copy
+// keeps its thread), row.thread_id: the thread found, else the row's own guid (set first).
+StoreStatus index_assign_thread(Db& db, MessageRow& row, const MessageAnalysis& analysis);
+// Schema v4 -> v5: gives every message without a thread id one, in arrival order, from the
+// Message-ID and In-Reply-To of its cached envelope.
+StoreStatus index_backfill_threads(Db& db);
+
 // The text one message contributes to the full-text index.
 struct FtsDoc {
     std::string from, to, cc, subject, headers, body;

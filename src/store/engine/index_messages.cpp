@@ -14,7 +14,7 @@ namespace {
 
 constexpr std::string_view kRowCols =
     "id, uid, guid, store_id, body_hash, size, internal_date, save_date, flags, keywords, "
-    "modseq, text_id, header_size, mailbox_id";
+    "modseq, text_id, header_size, mailbox_id, message_id, thread_id";
 
 MessageRow row_from(Stmt& s) {
     MessageRow r;
@@ -34,6 +34,8 @@ MessageRow row_from(Stmt& s) {
     r.text_id = s.i64(11);
     r.header_size = static_cast<std::uint64_t>(s.i64(12));
     r.mailbox_id = s.i64(13);
+    r.message_id = s.text(14);
+    r.thread_id = s.text(15);
     return r;
 }
 
@@ -66,8 +68,8 @@ StoreStatus insert_row(Db& db, MailboxRow& mb, MessageRow& row, const SortKeys& 
                "INSERT INTO messages(id, mailbox_id, uid, guid, store_id, body_hash, size, "
                "internal_date, save_date, flags, keywords, modseq, text_id, header_size, "
                "sent_date, s_subject, s_from, s_to, s_cc, s_dfrom, s_dto, h_from, h_to, h_cc, "
-               "h_subject) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-               "?, ?, ?, ?)"));
+               "h_subject, message_id, thread_id) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+               "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
     s->bind(1, row.id)
         .bind(2, mb.id)
         .bind(3, row.uid)
@@ -92,7 +94,9 @@ StoreStatus insert_row(Db& db, MailboxRow& mb, MessageRow& row, const SortKeys& 
         .bind(22, h_from)
         .bind(23, h_to)
         .bind(24, h_cc)
-        .bind(25, h_subject);
+        .bind(25, h_subject)
+        .bind(26, row.message_id)
+        .bind(27, row.thread_id);
     STORE_CHECK(s->run());
     mailbox_count_in(mb, row);
     return {};
@@ -174,6 +178,9 @@ StoreStatus index_insert_message(Db& db, MailboxRow& mb, MessageRow& row, const 
                                  FtsDoc* deferred) {
     FtsDoc doc = fts_doc_of(a);
     row.text_id = 0;  // a new text: its id is the row's
+    if (row.guid.empty())
+        row.guid = hex_encode(random_bytes(16));  // known before the insert: a thread's id
+    STORE_CHECK(index_assign_thread(db, row, a));
     STORE_CHECK(insert_row(db, mb, row, a.sort, fold_text(doc.from), fold_text(doc.to),
                            fold_text(doc.cc), fold_text(doc.subject)));
     STORE_TRY(
@@ -210,7 +217,8 @@ StoreStatus index_insert_replayed(Db& db, MailboxRow& mb, MessageRow& row,
 StoreStatus index_copy_message(Db& db, MailboxRow& mb, MessageRow& row, std::int64_t src_id) {
     STORE_TRY(s,
               db.prepare("SELECT sent_date, s_subject, s_from, s_to, s_cc, s_dfrom, s_dto, h_from, "
-                         "h_to, h_cc, h_subject, text_id FROM messages WHERE id=?"));
+                         "h_to, h_cc, h_subject, text_id, message_id, thread_id FROM messages "
+                         "WHERE id=?"));
     s->bind(1, src_id);
     STORE_TRY(found, s->step());
     if (!found)
@@ -226,6 +234,8 @@ StoreStatus index_copy_message(Db& db, MailboxRow& mb, MessageRow& row, std::int
     k.display_to = s->text(6);
     std::string hf = s->text(7), ht = s->text(8), hc = s->text(9), hs = s->text(10);
     row.text_id = s->i64(11);
+    row.message_id = s->text(12);
+    row.thread_id = s->text(13);  // a copy stays in its thread (RFC 8474 §5.2)
     s->reset();
     STORE_CHECK(insert_row(db, mb, row, k, hf, ht, hc, hs));
     STORE_TRY(d,

@@ -346,9 +346,14 @@ class MessageRenderer {
             case FetchAttr::emailid:
                 w_.email_id(meta_.guid);
                 break;
-            case FetchAttr::threadid:
-                w_.thread_id(std::nullopt);
+            case FetchAttr::threadid: {
+                // RFC 8474 §5.2: "T" + the thread's GUID; NIL for a message without one.
+                std::optional<std::string> id;
+                if (!meta_.thread_id.empty())
+                    id = "T" + meta_.thread_id;
+                w_.thread_id(id);
                 break;
+            }
             case FetchAttr::savedate:
                 w_.save_date(meta_.save_date ? std::optional(meta_.save_date) : std::nullopt, 0);
                 break;

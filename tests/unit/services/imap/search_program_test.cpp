@@ -94,10 +94,10 @@ class SearchProgramTest : public ::testing::Test {
     std::vector<store::Uid> saved{3, 13};
     // Save dates and the Date: header's day as written.
     std::vector<MessageFacts> facts{
-        {1, wire::to_unix_day({2024, 1, 1}) + 3600, "M1", wire::to_unix_day({2023, 12, 31})},
-        {2, wire::to_unix_day({2024, 1, 2}), "M2", wire::to_unix_day({2024, 1, 1})},
-        {3, wire::to_unix_day({2024, 1, 2}) + 86399, "M3", wire::to_unix_day({2024, 1, 1})},
-        {5, wire::to_unix_day({2024, 1, 3}), "M5", wire::to_unix_day({2024, 1, 2})},
+        {1, wire::to_unix_day({2024, 1, 1}) + 3600, "M1", wire::to_unix_day({2023, 12, 31}), "TM1"},
+        {2, wire::to_unix_day({2024, 1, 2}), "M2", wire::to_unix_day({2024, 1, 1}), "TM1"},
+        {3, wire::to_unix_day({2024, 1, 2}) + 86399, "M3", wire::to_unix_day({2024, 1, 1}), "TM3"},
+        {5, wire::to_unix_day({2024, 1, 3}), "M5", wire::to_unix_day({2024, 1, 2}), ""},
     };
 
     SearchContext context() {
@@ -223,10 +223,15 @@ TEST_F(SearchProgramTest, ExtensionKeys) {
     EXPECT_EQ(translated("SENTON 1-Jan-2024"), "uids{2:3}");
     EXPECT_EQ(translated("SENTSINCE 1-Jan-2024"), "uids{2:3,5}");
     EXPECT_EQ(translated("NOT SENTON 1-Jan-2024"), "not(uids{2:3})");
-    // RFC 8474: EMAILID is the message guid; no thread ids are kept.
+    // RFC 8474: EMAILID is the message guid, THREADID "T" + the thread's guid (case-sensitive);
+    // a message without a thread id (NIL) matches none.
     EXPECT_EQ(translated("EMAILID M3"), "uids{3}");
     EXPECT_EQ(translated("EMAILID nothere"), "uids{}");
+    EXPECT_EQ(translated("THREADID TM1"), "uids{1:2}");
+    EXPECT_EQ(translated("THREADID tm1"), "uids{}");
+    EXPECT_EQ(translated("THREADID TM3"), "uids{3}");
     EXPECT_EQ(translated("THREADID T1"), "uids{}");
+    EXPECT_EQ(translated("NOT THREADID TM1"), "not(uids{1:2})");
 }
 
 TEST_F(SearchProgramTest, OrNotAndNesting) {
@@ -292,6 +297,7 @@ TEST_F(SearchProgramTest, BadInput) {
 TEST_F(SearchProgramTest, WhatTheProgramNeeds) {
     EXPECT_TRUE(needs_message_facts(program("OR SEEN SAVEDON 1-Jan-2024")));
     EXPECT_TRUE(needs_message_facts(program("NOT EMAILID abc")));
+    EXPECT_TRUE(needs_message_facts(program("THREADID Tabc")));
     EXPECT_TRUE(needs_message_facts(program("SENTON 1-Jan-2024")));
     EXPECT_FALSE(needs_message_facts(program("SEEN SINCE 1-Jan-2024 SAVEDATESUPPORTED")));
     EXPECT_TRUE(needs_sent_dates(program("OR SEEN SENTBEFORE 1-Jan-2024")));

@@ -121,6 +121,11 @@ TEST(RenderMessage, SimpleItemsInOrderWithUidFirstForUidFetch) {
                           "(0123456789abcdef0123456789abcdef) THREADID NIL SAVEDATE "
                           "\"14-Nov-2023 22:15:00 +0000\" MODSEQ (42))\r\n");
     EXPECT_EQ(r.loads, 0);  // nothing needed the message itself
+    // RFC 8474 §5.2: a message with a thread id answers THREADID (T<id>).
+    meta.thread_id = "fedcba9876543210fedcba9876543210";
+    r = render(fetch_of({item(FetchAttr::threadid)}), false, meta, kSimple, {.seq = 3});
+    ASSERT_EQ(r.result.status, RenderStatus::ok);
+    EXPECT_EQ(r.text, "* 3 FETCH (THREADID (Tfedcba9876543210fedcba9876543210))\r\n");
 }
 
 TEST(RenderMessage, BodySectionsAndSeenFlags) {

@@ -136,6 +136,7 @@ std::vector<std::string> Session::capabilities() const {
           "MULTIAPPEND", "SPECIAL-USE", "CREATE-SPECIAL-USE", "LIST-EXTENDED", "LIST-STATUS",
           "STATUS=SIZE", "UTF8=ACCEPT", "REPLACE", "UNAUTHENTICATE", "MOVE", "METADATA"})
         caps.emplace_back(c);
+    caps.emplace_back("NOTIFY");  // commands/notify.cpp (RFC 5465)
     // commands/acl.cpp: every right of RFC 4314 works, "t", "e", "x" and "k" on their own.
     for (const char* c : {"ACL", "RIGHTS=texk"})
         caps.emplace_back(c);
@@ -147,7 +148,7 @@ std::vector<std::string> Session::capabilities() const {
                           "THREAD=ORDEREDSUBJECT", "THREAD=REFERENCES"})
         caps.emplace_back(c);
     // commands/fetch.cpp, commands/store.cpp; OBJECTID: MAILBOXID in CREATE and STATUS,
-    // EMAILID in FETCH and SEARCH (THREADID is NIL: no thread ids are kept yet).
+    // EMAILID and THREADID in FETCH and SEARCH.
     for (const char* c : {"CONDSTORE", "QRESYNC", "BINARY", "SAVEDATE", "PREVIEW", "OBJECTID"})
         caps.emplace_back(c);
     return caps;
@@ -401,9 +402,15 @@ asio::awaitable<std::optional<Session::Frame>> Session::next_frame() {
                     break;
             }
         }
-        // Waiting for a new command (not in the middle of one): a stop may interrupt.
-        conn_.stream->set_interruptible(receiver_.idle());
+        // Waiting for a new command (not in the middle of one): a stop may interrupt, and
+        // NOTIFY may write (RFC 5465 §3).
+        const bool between = receiver_.idle();
+        conn_.stream->set_interruptible(between);
+        if (between)
+            notify_open_window();
         bool more = co_await read_more();
+        if (between)
+            co_await notify_close_window();
         conn_.stream->set_interruptible(false);
         if (!more)
             co_return std::nullopt;
@@ -493,11 +500,13 @@ asio::awaitable<void> Session::run() {
         if (compress_next_)
             start_compression();
     }
+    co_await stop_notify();
     co_await flush();
     conn_.stream->close();
 }
 
-asio::awaitable<void> Session::report_updates(bool allow_expunge) {
+asio::awaitable<void> Session::report_updates(bool allow_expunge,
+                                              std::vector<store::Uid>* new_uids) {
     auto* box = selected();
     if (!box)
         co_return;
@@ -521,6 +530,8 @@ asio::awaitable<void> Session::report_updates(bool allow_expunge) {
                 wire::append_expunge(out_, seq);
         }
     }
+    if (new_uids)
+        new_uids->insert(new_uids->end(), sync.new_uids.begin(), sync.new_uids.end());
     if (!sync.new_uids.empty()) {
         store::UidSet claimed;
         auto& mailbox = box->mailbox();
@@ -659,6 +670,8 @@ asio::awaitable<Session::Flow> Session::execute(const wire::Command& c) {
         case N::getquota:
             flow = co_await on_getquota(c, std::get<wire::GetQuota>(c.args));
             break;
+        case N::notify:
+            co_return co_await on_notify(c, std::get<wire::Notify>(c.args));
         case N::getquotaroot:
             flow = co_await on_getquotaroot(c, std::get<wire::GetQuotaRoot>(c.args));
             break;

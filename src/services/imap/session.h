@@ -53,6 +53,9 @@ struct Selected {
 };
 using State = std::variant<NotAuthenticated, Authenticated, Selected>;
 
+// NOTIFY settings and the notifier's mailbox of bus events (commands/notify.cpp).
+struct NotifyState;
+
 // The STATUS items asked for (RFC 9051 §6.3.11), for STATUS and LIST-STATUS.
 wire::MailboxStatus status_data(const std::vector<wire::StatusItem>& items,
                                 const store::MailboxStatus& status, const store::MailboxInfo& info,
@@ -104,7 +107,9 @@ class Session {
     // Untagged updates of the selected mailbox (RFC 9051 §7.5.2: no EXPUNGE while answering
     // FETCH, STORE or SEARCH by sequence number, so those pass allow_expunge = false: flag
     // changes and EXISTS are sent, expunges are held back until a command that may send them).
-    boost::asio::awaitable<void> report_updates(bool allow_expunge);
+    // `new_uids`, when given, receives the UIDs reported new (NOTIFY's MessageNew FETCH).
+    boost::asio::awaitable<void> report_updates(bool allow_expunge,
+                                                std::vector<store::Uid>* new_uids = nullptr);
     void leave_mailbox();
     // FLAGS and PERMANENTFLAGS of the selected mailbox (RFC 9051 §7.3.5), sent at SELECT and
     // again whenever a keyword new to the mailbox appears, before any FETCH that shows it.
@@ -160,6 +165,21 @@ class Session {
     struct IdleState;
     boost::asio::awaitable<Flow> on_idle(const wire::Command& c);
     boost::asio::awaitable<void> idle_notifier(std::shared_ptr<IdleState> state);
+    // notify.cpp (RFC 5465). The session's coroutine opens the window while it waits for a
+    // command and closes it (waiting for a write in progress) before it goes on; stop_notify
+    // ends NOTIFY (NOTIFY NONE, a new NOTIFY SET, logout); notify_watch_selected makes sure
+    // the bus delivers the selected mailbox's events (after SELECT).
+    boost::asio::awaitable<Flow> on_notify(const wire::Command& c, const wire::Notify& a);
+    void notify_open_window();
+    boost::asio::awaitable<void> notify_close_window();
+    boost::asio::awaitable<void> stop_notify();
+    void notify_watch_selected();
+    void notify_idle(bool on);
+    bool notify_active() const;  // NOTIFY SET in effect and not overflowed
+    boost::asio::awaitable<void> notify_loop(std::shared_ptr<NotifyState> st);
+    boost::asio::awaitable<void> notify_send(NotifyState& st);
+    boost::asio::awaitable<void> notify_fetch_new(NotifyState& st,
+                                                  const std::vector<store::Uid>& uids);
     // fetch.cpp
     boost::asio::awaitable<Flow> on_fetch(const wire::Command& c, const wire::Fetch& a);
     // store.cpp
@@ -203,7 +223,8 @@ class Session {
     bool qresync_ = false;    // ENABLE QRESYNC (RFC 7162 §3.2.3)
     // COMPRESS=DEFLATE active: everything read and written passes through it (RFC 4978).
     std::unique_ptr<DeflateStream> deflate_;
-    bool compress_next_ = false;  // COMPRESS answered OK: switch once that reply is out
+    bool compress_next_ = false;           // COMPRESS answered OK: switch once that reply is out
+    std::shared_ptr<NotifyState> notify_;  // NOTIFY SET in effect (RFC 5465)
 };
 
 }  // namespace postern::services::imap

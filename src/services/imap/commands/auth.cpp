@@ -214,6 +214,7 @@ asio::awaitable<Session::Flow> Session::on_authenticate(const wire::Command& c,
 }
 
 asio::awaitable<Session::Flow> Session::on_unauthenticate(const wire::Command& c) {
+    co_await stop_notify();
     state_ = NotAuthenticated{};
     ok(c, "Unauthenticated");
     co_return Flow::next;

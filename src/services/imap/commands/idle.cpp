@@ -52,6 +52,21 @@ asio::awaitable<Session::Flow> Session::on_idle(const wire::Command& c) {
     if (!co_await flush())
         co_return Flow::close;
 
+    if (notify_active()) {
+        // NOTIFY is on (RFC 5465): its notifier, which already hears the bus, writes the
+        // selected mailbox's changes too while the session waits for DONE.
+        notify_idle(true);
+        receiver_.expect_plain_line();
+        auto frame = co_await next_frame();
+        notify_idle(false);
+        if (!frame)
+            co_return Flow::close;
+        if (frame->error || !wire::is_idle_done(frame->command->text))
+            co_return bad(c.tag, "Expected DONE");
+        co_await report_updates(true);
+        ok(c, "IDLE terminated");
+        co_return Flow::next;
+    }
     auto executor = co_await asio::this_coro::executor;
     auto st = std::make_shared<IdleState>(executor);
     store::ChangeBus::Subscription subscription;

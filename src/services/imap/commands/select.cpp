@@ -146,6 +146,7 @@ asio::awaitable<Session::Flow> Session::on_select(const wire::Command& c, const 
     }
     User u = std::move(*user());
     state_ = Selected{std::move(u), std::move(box)};
+    notify_watch_selected();  // NOTIFY (RFC 5465): the bus must deliver this mailbox's events
     ok(c, a.read_only ? "EXAMINE completed" : "SELECT completed",
        read_only ? wire::codes::read_only() : wire::codes::read_write());
     co_return Flow::next;

@@ -1,6 +1,7 @@
 // Hostile input for the IMAP receiver and parser: deep nesting, megabyte lines, huge numbers,
 // NUL bytes, enormous sequence sets, malformed quoting, and random bytes. Each must give a BAD
 // (or a closing error) in bounded time and memory, never a crash.
+#include <algorithm>
 #include <random>
 
 #include <gtest/gtest.h>
@@ -203,6 +204,64 @@ TEST(ImapHostile, RandomBytes) {
         Transcript t = receive_all_ways(input);
         for (const auto& c : t.commands)
             (void)parse_command(c);
+    }
+}
+
+}  // namespace
+}  // namespace postern::proto::imap
+
+namespace postern::proto::imap {
+namespace {
+
+// NOTIFY (RFC 5465): every list is bounded (groups, events, mailbox names, fetch attributes),
+// and malformed or truncated groups are BAD, never a crash.
+TEST(ImapHostile, NotifyListsAreBounded) {
+    auto many = [](std::string_view item, std::size_t n) {
+        std::string out;
+        for (std::size_t i = 0; i < n; ++i) {
+            if (i)
+                out += ' ';
+            out += item;
+        }
+        return out;
+    };
+    auto r = testing::parse("a NOTIFY SET " + many("(personal (MessageNew MessageExpunge))", 1001));
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().kind, ParseErrorKind::limit);
+    EXPECT_TRUE(testing::parse("a NOTIFY SET " + many("(personal NONE)", 1000)));
+    r = testing::parse("a NOTIFY SET (personal (" + many("MessageNew", 1001) + "))");
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().kind, ParseErrorKind::limit);
+    r = testing::parse("a NOTIFY SET (mailboxes (" + many("x", 1001) + ") (MessageNew))");
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().kind, ParseErrorKind::limit);
+    r = testing::parse("a NOTIFY SET (selected (MessageNew (" + many("UID", 1001) + ")))");
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().kind, ParseErrorKind::limit);
+    // Truncated at every byte of a valid command: BAD whenever a group is left open (a cut
+    // right after a whole group is a valid, shorter command).
+    const std::string good =
+        "a NOTIFY SET STATUS (selected (MessageNew (UID BODY.PEEK[HEADER]) MessageExpunge "
+        "FlagChange)) (subtree (\"A\" B) (MailboxName)) (personal NONE)";
+    ASSERT_TRUE(testing::parse(good));
+    for (std::size_t n = 9; n < good.size(); ++n) {
+        const std::string cut = good.substr(0, n);
+        const auto open = std::count(cut.begin(), cut.end(), '(');
+        const auto close = std::count(cut.begin(), cut.end(), ')');
+        auto parsed = testing::parse(cut);
+        if (open != close) {
+            EXPECT_FALSE(parsed) << n;
+        }
+    }
+    // Random bytes after NOTIFY SET.
+    std::mt19937 rng(5465);
+    const std::string alphabet = "() \"\\[]<>.*%SETNONEselectedMessageNew0123456789";
+    for (int i = 0; i < 2000; ++i) {
+        std::string junk = "a NOTIFY SET ";
+        const std::size_t len = rng() % 80;
+        for (std::size_t k = 0; k < len; ++k)
+            junk += alphabet[rng() % alphabet.size()];
+        (void)testing::parse(junk);  // must return, BAD or not
     }
 }
 

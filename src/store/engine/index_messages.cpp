@@ -179,7 +179,7 @@ StoreStatus index_insert_message(Db& db, MailboxRow& mb, MessageRow& row, const 
     FtsDoc doc = fts_doc_of(a);
     row.text_id = 0;  // a new text: its id is the row's
     if (row.guid.empty())
-        row.guid = hex_encode(random_bytes(16));  // known before the insert: a thread's id
+        row.guid = new_message_guid();  // known before the insert: a thread's id
     STORE_CHECK(index_assign_thread(db, row, a));
     STORE_CHECK(insert_row(db, mb, row, a.sort, fold_text(doc.from), fold_text(doc.to),
                            fold_text(doc.cc), fold_text(doc.subject)));

@@ -6,19 +6,13 @@
 
 #include <fmt/format.h>
 
+#include "base/strings.h"
 #include "base/utf8.h"
 #include "filter/sieve/runtime.h"
 
 namespace postern::sieve {
 
 namespace {
-
-bool iequals(std::string_view a, std::string_view b) {
-    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-               return std::tolower(static_cast<unsigned char>(x)) ==
-                      std::tolower(static_cast<unsigned char>(y));
-           });
-}
 
 // Two addresses are the same recipient when local parts match exactly and domains match
 // case-insensitively (RFC 5321 §2.4).

@@ -9,6 +9,7 @@
 
 #include <fmt/format.h>
 
+#include "base/strings.h"
 #include "base/utf8.h"
 #include "filter/sieve/runtime.h"
 #include "mime/address.h"
@@ -19,13 +20,6 @@ namespace postern::sieve {
 namespace {
 
 using K = Action::Kind;
-
-bool iequals(std::string_view a, std::string_view b) {
-    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-               return std::tolower(static_cast<unsigned char>(x)) ==
-                      std::tolower(static_cast<unsigned char>(y));
-           });
-}
 
 Flow add_action(Runtime& rt, const Node& node, Action a) {
     a.line = node.pos.line;

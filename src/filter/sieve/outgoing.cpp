@@ -7,26 +7,13 @@
 
 #include <fmt/format.h>
 
+#include "base/strings.h"
 #include "mime/address.h"
 #include "mime/header_text.h"
 
 namespace postern::sieve {
 
 namespace {
-
-bool iequals(std::string_view a, std::string_view b) {
-    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-               return std::tolower(static_cast<unsigned char>(x)) ==
-                      std::tolower(static_cast<unsigned char>(y));
-           });
-}
-
-std::string lower(std::string_view s) {
-    std::string out(s);
-    for (auto& c : out)
-        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return out;
-}
 
 std::string strip_brackets(std::string_view a) {
     while (!a.empty() && (a.front() == ' ' || a.front() == '<'))
@@ -153,16 +140,16 @@ std::string vacation_skip_reason(const VacationAction& v, const SieveMessage& m,
     std::string sender = strip_brackets(e.from);
     if (sender.empty())
         return "null envelope sender";
-    std::string local = lower(sender.substr(0, sender.rfind('@')));
+    std::string local = to_lower(sender.substr(0, sender.rfind('@')));
     // RFC 5230 §4.6 / RFC 3834 §2: no replies to list and daemon addresses.
     if (local == "mailer-daemon" || local == "listserv" || local == "majordomo" ||
         local.starts_with("owner-") || local.ends_with("-request") || local.ends_with("-bounces") ||
         local.find("-bounces+") != std::string::npos)
         return "sender is a list or daemon address";
-    std::string auto_submitted = lower(first_value(m, "Auto-Submitted"));
+    std::string auto_submitted = to_lower(first_value(m, "Auto-Submitted"));
     if (!auto_submitted.empty() && !auto_submitted.starts_with("no"))
         return "message is Auto-Submitted: " + auto_submitted;
-    std::string precedence = lower(first_value(m, "Precedence"));
+    std::string precedence = to_lower(first_value(m, "Precedence"));
     if (precedence == "bulk" || precedence == "list" || precedence == "junk")
         return "message has Precedence: " + precedence;
     for (const char* h : {"List-Id", "List-Help", "List-Subscribe", "List-Unsubscribe", "List-Post",
@@ -178,7 +165,7 @@ std::string vacation_skip_reason(const VacationAction& v, const SieveMessage& m,
 }
 
 std::string vacation_tracking_key(const VacationAction& v, std::string_view sender) {
-    return v.handle + '\x1e' + lower(strip_brackets(sender));
+    return v.handle + '\x1e' + to_lower(strip_brackets(sender));
 }
 
 OutgoingMessage build_vacation_reply(const VacationAction& v, const SieveMessage& m,

@@ -8,29 +8,12 @@
 
 #include <fmt/format.h>
 
+#include "base/strings.h"
 #include "mime/address.h"
 #include "mime/header_text.h"
 #include "mime/parser.h"
 
 namespace postern::sieve {
-
-namespace {
-
-bool iequals(std::string_view a, std::string_view b) {
-    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-               return std::tolower(static_cast<unsigned char>(x)) ==
-                      std::tolower(static_cast<unsigned char>(y));
-           });
-}
-
-std::string lower(std::string_view s) {
-    std::string out(s);
-    std::transform(out.begin(), out.end(), out.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return out;
-}
-
-}  // namespace
 
 // ---- SieveMessage -------------------------------------------------------------------------
 
@@ -218,7 +201,7 @@ std::optional<std::string> Runtime::variable(std::string_view name) const {
         }
         return n < match_vars_.size() ? match_vars_[n] : std::string();
     }
-    std::string key = lower(name);
+    std::string key = to_lower(name);
     if (key.starts_with("global.")) {
         auto it = globals_->find(key.substr(7));
         return it == globals_->end() ? std::string() : it->second;
@@ -238,7 +221,7 @@ std::optional<std::string> Runtime::variable(std::string_view name) const {
 
 void Runtime::declare_global(std::string_view name) {
     if (declared_globals) {
-        std::string key = lower(name);
+        std::string key = to_lower(name);
         if (std::find(declared_globals->begin(), declared_globals->end(), key) ==
             declared_globals->end())
             declared_globals->push_back(key);
@@ -253,7 +236,7 @@ bool Runtime::set_variable(const Node& node, std::string_view name, std::string 
             --cut;
         value.resize(cut);
     }
-    std::string key = lower(name);
+    std::string key = to_lower(name);
     std::map<std::string, std::string>* target = &locals_;
     if (key.starts_with("global.")) {
         key = key.substr(7);

@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "base/strings.h"
 #include "filter/sieve/commands.h"
 #include "filter/sieve/runtime.h"
 #include "mime/address.h"
@@ -17,20 +18,6 @@
 namespace postern::sieve {
 
 namespace {
-
-bool iequals(std::string_view a, std::string_view b) {
-    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-               return std::tolower(static_cast<unsigned char>(x)) ==
-                      std::tolower(static_cast<unsigned char>(y));
-           });
-}
-
-std::string lower(std::string_view s) {
-    std::string out(s);
-    for (auto& c : out)
-        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return out;
-}
 
 bool literal(const Argument& a) {
     return std::none_of(a.dynamic.begin(), a.dynamic.end(), [](bool d) { return d; });
@@ -207,7 +194,7 @@ bool eval_envelope(Runtime& rt, const Node& node) {
     std::vector<std::string> values;
     const Envelope& env = rt.envelope();
     for (const auto& part : rt.list(node.pos_arg(0))) {
-        std::string p = lower(part);
+        std::string p = to_lower(part);
         const std::string* src = nullptr;
         if (p == "from")
             src = &env.from;
@@ -244,7 +231,7 @@ bool check_envelope(Validator& v, Node& node) {
     if (!literal(a))
         return true;
     for (const auto& s : a.strings) {
-        std::string p = lower(s);
+        std::string p = to_lower(s);
         if (p != "from" && p != "to" && p != "auth" && p != "orig_to") {
             v.error(a.pos, fmt::format("envelope: unknown envelope part '{}'", s));
             return false;
@@ -258,9 +245,9 @@ bool check_envelope(Validator& v, Node& node) {
 bool content_type_matches(const mime::Part& part, std::string_view want) {
     if (want.empty())
         return true;
-    std::string type = lower(part.content_type.type);
-    std::string sub = lower(part.content_type.subtype);
-    std::string w = lower(want);
+    std::string type = to_lower(part.content_type.type);
+    std::string sub = to_lower(part.content_type.subtype);
+    std::string w = to_lower(want);
     std::size_t slash = w.find('/');
     if (slash == std::string::npos)
         return type == w;
@@ -280,10 +267,10 @@ std::string html_to_text(std::string_view html) {
             std::size_t close = html.find('>', i);
             if (close == std::string_view::npos)
                 break;
-            std::string tag = lower(html.substr(i + 1, std::min<std::size_t>(close - i - 1, 7)));
+            std::string tag = to_lower(html.substr(i + 1, std::min<std::size_t>(close - i - 1, 7)));
             if (tag.starts_with("script") || tag.starts_with("style")) {
                 std::string end = tag.starts_with("script") ? "</script" : "</style";
-                std::size_t e = lower(html.substr(close)).find(end);
+                std::size_t e = to_lower(html.substr(close)).find(end);
                 close = e == std::string::npos ? html.size() - 1 : html.find('>', close + e);
                 if (close == std::string_view::npos)
                     break;
@@ -374,8 +361,8 @@ bool eval_body(Runtime& rt, const Node& node) {
                     return content_type_matches(part, t);
                 });
             } else {
-                std::string type = lower(part.content_type.type);
-                std::string sub = lower(part.content_type.subtype);
+                std::string type = to_lower(part.content_type.type);
+                std::string sub = to_lower(part.content_type.subtype);
                 take = mime::is_text_part(part) || (type == "application" && sub == "xhtml+xml");
                 // A part whose type or transfer encoding cannot be read has no text to test.
                 if ((part.flags & mime::part_flag::invalid_content_type) != 0 ||
@@ -386,7 +373,7 @@ bool eval_body(Runtime& rt, const Node& node) {
             if (!take)
                 continue;
             std::string text = mime::decode_part_text(msg.raw(), part);
-            std::string sub = lower(part.content_type.subtype);
+            std::string sub = to_lower(part.content_type.subtype);
             if (!content && (sub == "html" || sub == "xhtml+xml"))
                 text = html_to_text(text);
             values.push_back(std::move(text));
@@ -454,7 +441,7 @@ std::string zone_text(int zone, bool colon) {
 }
 
 std::optional<std::string> date_part(const Civil& c, std::string_view part) {
-    std::string p = lower(part);
+    std::string p = to_lower(part);
     if (p == "year")
         return fmt::format("{:04}", c.year);
     if (p == "month")

@@ -34,6 +34,9 @@ std::vector<Command> storage_commands();  // storage.check, storage.compact, ...
 std::vector<Command> queue_commands();    // queue.list, queue.show, ...
 std::vector<Command> acl_commands();      // acl.list, acl.set, acl.delete
 
+// The daemon's (or the offline command's) message store; Errc::unavailable when not open.
+Result<store::Store*> open_store(Context& ctx);
+
 // Argument readers: Errc::invalid_argument naming the argument when missing or mistyped.
 Result<std::string> arg_string(const json& args, const char* name);
 std::optional<std::string> opt_string(const json& args, const char* name);

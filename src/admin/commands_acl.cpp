@@ -13,12 +13,6 @@ namespace {
 constexpr std::string_view kAnyone = "anyone";
 constexpr std::string_view kPublicPrefix = "public:";
 
-Result<store::Store*> open_store(Context& ctx) {
-    if (!ctx.resources.store)
-        return fail(Errc::unavailable, "the message store is not open");
-    return ctx.resources.store;
-}
-
 // The store key of the account holding the mailbox: an account address, or "public:DOMAIN"
 // for the domain's public folders (their store account, as IMAP's "Public Folders/" uses).
 Result<std::string> owner_key(Context& ctx, const std::string& owner) {
@@ -63,20 +57,29 @@ std::string identifier_name(Context& ctx, const std::string& key) {
     return a ? a->address : key;
 }
 
-Result<std::shared_ptr<store::Account>> owner_account(Context& ctx, const json& args) {
+// The mailbox an acl.* command is about: its owner's store account and its name.
+struct Target {
+    std::shared_ptr<store::Account> account;
+    std::string mailbox;
+};
+
+Result<Target> target(Context& ctx, const json& args) {
     auto st = open_store(ctx);
     if (!st)
         return fail(st.error());
     auto owner = arg_string(args, "account");
     if (!owner)
         return fail(owner.error());
+    auto mailbox = arg_string(args, "mailbox");
+    if (!mailbox)
+        return fail(mailbox.error());
     auto key = owner_key(ctx, *owner);
     if (!key)
         return fail(key.error());
     auto acc = (*st)->account(*key);
     if (!acc)
         return fail(store::to_error(acc.error()));
-    return *acc;
+    return Target{std::move(*acc), std::move(*mailbox)};
 }
 
 // Rights as RFC 4314 §2.1 letters, each at most once, in the canonical order.
@@ -94,28 +97,22 @@ Result<std::string> canonical_rights(std::string_view rights) {
 }
 
 Result<json> acl_list(Context& ctx, const json& args) {
-    auto acc = owner_account(ctx, args);
-    if (!acc)
-        return fail(acc.error());
-    auto mailbox = arg_string(args, "mailbox");
-    if (!mailbox)
-        return fail(mailbox.error());
-    auto entries = (*acc)->acl(*mailbox);
+    auto t = target(ctx, args);
+    if (!t)
+        return fail(t.error());
+    auto entries = t->account->acl(t->mailbox);
     if (!entries)
         return fail(store::to_error(entries.error()));
     json list = json::array();
     for (auto& e : *entries)
         list.push_back({{"identifier", identifier_name(ctx, e.identifier)}, {"rights", e.rights}});
-    return json{{"mailbox", *mailbox}, {"entries", std::move(list)}};
+    return json{{"mailbox", t->mailbox}, {"entries", std::move(list)}};
 }
 
 Result<json> acl_write(Context& ctx, const json& args, bool remove) {
-    auto acc = owner_account(ctx, args);
-    if (!acc)
-        return fail(acc.error());
-    auto mailbox = arg_string(args, "mailbox");
-    if (!mailbox)
-        return fail(mailbox.error());
+    auto t = target(ctx, args);
+    if (!t)
+        return fail(t.error());
     auto identifier = arg_string(args, "identifier");
     if (!identifier)
         return fail(identifier.error());
@@ -133,11 +130,11 @@ Result<json> acl_write(Context& ctx, const json& args, bool remove) {
         rights = std::move(*r);
     }
     // The owner always has every right on their own mailboxes (IMAP refuses to change them).
-    if (*id == (*acc)->id())
+    if (*id == t->account->id())
         return fail(Errc::invalid_argument, "the owner's rights on their mailboxes are fixed");
-    if (auto s = (*acc)->set_acl(*mailbox, *id, rights); !s)
+    if (auto s = t->account->set_acl(t->mailbox, *id, rights); !s)
         return fail(store::to_error(s.error()));
-    return json{{"mailbox", *mailbox}, {"identifier", *identifier}, {"rights", rights}};
+    return json{{"mailbox", t->mailbox}, {"identifier", *identifier}, {"rights", rights}};
 }
 
 Result<json> acl_set(Context& ctx, const json& args) {

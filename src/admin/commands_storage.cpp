@@ -30,12 +30,6 @@ Result<std::map<std::string, Owner>> owners(directory::Directory& dir) {
     return out;
 }
 
-Result<store::Store*> open_store(Context& ctx) {
-    if (!ctx.resources.store)
-        return fail(Errc::unavailable, "the message store is not open");
-    return ctx.resources.store;
-}
-
 // An account argument: an address known to the directory, or a store key (the numeric
 // account id, e.g. of an account already removed from the directory).
 Result<std::string> account_key(Context& ctx, const std::string& account) {
@@ -304,6 +298,12 @@ Result<json> storage_delete(Context& ctx, const json& args) {
 }
 
 }  // namespace
+
+Result<store::Store*> open_store(Context& ctx) {
+    if (!ctx.resources.store)
+        return fail(Errc::unavailable, "the message store is not open");
+    return ctx.resources.store;
+}
 
 std::vector<Command> storage_commands() {
     return {

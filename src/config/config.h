@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "base/ip_address.h"
+#include "config/protection.h"
 
 namespace postern::config {
 
@@ -489,6 +490,7 @@ struct Config {
     DnsConfig dns;
     StorageConfig storage;
     SenderAuthConfig sender_auth;
+    ProtectionConfig protection;  // [protection] (config/protection.h)
 
     // Every TCP service by its config name, for code that treats them alike.
     std::vector<std::pair<std::string, const TcpServiceConfig*>> tcp_services() const {

@@ -11,6 +11,7 @@
 
 #include "base/strings.h"
 #include "base/units.h"
+#include "config/load_protection.h"
 #include "config/load_queue.h"
 #include "config/load_scan.h"
 #include "config/load_sender_auth.h"
@@ -669,6 +670,7 @@ std::expected<ConfigPtr, LoadError> load_string(std::string_view text, const fs:
     read_scan(root, *cfg);
     read_storage(root, *cfg, base);
     read_sender_auth(root, *cfg, base);
+    read_protection(root, *cfg, base);
 
     cfg->smtp.log = cfg->log.defaults;
     cfg->lmtp.log = cfg->log.defaults;

@@ -1,0 +1,292 @@
+// Greylisting state in SQLite: triplets (first seen, last seen, passed) and client networks
+// (passes, for the auto-whitelist). WAL, one connection behind a mutex.
+#include "filter/greylist/greylist.h"
+
+#include <array>
+#include <cstdio>
+
+#include <sqlite3.h>
+
+#include "base/strings.h"
+
+namespace postern::filter::greylist {
+
+namespace {
+
+constexpr int kCleanupEvery = 1000;            // checks between two cleanups
+constexpr std::int64_t kCleanupSeconds = 600;  // or this long
+constexpr std::size_t kMaxField = 512;         // longer addresses are cut (they still compare)
+
+// One prepared statement, finalized at scope exit.
+class Stmt {
+  public:
+    Stmt(sqlite3* db, const char* sql) { rc_ = sqlite3_prepare_v2(db, sql, -1, &stmt_, nullptr); }
+    ~Stmt() { sqlite3_finalize(stmt_); }
+    Stmt(const Stmt&) = delete;
+    Stmt& operator=(const Stmt&) = delete;
+
+    bool ok() const { return rc_ == SQLITE_OK; }
+    void bind(int i, std::string_view s) {
+        sqlite3_bind_text(stmt_, i, s.data(), static_cast<int>(s.size()), SQLITE_TRANSIENT);
+    }
+    void bind(int i, std::int64_t v) { sqlite3_bind_int64(stmt_, i, v); }
+    // SQLITE_ROW, SQLITE_DONE or an error code.
+    int step() { return sqlite3_step(stmt_); }
+    std::int64_t column(int i) const { return sqlite3_column_int64(stmt_, i); }
+
+  private:
+    sqlite3_stmt* stmt_ = nullptr;
+    int rc_ = SQLITE_ERROR;
+};
+
+Error db_error(sqlite3* db, std::string_view what) {
+    auto code = sqlite3_errcode(db);
+    Errc errc = code == SQLITE_BUSY || code == SQLITE_LOCKED      ? Errc::unavailable
+                : code == SQLITE_CORRUPT || code == SQLITE_NOTADB ? Errc::corrupt
+                                                                  : Errc::io_error;
+    return Error{errc, "greylist database: " + std::string(what) + ": " + sqlite3_errmsg(db)};
+}
+
+std::string field(std::string_view s) {
+    return to_lower(s.substr(0, kMaxField));
+}
+
+}  // namespace
+
+std::string client_network(const IpAddress& client) {
+    auto b = client.bytes();
+    if (client.is_v4()) {
+        char text[32];
+        std::snprintf(text, sizeof text, "%u.%u.%u.0/24", b[12], b[13], b[14]);
+        return text;
+    }
+    for (std::size_t i = 8; i < 16; ++i)
+        b[i] = 0;
+    return IpAddress::from_bytes(b).to_string() + "/64";
+}
+
+Triplet make_triplet(const IpAddress& client, std::string_view sender, std::string_view recipient) {
+    return Triplet{client_network(client), field(sender), field(recipient)};
+}
+
+std::string_view Decision::name() const {
+    switch (kind) {
+        case Kind::defer:
+            return "defer";
+        case Kind::pass:
+            return "pass";
+        case Kind::whitelisted:
+            return "whitelisted";
+    }
+    return "defer";
+}
+
+Result<std::unique_ptr<GreylistStore>> GreylistStore::open(const std::filesystem::path& file) {
+    std::error_code ec;
+    if (file.has_parent_path())
+        std::filesystem::create_directories(file.parent_path(), ec);
+    sqlite3* db = nullptr;
+    int rc =
+        sqlite3_open_v2(file.c_str(), &db,
+                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+    if (rc != SQLITE_OK) {
+        auto e = db ? db_error(db, "open " + file.string())
+                    : Error{Errc::io_error, "greylist database: cannot open " + file.string()};
+        sqlite3_close(db);
+        return fail(e);
+    }
+    std::unique_ptr<GreylistStore> store(new GreylistStore(db));
+    sqlite3_busy_timeout(db, 5000);
+    for (const char* sql : {
+             "PRAGMA journal_mode=WAL",
+             "PRAGMA synchronous=NORMAL",
+             "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT)",
+             "INSERT OR IGNORE INTO meta VALUES('version', '1')",
+             "CREATE TABLE IF NOT EXISTS triplet(network TEXT NOT NULL, sender TEXT NOT NULL, "
+             "recipient TEXT NOT NULL, first_seen INTEGER NOT NULL, last_seen INTEGER NOT NULL, "
+             "passed INTEGER NOT NULL DEFAULT 0, PRIMARY KEY(network, sender, recipient))",
+             "CREATE INDEX IF NOT EXISTS triplet_last_seen ON triplet(last_seen)",
+             "CREATE TABLE IF NOT EXISTS network(network TEXT PRIMARY KEY, passes INTEGER NOT "
+             "NULL, "
+             "last_seen INTEGER NOT NULL)",
+         }) {
+        if (auto st = store->exec(sql); !st)
+            return fail(st.error());
+    }
+    return store;
+}
+
+GreylistStore::~GreylistStore() {
+    sqlite3_close(db_);
+}
+
+Status GreylistStore::exec(const char* sql) {
+    char* message = nullptr;
+    if (sqlite3_exec(db_, sql, nullptr, nullptr, &message) != SQLITE_OK) {
+        std::string text = message ? message : "error";
+        sqlite3_free(message);
+        return fail(Errc::io_error, "greylist database: " + text);
+    }
+    return ok();
+}
+
+Result<Decision> GreylistStore::check(const Triplet& triplet, std::int64_t now,
+                                      const config::GreylistConfig& cfg) {
+    std::lock_guard lock(mutex_);
+    if (++checks_ % kCleanupEvery == 0 || now - last_cleanup_ > kCleanupSeconds) {
+        last_cleanup_ = now;
+        (void)cleanup_locked(now, cfg);
+    }
+    if (auto st = exec("BEGIN IMMEDIATE"); !st)
+        return fail(st.error());
+    auto decision = check_locked(triplet, now, cfg);
+    if (!decision) {
+        (void)exec("ROLLBACK");
+        return decision;
+    }
+    if (auto st = exec("COMMIT"); !st) {
+        (void)exec("ROLLBACK");
+        return fail(st.error());
+    }
+    return decision;
+}
+
+Result<Decision> GreylistStore::check_locked(const Triplet& t, std::int64_t now,
+                                             const config::GreylistConfig& cfg) {
+    const std::int64_t delay = cfg.delay.count();
+    const std::int64_t window = cfg.retry_window.count();
+    const std::int64_t expiry = cfg.expiry.count();
+    Decision d;
+    if (cfg.auto_whitelist > 0) {
+        Stmt q(db_, "SELECT passes, last_seen FROM network WHERE network = ?1");
+        if (!q.ok())
+            return fail(db_error(db_, "prepare"));
+        q.bind(1, t.network);
+        if (q.step() == SQLITE_ROW && q.column(0) >= cfg.auto_whitelist &&
+            now - q.column(1) <= expiry) {
+            Stmt u(db_, "UPDATE network SET last_seen = ?2 WHERE network = ?1");
+            u.bind(1, t.network);
+            u.bind(2, now);
+            if (u.step() != SQLITE_DONE)
+                return fail(db_error(db_, "update network"));
+            d.kind = Decision::Kind::whitelisted;
+            return d;
+        }
+    }
+    Stmt q(db_,
+           "SELECT first_seen, last_seen, passed FROM triplet "
+           "WHERE network = ?1 AND sender = ?2 AND recipient = ?3");
+    if (!q.ok())
+        return fail(db_error(db_, "prepare"));
+    q.bind(1, t.network);
+    q.bind(2, t.sender);
+    q.bind(3, t.recipient);
+    int rc = q.step();
+    bool known = rc == SQLITE_ROW;
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return fail(db_error(db_, "select triplet"));
+    std::int64_t first = known ? q.column(0) : now;
+    std::int64_t last = known ? q.column(1) : now;
+    bool passed = known && q.column(2) != 0;
+    bool restart = !known || (passed && now - last > expiry) || (!passed && now - first > window);
+    if (restart) {
+        Stmt w(db_,
+               "INSERT OR REPLACE INTO triplet(network, sender, recipient, first_seen, "
+               "last_seen, passed) VALUES(?1, ?2, ?3, ?4, ?4, 0)");
+        w.bind(1, t.network);
+        w.bind(2, t.sender);
+        w.bind(3, t.recipient);
+        w.bind(4, now);
+        if (w.step() != SQLITE_DONE)
+            return fail(db_error(db_, "insert triplet"));
+        d.kind = Decision::Kind::defer;
+        d.retry_after = delay;
+        return d;
+    }
+    if (!passed && now - first < delay) {
+        Stmt w(db_,
+               "UPDATE triplet SET last_seen = ?4 WHERE network = ?1 AND sender = ?2 AND "
+               "recipient = ?3");
+        w.bind(1, t.network);
+        w.bind(2, t.sender);
+        w.bind(3, t.recipient);
+        w.bind(4, now);
+        if (w.step() != SQLITE_DONE)
+            return fail(db_error(db_, "update triplet"));
+        d.kind = Decision::Kind::defer;
+        d.retry_after = delay - (now - first);
+        return d;
+    }
+    Stmt w(db_,
+           "UPDATE triplet SET last_seen = ?4, passed = 1 WHERE network = ?1 AND sender = ?2 "
+           "AND recipient = ?3");
+    w.bind(1, t.network);
+    w.bind(2, t.sender);
+    w.bind(3, t.recipient);
+    w.bind(4, now);
+    if (w.step() != SQLITE_DONE)
+        return fail(db_error(db_, "update triplet"));
+    Stmt n(db_,
+           "INSERT INTO network(network, passes, last_seen) VALUES(?1, 1, ?2) "
+           "ON CONFLICT(network) DO UPDATE SET passes = passes + 1, last_seen = ?2");
+    n.bind(1, t.network);
+    n.bind(2, now);
+    if (n.step() != SQLITE_DONE)
+        return fail(db_error(db_, "update network"));
+    d.kind = Decision::Kind::pass;
+    return d;
+}
+
+Result<std::uint64_t> GreylistStore::cleanup(std::int64_t now, const config::GreylistConfig& cfg) {
+    std::lock_guard lock(mutex_);
+    last_cleanup_ = now;
+    return cleanup_locked(now, cfg);
+}
+
+Result<std::uint64_t> GreylistStore::cleanup_locked(std::int64_t now,
+                                                    const config::GreylistConfig& cfg) {
+    std::uint64_t removed = 0;
+    auto run = [&](const char* sql, std::int64_t a, std::int64_t b) -> Status {
+        Stmt s(db_, sql);
+        if (!s.ok())
+            return fail(db_error(db_, "prepare cleanup"));
+        s.bind(1, a);
+        s.bind(2, b);
+        if (s.step() != SQLITE_DONE)
+            return fail(db_error(db_, "cleanup"));
+        removed += static_cast<std::uint64_t>(sqlite3_changes(db_));
+        return ok();
+    };
+    const std::int64_t expiry = cfg.expiry.count();
+    const std::int64_t window = cfg.retry_window.count();
+    // Passed triplets live until idle for `expiry`; unpassed ones until their window closed.
+    if (auto st = run("DELETE FROM triplet WHERE (passed = 1 AND last_seen < ?1) OR "
+                      "(passed = 0 AND first_seen < ?2)",
+                      now - expiry, now - window);
+        !st)
+        return fail(st.error());
+    if (auto st = run("DELETE FROM network WHERE last_seen < ?1 AND ?2 = ?2", now - expiry, 0); !st)
+        return fail(st.error());
+    auto max = static_cast<std::int64_t>(cfg.max_entries);
+    if (auto st = run("DELETE FROM triplet WHERE rowid IN (SELECT rowid FROM triplet ORDER BY "
+                      "last_seen DESC LIMIT -1 OFFSET ?1) AND ?2 = ?2",
+                      max, 0);
+        !st)
+        return fail(st.error());
+    if (auto st = run("DELETE FROM network WHERE rowid IN (SELECT rowid FROM network ORDER BY "
+                      "last_seen DESC LIMIT -1 OFFSET ?1) AND ?2 = ?2",
+                      max, 0);
+        !st)
+        return fail(st.error());
+    return removed;
+}
+
+Result<std::uint64_t> GreylistStore::size() {
+    std::lock_guard lock(mutex_);
+    Stmt q(db_, "SELECT count(*) FROM triplet");
+    if (!q.ok() || q.step() != SQLITE_ROW)
+        return fail(db_error(db_, "count"));
+    return static_cast<std::uint64_t>(q.column(0));
+}
+
+}  // namespace postern::filter::greylist

@@ -51,8 +51,8 @@ asio::awaitable<dns::DnsResult<T>> await_dns(Start& start) {
 struct NameRace {
     explicit NameRace(const asio::any_io_executor& executor) : timer(executor) {}
 
-    // True for the first finisher, whose name is kept.
-    bool finish(std::string found) {
+    // True for the first finisher, whose answer is kept.
+    bool finish(ClientReverse found) {
         std::function<void()> wake;
         {
             std::lock_guard lock(mutex);
@@ -65,7 +65,7 @@ struct NameRace {
         wake();
         return true;
     }
-    std::string take() {
+    ClientReverse take() {
         std::lock_guard lock(mutex);
         return std::move(name);
     }
@@ -73,8 +73,31 @@ struct NameRace {
     asio::steady_timer timer;
     std::mutex mutex;
     bool finished = false;
-    std::string name;
+    ClientReverse name;
     std::function<void()> resume;  // posts the coroutine's resumption to its executor
+};
+
+// A callback racing a timer (await_callback).
+struct SignalRace {
+    explicit SignalRace(const asio::any_io_executor& executor) : timer(executor) {}
+    bool finish(bool in_time) {
+        std::function<void()> wake;
+        {
+            std::lock_guard lock(mutex);
+            if (finished)
+                return false;
+            finished = true;
+            called = in_time;
+            wake = std::move(resume);
+        }
+        wake();
+        return true;
+    }
+    asio::steady_timer timer;
+    std::mutex mutex;
+    bool finished = false;
+    bool called = false;
+    std::function<void()> resume;
 };
 
 }  // namespace
@@ -86,6 +109,31 @@ asio::awaitable<dns::DnsResult<dns::RecordSet>> dns_lookup(dns::Resolver& resolv
     };
     auto result = co_await await_dns<dns::RecordSet>(start);
     co_return result;
+}
+
+asio::awaitable<bool> await_callback(
+    const std::function<void(std::move_only_function<void()>)>& subscribe,
+    std::chrono::milliseconds timeout) {
+    auto executor = co_await asio::this_coro::executor;
+    auto race = std::make_shared<SignalRace>(executor);
+    auto initiation = [&subscribe, race, executor, timeout](auto handler) {
+        auto shared = std::make_shared<decltype(handler)>(std::move(handler));
+        auto work = asio::prefer(executor, asio::execution::outstanding_work.tracked);
+        race->resume = [shared, work]() mutable { asio::post(work, [shared]() mutable { (*shared)(); }); };
+        race->timer.expires_after(timeout);
+        race->timer.async_wait([race](const boost::system::error_code& ec) {
+            if (!ec)
+                race->finish(false);
+        });
+        subscribe([race, executor] {
+            if (race->finish(true))
+                asio::post(executor, [race] { race->timer.cancel(); });
+        });
+    };
+    co_await asio::async_initiate<decltype(asio::use_awaitable), void()>(std::move(initiation),
+                                                                         asio::use_awaitable);
+    std::lock_guard lock(race->mutex);
+    co_return race->called;
 }
 
 asio::awaitable<dns::DnsResult<dns::AddressAnswer>> dns_lookup_a(dns::Resolver& resolver,
@@ -152,8 +200,22 @@ asio::awaitable<dns::DnsResult<dns::ConfirmedNames>> dns_forward_confirmed_names
     co_return result;
 }
 
-asio::awaitable<std::string> dns_confirmed_name(dns::Resolver& resolver, IpAddress address,
-                                                std::chrono::milliseconds timeout) {
+std::string_view ClientReverse::kind_name() const {
+    switch (kind) {
+        case Kind::confirmed:
+            return "pass";
+        case Kind::unconfirmed:
+            return "fail";
+        case Kind::none:
+            return "none";
+        case Kind::temperror:
+            break;
+    }
+    return "temperror";
+}
+
+asio::awaitable<ClientReverse> dns_client_reverse(dns::Resolver& resolver, IpAddress address,
+                                                  std::chrono::milliseconds timeout) {
     auto executor = co_await asio::this_coro::executor;
     auto race = std::make_shared<NameRace>(executor);
     auto initiation = [&resolver, &address, race, executor, timeout](auto handler) {
@@ -167,17 +229,33 @@ asio::awaitable<std::string> dns_confirmed_name(dns::Resolver& resolver, IpAddre
         });
         dns::forward_confirmed_names(
             resolver, address, [race, executor](dns::DnsResult<dns::ConfirmedNames> r) {
-                std::string name;
-                if (r && !r->names.empty())
-                    name = r->names.front();
-                if (race->finish(std::move(name)))
+                ClientReverse found;
+                if (r && !r->names.empty()) {
+                    found.kind = ClientReverse::Kind::confirmed;
+                    found.name = r->names.front();
+                } else if (r && !r->ptr_names.empty()) {
+                    found.kind = ClientReverse::Kind::unconfirmed;
+                    found.name = r->ptr_names.front();
+                } else if (r || r.error().code == dns::DnsErrc::nxdomain ||
+                           r.error().code == dns::DnsErrc::nodata) {
+                    found.kind = ClientReverse::Kind::none;
+                }
+                if (race->finish(std::move(found)))
                     asio::post(executor, [race] { race->timer.cancel(); });
             });
     };
     co_await asio::async_initiate<decltype(asio::use_awaitable), void()>(std::move(initiation),
                                                                          asio::use_awaitable);
-    auto name = race->take();
-    co_return name;
+    auto found = race->take();
+    co_return found;
+}
+
+asio::awaitable<std::string> dns_confirmed_name(dns::Resolver& resolver, IpAddress address,
+                                                std::chrono::milliseconds timeout) {
+    auto found = co_await dns_client_reverse(resolver, address, timeout);
+    if (found.kind != ClientReverse::Kind::confirmed)
+        found.name.clear();
+    co_return found.name;
 }
 
 }  // namespace postern::services

@@ -3,6 +3,8 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
+#include <functional>
 #include <string>
 
 #include <boost/asio/awaitable.hpp>
@@ -36,6 +38,32 @@ boost::asio::awaitable<net::dns::DnsResult<net::dns::MxHosts>> dns_resolve_mx_ho
     net::dns::Resolver& resolver, std::string domain, net::dns::MxOptions options = {});
 boost::asio::awaitable<net::dns::DnsResult<net::dns::ConfirmedNames>> dns_forward_confirmed_names(
     net::dns::Resolver& resolver, IpAddress address);
+
+// What the reverse DNS of a client says (RFC 8601 §3 iprev).
+struct ClientReverse {
+    enum class Kind : std::uint8_t {
+        confirmed,    // a PTR name whose A/AAAA records lead back: `name` is it
+        unconfirmed,  // PTR names, none leading back: `name` is the first PTR name
+        none,         // no PTR record (NXDOMAIN/NODATA)
+        temperror,    // a lookup failed temporarily, or it took longer than the timeout
+    };
+    Kind kind = Kind::temperror;
+    std::string name;
+    std::string_view kind_name() const;  // "pass", "fail", "none", "temperror"
+};
+
+// The reverse DNS of `address` as above, within `timeout` (the lookup then finishes in the
+// background and its answer is dropped).
+boost::asio::awaitable<ClientReverse> dns_client_reverse(net::dns::Resolver& resolver,
+                                                         IpAddress address,
+                                                         std::chrono::milliseconds timeout);
+
+// Waits until the callback given to `subscribe` is called (on any thread) or `timeout` passed,
+// whichever is first; true when the callback came in time. `subscribe` is called once, at
+// once; the callback may also be called from inside it.
+boost::asio::awaitable<bool> await_callback(
+    const std::function<void(std::move_only_function<void()>)>& subscribe,
+    std::chrono::milliseconds timeout);
 
 // The first forward-confirmed name of `address` (RFC 8601 §3 "iprev pass"), or "" when it has
 // none, the lookup failed, or it took longer than `timeout` (the lookup then finishes in the

@@ -100,6 +100,8 @@ struct PolicyContext {
     std::string_view body_chunk;         // onBodyChunk only; must stay valid during the call
     DeliveryInfo delivery;
     AuthResults auth;
+    // SMTP-time protection results by check ("dnsbl", "rdns", "greylist", ...): ctx.checks.
+    std::map<std::string, std::string, std::less<>> checks;
 };
 
 // Values a script keeps in ctx.vars between events of the same session (SMTP-IN keeps one per

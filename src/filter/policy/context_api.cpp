@@ -54,6 +54,7 @@ enum Field : int {
     kDmarc,
     kDmarcPolicy,
     kAuthResults,
+    kChecks,
 };
 
 struct FieldName {
@@ -96,6 +97,7 @@ constexpr FieldName kFields[] = {
     {"dmarc", kDmarc},
     {"dmarc_policy", kDmarcPolicy},
     {"auth_results", kAuthResults},
+    {"checks", kChecks},
 };
 
 Call& current_call(lua_State* L) {
@@ -354,6 +356,13 @@ void push_field(lua_State* L, const Call& call, lua_Integer field) {
             return push_or_nil(L, c.auth.dmarc_policy);
         case kAuthResults:
             return push_or_nil(L, c.auth.header);
+        case kChecks:
+            lua_createtable(L, 0, static_cast<int>(std::min<std::size_t>(c.checks.size(), 64)));
+            for (const auto& [check, result] : c.checks) {
+                push_view(L, result);
+                lua_setfield(L, -2, check.c_str());
+            }
+            return;
         default:
             lua_pushnil(L);
     }

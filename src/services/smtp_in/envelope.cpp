@@ -39,6 +39,11 @@ asio::awaitable<Session::Flow> Session::on_mail(const smtp::MailFrom& mail) {
             co_return refuse(smtp::replies::sender_not_owned());
         }
     }
+    auto protection_refusal = co_await protection_mail(mail);
+    if (protection_refusal) {
+        add_reply(*protection_refusal);
+        co_return Flow::next;
+    }
     auto spf_refusal = co_await sender_auth_mail(mail);
     if (spf_refusal) {
         add_reply(*spf_refusal);
@@ -110,6 +115,11 @@ asio::awaitable<Session::Flow> Session::on_rcpt(const smtp::RcptTo& rcpt) {
     }
     if (recipient_limit && envelope_->mail.size && *envelope_->mail.size > recipient_limit) {
         add_reply(smtp::replies::recipient_message_too_large());
+        co_return Flow::next;
+    }
+    auto greylisted = co_await protection_rcpt(address, *resolution);
+    if (greylisted) {
+        add_reply(*greylisted);
         co_return Flow::next;
     }
     auto verdict = co_await policy_rcpt(address, *resolution);

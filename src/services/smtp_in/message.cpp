@@ -41,6 +41,7 @@ bool Session::start_message() {
     if (envelope_->recipients.size() == 1) info.recipient = envelope_->recipients.front().address;
     info.when = std::chrono::system_clock::now();
     auto field = received_field(info);
+    field += protection_fields();
     // Our trace field goes first; it is not the client's and does not count as its header.
     return writer_->append(field).has_value();
 }

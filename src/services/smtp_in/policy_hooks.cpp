@@ -11,6 +11,7 @@
 #include "proto/smtp/replies.h"
 #include "queue/message_writer.h"
 #include "services/runtime.h"
+#include "services/smtp_in/protection.h"
 #include "services/smtp_in/session.h"
 
 namespace postern::services::smtp_in {
@@ -174,6 +175,8 @@ asio::awaitable<std::optional<smtp::Reply>> Session::policy_connect() {
     ctx.connection.client_ip = conn_.client.ip;
     ctx.connection.client_port = conn_.client.port;
     ctx.connection.reverse_dns = client_name_;
+    if (protection_)
+        ctx.checks.insert(protection_->checks.begin(), protection_->checks.end());
     ctx.connection.local_ip = conn_.local.ip;
     ctx.connection.local_port = conn_.local.port;
     ctx.connection.role = lmtp_ ? policy::ListenerRole::lmtp

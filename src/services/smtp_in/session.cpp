@@ -14,6 +14,7 @@
 #include "services/runtime.h"
 #include "services/smtp_in/policy_hooks.h"
 #include "services/smtp_in/sender_auth.h"
+#include "services/smtp_in/protection.h"
 
 namespace postern::services::smtp_in {
 
@@ -26,7 +27,7 @@ Session::Session(net::Connection connection, SessionContext context, const Deps&
       deps_(deps),
       lmtp_(lmtp),
       reader_(*conn_.stream, ctx_.service->max_line_length),
-      errors_(*ctx_.service),
+      errors_(ctx_, conn_.client.ip),
       txn_(lmtp ? smtp::Dialect::lmtp : smtp::Dialect::smtp, static_cast<const config::SmtpConfig&>(*ctx_.service).max_recipients) {}
 
 Session::~Session() = default;
@@ -127,13 +128,18 @@ Session::Flow Session::refuse(const smtp::Reply& reply) {
 }
 
 asio::awaitable<void> Session::look_up_client() {
-    if (!deps_.resolver || !cfg().reverse_lookup) co_return;
+    bool checked = protection_wants_reverse();
+    if (!deps_.resolver || (!cfg().reverse_lookup && !checked)) co_return;
     // A slow or broken reverse zone must not hold up the greeting: past this the name is unknown.
     constexpr std::chrono::milliseconds kReverseLookupTimeout{2000};
-    auto name = co_await dns_confirmed_name(*deps_.resolver, conn_.client.ip, kReverseLookupTimeout);
-    client_name_ = std::move(name);
+    auto found = co_await dns_client_reverse(*deps_.resolver, conn_.client.ip, kReverseLookupTimeout);
+    if (cfg().reverse_lookup && found.kind == ClientReverse::Kind::confirmed) client_name_ = found.name;
     ctx_.logger.proto("client {} is {}", conn_.client.ip.to_string(),
                       client_name_.empty() ? std::string("unknown") : client_name_);
+    if (checked) {
+        protection_note("rdns", std::string(found.kind_name()) + (found.name.empty() ? "" : " " + found.name));
+        protection_->reverse = std::move(found);
+    }
 }
 
 asio::awaitable<void> Session::run() {
@@ -141,6 +147,7 @@ asio::awaitable<void> Session::run() {
     std::string banner = ctx_.config->server.hostname + " " + cfg().greeting;
     auto greeting = smtp::make_reply(220, std::nullopt, banner);
     if (lmtp_) greeting = smtp::replies::greeting(ctx_.config->server.hostname, true);
+    protection_connect();  // starts DNSBL lookups that run while the reverse name is looked up
     co_await look_up_client();
     auto connect_refusal = co_await policy_connect();
     if (connect_refusal) {

@@ -36,6 +36,9 @@ class PolicyHolder;
 namespace postern::net::dns {
 class Resolver;
 }
+namespace postern::services {
+class Protection;
+}
 namespace postern::queue {
 class Queue;
 class MessageWriter;
@@ -49,6 +52,7 @@ class SenderAuthShared;  // sender_auth.h
 struct SenderAuthState;
 struct PolicyState;    // policy_hooks.h
 struct PolicyVerdict;
+struct ProtectionState;  // protection.h
 
 // What sessions share; all must outlive the service.
 struct Deps {
@@ -59,6 +63,7 @@ struct Deps {
     filter::policy::PolicyHolder* policy = nullptr;  // null, or no script in service: no policy
     net::dns::Resolver* resolver = nullptr;          // null: no reverse lookup of clients
     SenderAuthShared* sender_auth = nullptr;          // null: no SPF/DKIM/DMARC
+    Protection* protection = nullptr;                // null: no greylisting, no country filter
 };
 
 class Session {
@@ -125,6 +130,20 @@ private:
     // [services.smtp] reverse_lookup is on; bounded by kReverseLookupTimeout.
     boost::asio::awaitable<void> look_up_client();
 
+    // --- SMTP-time protection (protection.cpp) ---------------------------------------------
+    // Starts the DNSBL lookups and looks up the country; refuses nothing yet.
+    void protection_connect();
+    bool protection_wants_reverse() const;  // a DNS check needs the client's reverse DNS
+    bool protection_trusted() const;        // authenticated, or in relay_networks
+    // DNSBL, country and DNS-check verdicts at MAIL FROM: the reply to refuse with, if any.
+    boost::asio::awaitable<std::optional<proto::smtp::Reply>> protection_mail(
+        const proto::smtp::MailFrom& mail);
+    // Greylisting at RCPT TO.
+    boost::asio::awaitable<std::optional<proto::smtp::Reply>> protection_rcpt(
+        const std::string& address, const directory::Resolution& resolution);
+    void protection_note(const std::string& check, std::string result);
+    std::string protection_fields() const;  // X-Postern-Protection, or "" when nothing ran
+
     // --- policy scripts (policy_hooks.cpp; no-ops without a script) -------------------------
     // onConnect; takes the session's script snapshot. A refusal is the greeting, then close.
     boost::asio::awaitable<std::optional<proto::smtp::Reply>> policy_connect();
@@ -175,6 +194,7 @@ private:
     std::uint32_t messages_ = 0;
     std::unique_ptr<PolicyState> policy_;  // null: no policy script for this session
     std::unique_ptr<SenderAuthState> sauth_;  // null until the first MAIL with checks on
+    std::unique_ptr<ProtectionState> protection_;
 };
 
 }  // namespace postern::services::smtp_in

@@ -68,45 +68,62 @@ Result<ChainResult> FilterChain::run(const MessageView& message,
     std::string current;
     bool changed = false;
     for (auto& e : entries_) {
-        // Which recipients does this entry cover, among those still undecided?
-        std::vector<std::size_t> who;
-        std::vector<std::string> addresses;
+        // Which recipients does this entry cover, among those still undecided? A "*" scope
+        // at domain or account level covers every domain or account, one run for each.
+        bool every = e.level != Level::server && e.scope == "*";
+        std::vector<std::vector<std::size_t>> groups;
+        std::vector<std::string> group_keys;
         for (std::size_t i = 0; i < recipients.size(); ++i) {
             if (result.recipients[i].action != Verdict::Action::pass)
                 continue;
+            const std::string& key =
+                e.level == Level::domain ? recipients[i].domain : recipients[i].account;
             bool covered = e.level == Level::server ||
-                           (e.level == Level::domain && iequals(recipients[i].domain, e.scope)) ||
-                           (e.level == Level::account && !recipients[i].account.empty() &&
-                            iequals(recipients[i].account, e.scope));
-            if (covered) {
-                who.push_back(i);
-                addresses.push_back(recipients[i].address);
+                           (e.level == Level::domain && (every || iequals(key, e.scope))) ||
+                           (e.level == Level::account && !key.empty() &&
+                            (every || iequals(key, e.scope)));
+            if (!covered)
+                continue;
+            std::size_t g = 0;
+            if (every) {
+                while (g < group_keys.size() && !iequals(group_keys[g], key))
+                    ++g;
+                if (g == group_keys.size())
+                    group_keys.push_back(key);
             }
+            if (groups.size() <= g)
+                groups.resize(g + 1);
+            groups[g].push_back(i);
         }
-        if (who.empty())
-            continue;
-        MessageView view = message;
-        view.recipients = addresses;
-        if (changed)
-            view.raw = current;
-        auto verdict = e.filter->run(view);
-        std::string label = std::string(level_name(e.level)) +
-                            (e.scope.empty() ? "" : ":" + e.scope) + "/" +
-                            std::string(e.filter->name());
-        if (!verdict) {
-            return fail(Errc::unavailable,
-                        "filter " + label + " failed: " + verdict.error().message);
-        }
-        static constexpr const char* kActions[] = {"pass", "reject", "discard"};
-        result.trace.push_back(label + ": " + kActions[static_cast<int>(verdict->action)]);
-        apply(*verdict, label, who, result.recipients);
-        if (!verdict->add_headers.empty() || !verdict->remove_headers.empty()) {
-            for (auto& [name, value] : verdict->add_headers)
-                added += name + ": " + value + "\r\n";
-            removed.insert(removed.end(), verdict->remove_headers.begin(),
-                           verdict->remove_headers.end());
-            current = added + mime::strip_header_fields(message.raw, removed);
-            changed = true;
+        for (std::size_t g = 0; g < groups.size(); ++g) {
+            const auto& who = groups[g];
+            std::vector<std::string> addresses;
+            for (auto i : who)
+                addresses.push_back(recipients[i].address);
+            MessageView view = message;
+            view.recipients = addresses;
+            if (changed)
+                view.raw = current;
+            auto verdict = e.filter->run(view);
+            std::string scope = every ? group_keys[g] : e.scope;
+            std::string label = std::string(level_name(e.level)) +
+                                (scope.empty() ? "" : ":" + scope) + "/" +
+                                std::string(e.filter->name());
+            if (!verdict) {
+                return fail(Errc::unavailable,
+                            "filter " + label + " failed: " + verdict.error().message);
+            }
+            static constexpr const char* kActions[] = {"pass", "reject", "discard"};
+            result.trace.push_back(label + ": " + kActions[static_cast<int>(verdict->action)]);
+            apply(*verdict, label, who, result.recipients);
+            if (!verdict->add_headers.empty() || !verdict->remove_headers.empty()) {
+                for (auto& [name, value] : verdict->add_headers)
+                    added += name + ": " + value + "\r\n";
+                removed.insert(removed.end(), verdict->remove_headers.begin(),
+                               verdict->remove_headers.end());
+                current = added + mime::strip_header_fields(message.raw, removed);
+                changed = true;
+            }
         }
     }
     return result;

@@ -36,7 +36,8 @@ struct ChainResult {
 
 class FilterChain {
   public:
-    // `scope`: "" for server level, the domain for domain level, the account key for account level.
+    // `scope`: "" for server level, the domain for domain level, the account key for account
+    // level; "*" at domain or account level: every domain or account, run once for each.
     void add(Level level, std::string scope, int priority, std::shared_ptr<Filter> filter);
     bool empty() const { return entries_.empty(); }
 

@@ -112,6 +112,18 @@ void Authenticator::password_changed(std::int64_t account_id) {
     checker_->cache().invalidate(account_id);
 }
 
+void Authenticator::configure_protocol_errors(const ProtocolErrorLimits& limits) {
+    checker_->tracker().configure_protocol_errors(limits);
+}
+
+bool Authenticator::record_protocol_error(const IpAddress& ip) {
+    return checker_->tracker().record_protocol_error(ip, checker_->now());
+}
+
+bool Authenticator::ip_blocked(const IpAddress& ip) const {
+    return checker_->tracker().ip_blocked_until(ip, checker_->now()).has_value();
+}
+
 std::vector<Ban> Authenticator::bans() const {
     return checker_->tracker().bans(checker_->now());
 }

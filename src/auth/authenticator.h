@@ -71,6 +71,11 @@ class Authenticator {
     // same effect for entries this call might miss.
     void password_changed(std::int64_t account_id);
 
+    // The protocol-error ban ([protection.auto_ban]); see FailureTracker.
+    void configure_protocol_errors(const ProtocolErrorLimits& limits);
+    bool record_protocol_error(const IpAddress& ip);  // true: the IP is banned from now
+    bool ip_blocked(const IpAddress& ip) const;
+
     // Admin views of the brute-force accounting.
     std::vector<Ban> bans() const;
     bool unban_ip(const IpAddress& ip);

@@ -171,6 +171,51 @@ void FailureTracker::record_success(const IpAddress& ip, std::string_view accoun
         forgive(acc->second);
 }
 
+void FailureTracker::configure_protocol_errors(const ProtocolErrorLimits& limits) {
+    std::lock_guard lock(mutex_);
+    protocol_limits_ = limits;
+}
+
+bool FailureTracker::record_protocol_error(const IpAddress& ip, Clock::time_point now) {
+    std::lock_guard lock(mutex_);
+    const auto& l = protocol_limits_;
+    if (l.max_sessions == 0 || l.ban_time.count() <= 0)
+        return false;
+    std::erase_if(protocol_, [&](const auto& kv) {
+        const auto& c = kv.second;
+        return c.banned_until <= now && now - c.window_start >= l.window;
+    });
+    auto key = ip_key(ip);
+    auto it = protocol_.find(key);
+    if (it == protocol_.end()) {
+        if (protocol_.size() >= limits_.max_entries)
+            return false;  // full of live entries even after the sweep: count nothing new
+        it = protocol_.emplace(key, Counter{}).first;
+    }
+    auto& c = it->second;
+    if (c.banned_until > now)
+        return false;
+    if (c.count == 0 || now - c.window_start >= l.window) {
+        c.window_start = now;
+        c.count = 0;
+    }
+    c.last_seen = now;
+    if (++c.count < l.max_sessions)
+        return false;
+    c.banned_until = now + l.ban_time;
+    c.count = 0;
+    return true;
+}
+
+std::optional<FailureTracker::Clock::time_point> FailureTracker::ip_blocked_until(
+    const IpAddress& ip, Clock::time_point now) const {
+    std::lock_guard lock(mutex_);
+    auto it = protocol_.find(ip_key(ip));
+    if (it == protocol_.end() || it->second.banned_until <= now)
+        return std::nullopt;
+    return it->second.banned_until;
+}
+
 std::vector<Ban> FailureTracker::bans(Clock::time_point now) const {
     std::lock_guard lock(mutex_);
     std::vector<Ban> out;
@@ -184,12 +229,19 @@ std::vector<Ban> FailureTracker::bans(Clock::time_point now) const {
         if (c.banned_until > now)
             out.push_back({Ban::Kind::account, account, c.banned_until});
     }
+    for (const auto& [ip, c] : protocol_) {
+        if (c.banned_until <= now)
+            continue;
+        out.push_back({Ban::Kind::protocol, ip.is_v4() ? ip.to_string() : ip.to_string() + "/64",
+                       c.banned_until});
+    }
     return out;
 }
 
 bool FailureTracker::unban_ip(const IpAddress& ip) {
     std::lock_guard lock(mutex_);
-    return ips_.erase(ip_key(ip)) > 0;
+    bool any = ips_.erase(ip_key(ip)) > 0;
+    return protocol_.erase(ip_key(ip)) > 0 || any;
 }
 
 bool FailureTracker::unban_account(std::string_view account) {
@@ -203,7 +255,7 @@ bool FailureTracker::unban_account(std::string_view account) {
 
 std::size_t FailureTracker::entry_count() const {
     std::lock_guard lock(mutex_);
-    return ips_.size() + accounts_.size() + pairs_.size();
+    return ips_.size() + accounts_.size() + pairs_.size() + protocol_.size();
 }
 
 }  // namespace postern::auth

@@ -31,8 +31,19 @@ struct FailureLimits {
     static FailureLimits from(const config::AuthConfig& cfg);
 };
 
+// The automatic ban for protocol abuse ([protection.auto_ban]): sessions an IP got closed
+// for too many bad commands, counted across services.
+struct ProtocolErrorLimits {
+    // Sessions closed for errors in one window, then the IP is banned; 0 = never.
+    std::uint32_t max_sessions = 0;
+    std::chrono::milliseconds window{std::chrono::minutes(10)};
+    std::chrono::milliseconds ban_time{std::chrono::minutes(30)};
+};
+
 struct Ban {
-    enum class Kind { ip, account };
+    // ip and account: failed logins (logins refused); protocol: protocol errors (connections
+    // refused by every TCP service).
+    enum class Kind { ip, account, protocol };
     Kind kind = Kind::ip;
     std::string subject;  // "192.0.2.7", "2001:db8:1:2::/64", or the account key
     std::chrono::steady_clock::time_point until;
@@ -73,7 +84,14 @@ class FailureTracker {
     Triggered record_failure(const IpAddress& ip, std::string_view account, Clock::time_point now);
     void record_success(const IpAddress& ip, std::string_view account, Clock::time_point now);
 
-    // Current bans and locks, for admins.
+    // Protocol-error bans (same IP keys, own table and limits). record_protocol_error()
+    // returns true when this error started a ban.
+    void configure_protocol_errors(const ProtocolErrorLimits& limits);
+    bool record_protocol_error(const IpAddress& ip, Clock::time_point now);
+    std::optional<Clock::time_point> ip_blocked_until(const IpAddress& ip,
+                                                      Clock::time_point now) const;
+
+    // Current bans and locks, for admins. unban_ip lifts both kinds of IP ban.
     std::vector<Ban> bans(Clock::time_point now) const;
     // Lift a ban and forget the failures counted so far. False when nothing was recorded.
     bool unban_ip(const IpAddress& ip);
@@ -102,6 +120,8 @@ class FailureTracker {
     std::map<IpAddress, Counter> ips_;
     std::map<std::string, Counter, std::less<>> accounts_;
     std::map<std::pair<IpAddress, std::string>, Counter> pairs_;
+    ProtocolErrorLimits protocol_limits_;
+    std::map<IpAddress, Counter> protocol_;
     Clock::time_point last_purge_{};
 };
 

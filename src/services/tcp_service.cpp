@@ -83,8 +83,18 @@ Status TcpService::open_listener(const config::ListenerConfig& lc) {
 boost::asio::awaitable<void> TcpService::run_session(net::Connection connection) {
     auto config = config_.load();
     SessionContext ctx{config, &spec_.select(*config), log::Logger(channel_, connection.session_id),
-                       &runtime_->blocking()};
+                       &runtime_->blocking(), spec_.abuse};
     auto& stream = *connection.stream;
+    if (spec_.abuse && spec_.abuse->blocked(connection.client.ip)) {
+        ctx.logger.info("connection from [{}] refused: banned for protocol errors",
+                        connection.client.ip.to_string());
+        stream.set_idle_timeout(std::chrono::seconds(5));
+        std::string refusal = spec_.refusal;
+        if (!refusal.empty())
+            co_await stream.write(refusal);
+        stream.close();
+        co_return;
+    }
     stream.set_idle_timeout(ctx.service->idle_timeout);
     if (ctx.service->session_timeout.count() > 0) {
         stream.set_deadline(std::chrono::steady_clock::now() + ctx.service->session_timeout);

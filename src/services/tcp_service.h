@@ -24,12 +24,24 @@ namespace postern::services {
 using ChannelFactory = std::function<std::shared_ptr<log::Channel>(
     const std::string& module, const config::LogSettings& settings)>;
 
+// The automatic ban of abusive clients across TCP services ([protection.auto_ban]).
+// Implemented by services::Protection; thread-safe.
+class AbuseGuard {
+  public:
+    virtual ~AbuseGuard() = default;
+    // The client is banned: its connection is refused before the session starts.
+    virtual bool blocked(const IpAddress& ip) = 0;
+    // A session of this client was closed for too many bad commands.
+    virtual void protocol_errors(const IpAddress& ip, const log::Logger& log) = 0;
+};
+
 // What a session gets besides its connection.
 struct SessionContext {
     config::ConfigPtr config;                 // the snapshot current when it was accepted
     const config::TcpServiceConfig* service;  // points into *config
     log::Logger logger;                       // carries the session id
     ThreadPool* blocking;                     // for run_blocking()
+    AbuseGuard* abuse = nullptr;              // null: no automatic ban
 };
 
 using SessionFunction =
@@ -41,6 +53,7 @@ struct TcpServiceSpec {
     std::function<const config::TcpServiceConfig&(const config::Config&)> select;
     std::string refusal;  // sent to refused connections, e.g. "421 4.7.0 access denied\r\n"
     SessionFunction session;
+    AbuseGuard* abuse = nullptr;  // set by the daemon; must outlive the service
 };
 
 class TcpService : public Service {

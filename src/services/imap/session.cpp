@@ -38,7 +38,7 @@ Session::Session(net::Connection connection, SessionContext context, const Deps&
       deps_(deps),
       cfg_(static_cast<const config::ImapConfig&>(*ctx_.service)),
       receiver_(receiver_options(cfg_)),
-      errors_(*ctx_.service) {}
+      errors_(ctx_, conn_.client.ip) {}
 
 Session::~Session() = default;
 

@@ -71,7 +71,7 @@ Session::Session(net::Connection connection, SessionContext context, const Deps&
       cfg_(static_cast<const config::Pop3Config&>(*ctx_.service)),
       maildrops_(std::move(maildrops)),
       reader_(*conn_.stream, cfg_.max_line_length),
-      errors_(*ctx_.service) {}
+      errors_(ctx_, conn_.client.ip) {}
 
 Session::~Session() = default;
 

@@ -190,5 +190,48 @@ TEST(FailureTracker, ConcurrentUse) {
     EXPECT_LE(t.entry_count(), 37u + 11u + 37u * 11u);
 }
 
+TEST(FailureTracker, ProtocolErrorsBanTheIpForConnectionsOnly) {
+    FailureTracker t(limits(3, 0));
+    ProtocolErrorLimits p;
+    p.max_sessions = 3;
+    p.window = 10min;
+    p.ban_time = 30min;
+    t.configure_protocol_errors(p);
+    auto a = ip("192.0.2.7");
+    EXPECT_FALSE(t.record_protocol_error(a, kT0));
+    EXPECT_FALSE(t.record_protocol_error(a, kT0 + 1min));
+    EXPECT_FALSE(t.ip_blocked_until(a, kT0 + 1min));
+    EXPECT_TRUE(t.record_protocol_error(a, kT0 + 2min));
+    EXPECT_TRUE(t.ip_blocked_until(a, kT0 + 3min));
+    EXPECT_FALSE(t.record_protocol_error(a, kT0 + 4min));  // already banned: no second ban
+    EXPECT_FALSE(t.ip_banned_until(a, kT0 + 3min));        // logins are a separate ban
+    EXPECT_FALSE(t.ip_blocked_until(ip("192.0.2.8"), kT0 + 3min));
+    auto bans = t.bans(kT0 + 3min);
+    ASSERT_EQ(bans.size(), 1u);
+    EXPECT_EQ(bans[0].kind, Ban::Kind::protocol);
+    EXPECT_EQ(bans[0].subject, "192.0.2.7");
+    EXPECT_FALSE(t.ip_blocked_until(a, kT0 + 2min + 30min));  // the ban runs out
+    // The window restarts the count, and an admin lifts a ban.
+    EXPECT_FALSE(t.record_protocol_error(a, kT0 + 40min));
+    EXPECT_FALSE(t.record_protocol_error(a, kT0 + 51min));
+    EXPECT_FALSE(t.record_protocol_error(a, kT0 + 52min));
+    EXPECT_TRUE(t.record_protocol_error(a, kT0 + 53min));
+    EXPECT_TRUE(t.unban_ip(a));
+    EXPECT_FALSE(t.ip_blocked_until(a, kT0 + 54min));
+}
+
+TEST(FailureTracker, ProtocolErrorsOffByDefaultAndIpv6CountsPerSlash64) {
+    FailureTracker t(limits(3, 0));
+    EXPECT_FALSE(t.record_protocol_error(ip("192.0.2.7"), kT0));
+    EXPECT_EQ(t.entry_count(), 0u);
+    ProtocolErrorLimits p;
+    p.max_sessions = 2;
+    t.configure_protocol_errors(p);
+    EXPECT_FALSE(t.record_protocol_error(ip("2001:db8:1:2::1"), kT0));
+    EXPECT_TRUE(t.record_protocol_error(ip("2001:db8:1:2::ffff"), kT0 + 1s));
+    EXPECT_TRUE(t.ip_blocked_until(ip("2001:db8:1:2::99"), kT0 + 2s));
+    EXPECT_FALSE(t.ip_blocked_until(ip("2001:db8:1:3::1"), kT0 + 2s));
+}
+
 }  // namespace
 }  // namespace postern::auth

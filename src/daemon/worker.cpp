@@ -29,6 +29,8 @@
 #include "services/smtp_out/smtp_out_service.h"
 #include "store/api/store.h"
 #include "services/log_service/log_service.h"
+#include "filter/lists/lists.h"
+#include "services/protection.h"
 #include "services/smtp_in/send_limiter.h"
 #include "services/smtp_in/sender_auth.h"
 #include "services/imap/imap_service.h"
@@ -86,6 +88,7 @@ private:
     void apply_reload();
     void shutdown();
     void build_services();
+    void add_protection_filters(filter::FilterChain& chain);
 
     config::ConfigPtr config_;
     int control_fd_;
@@ -98,6 +101,7 @@ private:
     std::unique_ptr<queue::Queue> queue_;
     std::unique_ptr<store::Store> store_;
     std::unique_ptr<net::dns::CachingResolver> resolver_;
+    std::unique_ptr<services::Protection> protection_;  // greylist and country files
     services::processing::ProcessingService* processing_ = nullptr;  // owned by services_
     services::smtp_out::SmtpOutService* delivery_ = nullptr;        // owned by services_
     services::smtp_in::SendLimiter send_limiter_;
@@ -141,7 +145,10 @@ nlohmann::json Worker::auth_bans() {
     nlohmann::json out = nlohmann::json::array();
     for (auto& ban : authenticator_->bans()) {
         auto left = std::chrono::duration_cast<std::chrono::seconds>(ban.until - now).count();
-        out.push_back({{"kind", ban.kind == auth::Ban::Kind::ip ? "ip" : "account"},
+        const char* kind = ban.kind == auth::Ban::Kind::ip        ? "ip"
+                           : ban.kind == auth::Ban::Kind::protocol ? "ip-protocol"
+                                                                    : "account";
+        out.push_back({{"kind", kind},
                        {"subject", ban.subject}, {"remaining_s", left > 0 ? left : 0}});
     }
     return out;
@@ -169,13 +176,20 @@ void Worker::build_services() {
     smtp.resolver = resolver_.get();
     sender_auth_ = std::make_unique<services::smtp_in::SenderAuthShared>(config_->sender_auth, hub_->logger("SMTP-IN"));
     smtp.sender_auth = sender_auth_.get();
-    services_->add(std::make_unique<services::TcpService>(services::smtp_in::smtp_spec(smtp), *sockets_, channels));
-    services_->add(std::make_unique<services::TcpService>(services::smtp_in::lmtp_spec(smtp), *sockets_, channels));
+    smtp.protection = protection_.get();
+    // Every TCP service refuses clients banned for protocol errors and reports its own.
+    auto guarded = [this](services::TcpServiceSpec spec) {
+        spec.abuse = protection_.get();
+        return spec;
+    };
+    services_->add(std::make_unique<services::TcpService>(guarded(services::smtp_in::smtp_spec(smtp)), *sockets_, channels));
+    services_->add(std::make_unique<services::TcpService>(guarded(services::smtp_in::lmtp_spec(smtp)), *sockets_, channels));
     services::imap::Deps imap{directory_.get(), authenticator_.get(), store_.get()};
-    services_->add(std::make_unique<services::TcpService>(services::imap::imap_spec(imap), *sockets_, channels));
+    services_->add(std::make_unique<services::TcpService>(guarded(services::imap::imap_spec(imap)), *sockets_, channels));
     services::pop3::Deps pop3{directory_.get(), authenticator_.get(), store_.get()};
-    services_->add(std::make_unique<services::TcpService>(services::pop3::pop3_spec(pop3), *sockets_, channels));
+    services_->add(std::make_unique<services::TcpService>(guarded(services::pop3::pop3_spec(pop3)), *sockets_, channels));
     auto scan = build_scan_filters(*config_, *directory_, hub_->logger("PROCESSING"));
+    add_protection_filters(*scan.chain);
     // A scanner that answers again resumes the messages deferred for it (the failsafe rule).
     scan_monitor_ = std::make_unique<filter::scan::ScannerMonitor>(
         config_->scan.ping_interval,
@@ -199,6 +213,12 @@ void Worker::build_services() {
     });
 }
 
+// The address white/blacklists run once per local account, after the server-level scanners.
+void Worker::add_protection_filters(filter::FilterChain& chain) {
+    chain.add(filter::Level::account, "*", 0,
+              std::make_shared<filter::lists::AddressListFilter>([this] { return protection_->address_lists(); }));
+}
+
 void Worker::apply_reload() {
     auto next = config::load_file(config_->source);
     if (!next) {
@@ -208,10 +228,12 @@ void Worker::apply_reload() {
     }
     config_ = *next;
     authenticator_->update(config_->auth);
+    protection_->configure(*config_);
     for (auto& line : add_new_message_stores(*store_, *config_)) log_.info("{}", line);
     // A script that does not load is logged and the previous one stays in service.
     (void)policy_.reload(policy_script(config_->policy), policy_limits(config_->policy), hub_->logger("POLICY"));
     auto scan = build_scan_filters(*config_, *directory_, hub_->logger("PROCESSING"));
+    add_protection_filters(*scan.chain);
     scan_monitor_->set_interval(config_->scan.ping_interval);
     scan_monitor_->set_scanners(scan.scanners);
     processing_->set_filters(scan.chain);
@@ -279,6 +301,8 @@ int Worker::run() {
         return kWorkerStartFailed;
     }
     resolver_ = std::move(*resolver);
+    protection_ = std::make_unique<services::Protection>(hub_->logger("SMTP-IN"), authenticator_.get());
+    protection_->configure(*config_);
 
     auto store = store::Store::open(store_options(*config_), hub_->logger("STORE"));
     if (!store) {

@@ -17,6 +17,7 @@ class FtsTermCache {
   public:
     bool known(std::uint64_t hash) const;
     void note(std::uint64_t hash);
+    bool add(std::uint64_t hash);  // note(); true when it was not known before
     void abandoned();
 
   private:

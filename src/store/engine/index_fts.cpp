@@ -52,45 +52,69 @@ ALTER TABLE fts_body_new RENAME TO fts_body;
 ALTER TABLE fts_hdr_new RENAME TO fts_hdr;
 )sql";
 
+// A text's distinct folded words, space-separated, with their hashes. FTS5 gets these
+// instead of the raw text: detail=none keeps only which texts hold a word, so repeats would
+// cost hashing and nothing else (mail repeats most of its words), and the indexed words are
+// exactly the folded ones every query is built from (fts_query()).
+struct DistinctWords {
+    std::string text;
+    std::vector<std::pair<std::size_t, std::size_t>> words;  // offset and length in text
+    std::vector<std::uint64_t> hashes;
+};
+
+DistinctWords distinct_words(std::string_view raw) {
+    DistinctWords out;
+    out.text.reserve(raw.size() / 2);
+    FtsTermCache seen;
+    for_each_token(raw, [&](std::string_view t) {
+        const std::uint64_t h = word_hash(t);
+        if (!seen.add(h))
+            return;
+        out.words.emplace_back(out.text.size(), t.size());
+        out.hashes.push_back(h);
+        out.text += t;
+        out.text += ' ';
+    });
+    return out;
+}
+
 // The vocabulary: every folded word once, with a trigram index over the words, so SEARCH
 // finds the words holding a substring without reading every message (index_search.cpp).
 // Words stay when their messages go; a stale word only costs a lookup that finds nothing.
-StoreStatus add_terms(Db& db, const FtsDoc& d, FtsTermCache* cache) {
-    FtsTermCache local;
-    FtsTermCache& seen = cache ? *cache : local;
-    for (const std::string* text : {&d.body, &d.from, &d.to, &d.cc, &d.subject, &d.headers}) {
-        StoreStatus status;
-        fold_tokens(*text, [&](std::string_view t) {
-            if (!status || t.size() > kMaxFtsTermBytes)
-                return;
-            const std::uint64_t h = std::hash<std::string_view>{}(t);
-            if (seen.known(h))
-                return;
-            seen.note(h);
-            status = [&]() -> StoreStatus {
-                STORE_TRY(ins, db.prepare("INSERT OR IGNORE INTO fts_terms(term) VALUES(?)"));
-                STORE_CHECK(ins->bind(1, t).run());
-                if (db.changes() == 0)
-                    return {};
-                STORE_TRY(tri, db.prepare("INSERT INTO fts_terms_tri(rowid, term) VALUES(?, ?)"));
-                return tri->bind(1, db.last_rowid()).bind(2, t).run();
-            }();
-        });
-        STORE_CHECK(status);
+StoreStatus add_terms(Db& db, const DistinctWords& words, FtsTermCache& seen) {
+    for (std::size_t i = 0; i < words.words.size(); ++i) {
+        auto [at, len] = words.words[i];
+        if (len > kMaxFtsTermBytes || !seen.add(words.hashes[i]))
+            continue;
+        const std::string_view t = std::string_view(words.text).substr(at, len);
+        STORE_TRY(ins, db.prepare("INSERT OR IGNORE INTO fts_terms(term) VALUES(?)"));
+        STORE_CHECK(ins->bind(1, t).run());
+        if (db.changes() == 0)
+            continue;
+        STORE_TRY(tri, db.prepare("INSERT INTO fts_terms_tri(rowid, term) VALUES(?, ?)"));
+        STORE_CHECK(tri->bind(1, db.last_rowid()).bind(2, t).run());
     }
     return {};
 }
 
+struct FtsWords {
+    DistinctWords body, headers;
+};
+
+FtsWords fts_words(const FtsDoc& d) {
+    return FtsWords{distinct_words(d.body), distinct_words(header_text(d))};
+}
+
 StoreStatus insert_into(Db& db, std::string_view body_table, std::string_view hdr_table,
-                        std::int64_t text_id, const FtsDoc& d) {
+                        std::int64_t text_id, const FtsWords& w) {
     // Two tables so BODY and TEXT differ without column filters, which detail=none lacks;
     // detail=none keeps only which messages hold a word: about a fifth of full detail.
     STORE_TRY(b,
               db.prepare("INSERT INTO " + std::string(body_table) + "(rowid, body) VALUES(?, ?)"));
-    STORE_CHECK(b->bind(1, text_id).bind(2, d.body).run());
+    STORE_CHECK(b->bind(1, text_id).bind(2, w.body.text).run());
     STORE_TRY(
         h, db.prepare("INSERT INTO " + std::string(hdr_table) + "(rowid, headers) VALUES(?, ?)"));
-    return h->bind(1, text_id).bind(2, header_text(d)).run();
+    return h->bind(1, text_id).bind(2, w.headers.text).run();
 }
 
 }  // namespace
@@ -116,6 +140,23 @@ std::size_t FtsTermCache::find(std::uint64_t hash) const {
 bool FtsTermCache::known(std::uint64_t hash) const {
     hash += !hash;
     return !slots_.empty() && slots_[find(hash)] == hash;
+}
+
+bool FtsTermCache::add(std::uint64_t hash) {
+    hash += !hash;
+    if (!slots_.empty() && (used_ + 1) * 2 <= slots_.size()) {
+        // One probe for the common case: known, or room to note it where the probe stopped.
+        auto i = find(hash);
+        if (slots_[i] == hash)
+            return false;
+        slots_[i] = hash;
+        ++used_;
+        return true;
+    }
+    if (known(hash))
+        return false;
+    note(hash);
+    return true;
 }
 
 void FtsTermCache::note(std::uint64_t hash) {
@@ -155,12 +196,15 @@ StoreStatus index_fts_insert(Db& db, std::int64_t text_id, const FtsDoc& d, bool
     // second flush of the same text finds none either.
     if (pending_only && db.changes() == 0)
         return {};
-    STORE_CHECK(insert_into(db, "fts_body", "fts_hdr", text_id, d));
-    STORE_CHECK(add_terms(db, d, terms));
+    const FtsWords words = fts_words(d);
+    STORE_CHECK(insert_into(db, "fts_body", "fts_hdr", text_id, words));
+    FtsTermCache local;
+    STORE_CHECK(add_terms(db, words.body, terms ? *terms : local));
+    STORE_CHECK(add_terms(db, words.headers, terms ? *terms : local));
     // A rebuild in progress has passed this text already: it goes into the new tables too.
     STORE_TRY(cursor, index_meta(db, "fts_rebuild"));
     if (!cursor.empty() && static_cast<std::uint64_t>(text_id) <= parse_uint(cursor).value_or(0))
-        STORE_CHECK(insert_into(db, "fts_body_new", "fts_hdr_new", text_id, d));
+        STORE_CHECK(insert_into(db, "fts_body_new", "fts_hdr_new", text_id, words));
     return index_add_counter(db, "fts_live", 1);
 }
 
@@ -233,8 +277,11 @@ StoreStatus index_fts_rebuild_add(Db& db, const std::vector<std::pair<std::int64
     for (auto& [id, doc] : docs) {
         STORE_TRY(used, index_text_in_use(db, id));
         if (used) {
-            STORE_CHECK(insert_into(db, "fts_body_new", "fts_hdr_new", id, doc));
-            STORE_CHECK(add_terms(db, doc, nullptr));
+            const FtsWords words = fts_words(doc);
+            STORE_CHECK(insert_into(db, "fts_body_new", "fts_hdr_new", id, words));
+            FtsTermCache seen;
+            STORE_CHECK(add_terms(db, words.body, seen));
+            STORE_CHECK(add_terms(db, words.headers, seen));
         }
     }
     return index_set_meta(db, "fts_rebuild", std::to_string(cursor));

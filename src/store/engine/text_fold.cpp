@@ -108,61 +108,69 @@ std::string fold_text(std::string_view utf8) {
     return out;
 }
 
-void fold_tokens(std::string_view utf8, const std::function<void(std::string_view)>& each) {
-    // Word by word: ASCII punctuation, × and ÷ separate words either way; a word of ASCII and
+namespace detail {
+
+const std::array<std::uint8_t, 256> kTokenByte = [] {
+    std::array<std::uint8_t, 256> t{};
+    for (int c = 0; c < 256; ++c)
+        t[c] = c >= 0x80                                    ? 3
+               : c >= 'A' && c <= 'Z'                       ? 2
+               : ascii_alnum(static_cast<unsigned char>(c)) ? 1
+                                                            : 0;
+    return t;
+}();
+
+std::size_t fold_word(std::string_view utf8, std::size_t i, std::string& t,
+                      const std::function<void(std::string_view)>& each) {
+    // ASCII punctuation, × and ÷ separate words either way; a word of ASCII and
     // U+00C0..U+00FF letters is folded by table, any other (other scripts, marks, ligatures,
     // full-width forms) goes through ICU, so the words are those ICU gives for the whole text.
-    std::string t;
-    std::size_t i = 0;
-    while (i < utf8.size()) {
-        auto c = static_cast<unsigned char>(utf8[i]);
-        if (c < 0x80 && !ascii_alnum(c)) {
-            ++i;
-            continue;
-        }
-        if (auto* l = latin1_at(utf8, i); l && !l->letter) {
-            i += 2;
-            continue;
-        }
-        std::size_t j = i;
-        bool by_table = true, lower = true;
-        while (j < utf8.size()) {
-            auto d = static_cast<unsigned char>(utf8[j]);
-            if (d < 0x80) {
-                if (!ascii_alnum(d))
-                    break;
-                lower = lower && !(d >= 'A' && d <= 'Z');
-                ++j;
-            } else if (auto* l = latin1_at(utf8, j)) {
-                if (!l->letter)
-                    break;
-                lower = false;
-                j += 2;
-            } else {
-                by_table = false;
-                ++j;
-            }
-        }
-        auto word = utf8.substr(i, j - i);
-        if (by_table && lower) {
-            each(word);  // already folded: most words of most mail
-        } else if (by_table) {
-            t.clear();
-            for (std::size_t k = 0; k < word.size(); ++k) {
-                if (static_cast<unsigned char>(word[k]) >= 0x80) {
-                    t += latin1_at(word, k)->folded;
-                    ++k;
-                } else {
-                    t += ascii_lower(word[k]);
-                }
-            }
-            each(t);
+    if (auto* l = latin1_at(utf8, i); l && !l->letter)
+        return i + 2;
+    std::size_t j = i;
+    bool by_table = true, lower = true;
+    while (j < utf8.size()) {
+        auto d = static_cast<unsigned char>(utf8[j]);
+        if (d < 0x80) {
+            if (!ascii_alnum(d))
+                break;
+            lower = lower && !(d >= 'A' && d <= 'Z');
+            ++j;
+        } else if (auto* l = latin1_at(utf8, j)) {
+            if (!l->letter)
+                break;
+            lower = false;
+            j += 2;
         } else {
-            for (auto& w : fold_tokens_icu(word, {}))
-                each(w);
+            by_table = false;
+            ++j;
         }
-        i = j;
     }
+    auto word = utf8.substr(i, j - i);
+    if (by_table && lower) {
+        each(word);  // already folded
+    } else if (by_table) {
+        t.clear();
+        for (std::size_t k = 0; k < word.size(); ++k) {
+            if (static_cast<unsigned char>(word[k]) >= 0x80) {
+                t += latin1_at(word, k)->folded;
+                ++k;
+            } else {
+                t += ascii_lower(word[k]);
+            }
+        }
+        each(t);
+    } else {
+        for (auto& w : fold_tokens_icu(word, {}))
+            each(w);
+    }
+    return j;
+}
+
+}  // namespace detail
+
+void fold_tokens(std::string_view utf8, const std::function<void(std::string_view)>& each) {
+    for_each_token(utf8, each);
 }
 
 std::vector<std::string> fold_tokens(std::string_view utf8) {

@@ -72,6 +72,25 @@ def test_redirect_loop_is_broken(make_server):
     assert kept.count(b"X-Postern-Sieve-Redirect:") == 2
 
 
+def test_redirect_waits_for_a_retried_delivery(make_server):
+    # alice is over quota (temporary reply): her copy is retried later, and the redirect :copy
+    # goes out once, with the delivery that succeeds, not with every attempt.
+    mail = started(make_server)
+    put_script(mail, "alice@example.test", 'require "copy";\nredirect :copy "bob@example.test";\n')
+    mail.ctl("account", "set", "alice@example.test", "quota=100", offline=True)
+    mail.start()
+    send(mail, "carol@remote.test", "alice@example.test", "keep and copy")
+    mail.wait_log("1 Sieve redirect(s) held back until the delivery is retried")
+    assert "delivered to <" not in mail.log_text()
+    mail.ctl("account", "set", "alice@example.test", "quota=0")
+    mail.ctl("queue", "retry", "--all")
+    wait_delivered(mail, 2)  # alice's copy, then bob's
+    [kept] = mailbox(mail, "alice@example.test")
+    assert b"Subject: keep and copy" in kept
+    [copy] = mailbox(mail, "bob@example.test")
+    assert b"X-Postern-Sieve-Redirect: alice@example.test" in copy
+
+
 def test_reject_gives_a_non_delivery_notice(make_server):
     mail = started(make_server)
     put_script(mail, "alice@example.test", 'require "reject";\nreject "I do not accept mail from you.";\n')

@@ -269,6 +269,7 @@ bool redirect_loops(const SieveMessage& m, std::string_view recipient) {
 
 OutgoingMessage build_redirect(std::string_view to, const SieveMessage& m, const Envelope& e) {
     OutgoingMessage out;
+    out.redirect = true;
     out.envelope_from = strip_brackets(e.from);
     out.envelope_to = strip_brackets(to);
     std::string nl = m.raw().find("\r\n") != std::string::npos ? "\r\n" : "\n";

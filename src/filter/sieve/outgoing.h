@@ -19,6 +19,9 @@ namespace postern::sieve {
 inline constexpr std::string_view kRedirectLoopHeader = "X-Postern-Sieve-Redirect";
 
 struct OutgoingMessage {
+    // A redirect carries the message itself: sent only once the delivery it belongs to is
+    // settled, so a retried delivery does not send it twice. Replies are tracked instead.
+    bool redirect = false;
     std::string envelope_from;  // "" = null sender
     std::string envelope_to;
     std::string raw;  // CRLF line ends

@@ -253,6 +253,7 @@ void ProcessingService::deliver(queue::DeliveryJob job) {
         std::int64_t account = 0;
         bool permanent_over_quota = false;
         std::uint64_t quota = 0;
+        std::vector<sieve::OutgoingMessage> redirects;  // sent once the delivery is settled
     };
     // One store call per distinct message text: recipients whose Sieve script changed the
     // message (editheader) get their own; everybody else shares one body.
@@ -304,8 +305,15 @@ void ProcessingService::deliver(queue::DeliveryJob job) {
             };
             SieveRecipient who{r.address, to_lower(domain), t.account};
             auto outcome = sieve_.run(*config, raw, job.sender, who, exists, log);
-            for (auto& m : outcome.outgoing)
-                submit_generated(m, log);
+            // Replies go now (vacation tracking keeps a retry from repeating them); redirects
+            // wait for the stores below unless nothing is stored for this recipient.
+            const bool stores_nothing = outcome.kind != SieveOutcome::Kind::deliver;
+            for (auto& m : outcome.outgoing) {
+                if (m.redirect && !stores_nothing)
+                    t.redirects.push_back(std::move(m));
+                else
+                    submit_generated(m, log);
+            }
             if (outcome.kind == SieveOutcome::Kind::reject) {
                 report.results.push_back(
                     {r.index, queue::Outcome::permanent, "5.7.1",
@@ -419,6 +427,15 @@ void ProcessingService::deliver(queue::DeliveryJob job) {
                 continue;
             if (outcome[i]->outcome == queue::Outcome::delivered)
                 ++delivered_;
+            // A delivery that will be retried runs Sieve again then: its redirects go with it.
+            if (outcome[i]->outcome == queue::Outcome::temporary) {
+                if (!targets[i].redirects.empty())
+                    log.info("<{}>: {} Sieve redirect(s) held back until the delivery is retried",
+                             targets[i].address, targets[i].redirects.size());
+            } else {
+                for (auto& m : targets[i].redirects)
+                    submit_generated(m, log);
+            }
             report.results.push_back(std::move(*outcome[i]));
         }
         for (auto& t : targets) {

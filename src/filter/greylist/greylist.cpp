@@ -2,6 +2,7 @@
 // (passes, for the auto-whitelist). WAL, one connection behind a mutex.
 #include "filter/greylist/greylist.h"
 
+#include <algorithm>
 #include <array>
 #include <cstdio>
 
@@ -33,6 +34,10 @@ class Stmt {
     // SQLITE_ROW, SQLITE_DONE or an error code.
     int step() { return sqlite3_step(stmt_); }
     std::int64_t column(int i) const { return sqlite3_column_int64(stmt_, i); }
+    std::string text(int i) const {
+        auto* p = sqlite3_column_text(stmt_, i);
+        return p ? std::string(reinterpret_cast<const char*>(p)) : std::string();
+    }
 
   private:
     sqlite3_stmt* stmt_ = nullptr;
@@ -287,6 +292,122 @@ Result<std::uint64_t> GreylistStore::size() {
     if (!q.ok() || q.step() != SQLITE_ROW)
         return fail(db_error(db_, "count"));
     return static_cast<std::uint64_t>(q.column(0));
+}
+
+namespace {
+
+// A LIKE pattern that finds `match` anywhere, with the wildcards in it taken literally.
+std::string contains_pattern(std::string_view match) {
+    std::string out = "%";
+    for (char c : to_lower(match)) {
+        if (c == '%' || c == '_' || c == '\\')
+            out += '\\';
+        out += c;
+    }
+    return out + "%";
+}
+
+constexpr std::size_t kMaxListed = 100'000;
+
+}  // namespace
+
+Result<std::vector<GreylistStore::Entry>> GreylistStore::entries(std::string_view match,
+                                                                 std::size_t limit) {
+    std::lock_guard lock(mutex_);
+    Stmt q(db_,
+           "SELECT network, sender, recipient, first_seen, last_seen, passed FROM triplet "
+           "WHERE network LIKE ?1 ESCAPE '\\' OR sender LIKE ?1 ESCAPE '\\' "
+           "OR recipient LIKE ?1 ESCAPE '\\' ORDER BY last_seen DESC LIMIT ?2");
+    if (!q.ok())
+        return fail(db_error(db_, "prepare"));
+    q.bind(1, contains_pattern(match));
+    q.bind(2, static_cast<std::int64_t>(std::min(limit, kMaxListed)));
+    std::vector<Entry> out;
+    int rc;
+    while ((rc = q.step()) == SQLITE_ROW) {
+        out.push_back(Entry{Triplet{q.text(0), q.text(1), q.text(2)}, q.column(3), q.column(4),
+                            q.column(5) != 0});
+    }
+    if (rc != SQLITE_DONE)
+        return fail(db_error(db_, "list triplets"));
+    return out;
+}
+
+Result<std::vector<GreylistStore::NetworkEntry>> GreylistStore::networks(std::string_view match,
+                                                                         std::size_t limit) {
+    std::lock_guard lock(mutex_);
+    Stmt q(db_,
+           "SELECT network, passes, last_seen FROM network WHERE network LIKE ?1 ESCAPE '\\' "
+           "ORDER BY last_seen DESC LIMIT ?2");
+    if (!q.ok())
+        return fail(db_error(db_, "prepare"));
+    q.bind(1, contains_pattern(match));
+    q.bind(2, static_cast<std::int64_t>(std::min(limit, kMaxListed)));
+    std::vector<NetworkEntry> out;
+    int rc;
+    while ((rc = q.step()) == SQLITE_ROW)
+        out.push_back(NetworkEntry{q.text(0), q.column(1), q.column(2)});
+    if (rc != SQLITE_DONE)
+        return fail(db_error(db_, "list networks"));
+    return out;
+}
+
+Result<std::uint64_t> GreylistStore::remove(std::string_view network,
+                                            std::optional<std::string_view> sender,
+                                            std::optional<std::string_view> recipient) {
+    std::lock_guard lock(mutex_);
+    if (auto st = exec("BEGIN IMMEDIATE"); !st)
+        return fail(st.error());
+    std::uint64_t removed = 0;
+    auto done = [&](Status st) -> Result<std::uint64_t> {
+        if (!st) {
+            (void)exec("ROLLBACK");
+            return fail(st.error());
+        }
+        if (auto c = exec("COMMIT"); !c) {
+            (void)exec("ROLLBACK");
+            return fail(c.error());
+        }
+        return removed;
+    };
+    Stmt q(db_,
+           "DELETE FROM triplet WHERE network = ?1 AND (?2 IS NULL OR sender = ?2) "
+           "AND (?3 IS NULL OR recipient = ?3)");
+    if (!q.ok())
+        return done(fail(db_error(db_, "prepare")));
+    q.bind(1, std::string_view(network));
+    if (sender)
+        q.bind(2, field(*sender));
+    if (recipient)
+        q.bind(3, field(*recipient));
+    if (q.step() != SQLITE_DONE)
+        return done(fail(db_error(db_, "delete triplets")));
+    removed += static_cast<std::uint64_t>(sqlite3_changes(db_));
+    if (!sender && !recipient) {
+        Stmt n(db_, "DELETE FROM network WHERE network = ?1");
+        n.bind(1, std::string_view(network));
+        if (!n.ok() || n.step() != SQLITE_DONE)
+            return done(fail(db_error(db_, "delete network")));
+        removed += static_cast<std::uint64_t>(sqlite3_changes(db_));
+    }
+    return done(ok());
+}
+
+Status GreylistStore::whitelist(const Triplet& t, std::int64_t now) {
+    std::lock_guard lock(mutex_);
+    Stmt q(db_,
+           "INSERT INTO triplet(network, sender, recipient, first_seen, last_seen, passed) "
+           "VALUES(?1, ?2, ?3, ?4, ?4, 1) ON CONFLICT(network, sender, recipient) "
+           "DO UPDATE SET last_seen = ?4, passed = 1");
+    if (!q.ok())
+        return fail(db_error(db_, "prepare"));
+    q.bind(1, t.network);
+    q.bind(2, t.sender);
+    q.bind(3, t.recipient);
+    q.bind(4, now);
+    if (q.step() != SQLITE_DONE)
+        return fail(db_error(db_, "whitelist"));
+    return ok();
 }
 
 }  // namespace postern::filter::greylist

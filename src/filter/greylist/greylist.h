@@ -9,8 +9,10 @@
 #include <filesystem>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "base/ip_address.h"
 #include "base/result.h"
@@ -54,6 +56,29 @@ class GreylistStore {
     // Returns the number of rows removed. check() calls it now and then by itself.
     Result<std::uint64_t> cleanup(std::int64_t now, const config::GreylistConfig& cfg);
     Result<std::uint64_t> size();  // triplets held
+
+    // --- administration (posternctl greylist, docs/smtp-protection.md) ---
+    struct Entry {
+        Triplet triplet;
+        std::int64_t first_seen = 0;  // Unix seconds
+        std::int64_t last_seen = 0;
+        bool passed = false;
+    };
+    struct NetworkEntry {
+        std::string network;
+        std::int64_t passes = 0;
+        std::int64_t last_seen = 0;
+    };
+    // Triplets whose network, sender or recipient contains `match` (all when empty), most
+    // recently seen first, at most `limit`.
+    Result<std::vector<Entry>> entries(std::string_view match, std::size_t limit);
+    Result<std::vector<NetworkEntry>> networks(std::string_view match, std::size_t limit);
+    // Forgets the network's triplets (of that sender and recipient when given, "" = any) and,
+    // when neither is given, the network's pass count. Returns the number of rows removed.
+    Result<std::uint64_t> remove(std::string_view network, std::optional<std::string_view> sender,
+                                 std::optional<std::string_view> recipient);
+    // Records the triplet as passed, so that it is accepted at once until idle for `expiry`.
+    Status whitelist(const Triplet& triplet, std::int64_t now);
 
   private:
     explicit GreylistStore(sqlite3* db) : db_(db) {}

@@ -36,6 +36,7 @@ class Stmt {
         return p ? std::string(reinterpret_cast<const char*>(p)) : std::string();
     }
     std::int64_t integer(int i) const { return sqlite3_column_int64(stmt_, i); }
+    sqlite3_stmt* handle() { return stmt_; }
 
   private:
     sqlite3_stmt* stmt_ = nullptr;
@@ -176,6 +177,33 @@ Result<std::vector<std::string>> AddressLists::entries(std::string_view scope, L
     if (rc != SQLITE_DONE)
         return fail(db_error(db_, "list"));
     return out;
+}
+
+Result<std::vector<AddressLists::Entry>> AddressLists::list(std::optional<std::string_view> scope,
+                                                            std::size_t limit) {
+    std::lock_guard lock(mutex_);
+    Stmt q(db_,
+           "SELECT scope, kind, pattern FROM entry WHERE ?1 IS NULL OR scope = ?1 "
+           "ORDER BY scope, kind DESC, pattern LIMIT ?2");
+    if (!q.ok())
+        return fail(db_error(db_, "list"));
+    if (scope)
+        q.bind(1, to_lower(trim(*scope)));
+    sqlite3_bind_int64(q.handle(), 2, static_cast<std::int64_t>(limit));
+    std::vector<Entry> out;
+    int rc;
+    while ((rc = q.step()) == SQLITE_ROW) {
+        out.push_back(
+            Entry{q.text(0), q.text(1) == "white" ? ListKind::white : ListKind::black, q.text(2)});
+    }
+    if (rc != SQLITE_DONE)
+        return fail(db_error(db_, "list"));
+    return out;
+}
+
+std::vector<std::string> AddressLists::configured(ListKind kind) {
+    std::lock_guard lock(mutex_);
+    return kind == ListKind::white ? white_ : black_;
 }
 
 Result<std::optional<ListDecision>> AddressLists::decide(std::span<const std::string> senders,

@@ -56,6 +56,17 @@ class AddressLists {
     Result<bool> remove(std::string_view scope, ListKind kind, std::string_view pattern);
     Result<std::vector<std::string>> entries(std::string_view scope, ListKind kind);
 
+    struct Entry {
+        std::string scope;
+        ListKind kind = ListKind::white;
+        std::string pattern;
+    };
+    // The stored entries of `scope` (of every scope when nullopt), by scope, kind and pattern;
+    // at most `limit`.
+    Result<std::vector<Entry>> list(std::optional<std::string_view> scope, std::size_t limit);
+    // The server lists from postern.toml (normalized).
+    std::vector<std::string> configured(ListKind kind);
+
     // The decision for mail from `senders` to `account` (in `domain`): the most specific level
     // with a matching entry decides (account, then domain, then server); at one level the
     // whitelist wins. nullopt: no list mentions a sender.

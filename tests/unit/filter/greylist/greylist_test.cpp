@@ -141,5 +141,48 @@ TEST_F(GreylistTest, UnwritableFileFails) {
     EXPECT_FALSE(bad);
 }
 
+TEST_F(GreylistTest, AdminListsDeletesAndWhitelists) {
+    auto a = make_triplet(ip("192.0.2.7"), "carol@remote.test", "alice@example.test");
+    auto b = make_triplet(ip("192.0.2.8"), "dave@remote.test", "alice@example.test");
+    auto c = make_triplet(ip("198.51.100.1"), "", "bob@example.test");
+    EXPECT_EQ(check(a, t0_).kind, Kind::defer);
+    EXPECT_EQ(check(b, t0_ + 1).kind, Kind::defer);
+    EXPECT_EQ(check(c, t0_ + 2).kind, Kind::defer);
+    EXPECT_EQ(check(a, t0_ + 301).kind, Kind::pass);
+
+    auto all = store_->entries("", 100);
+    ASSERT_TRUE(all);
+    ASSERT_EQ(all->size(), 3u);
+    EXPECT_EQ((*all)[0].triplet.sender, "carol@remote.test");  // most recently seen first
+    EXPECT_TRUE((*all)[0].passed);
+    EXPECT_EQ(store_->entries("DAVE@", 100).value().size(), 1u);
+    EXPECT_EQ(store_->entries("192.0.2.", 100).value().size(), 2u);
+    EXPECT_EQ(store_->entries("", 1).value().size(), 1u);
+    // LIKE wildcards in the text are literal.
+    EXPECT_TRUE(store_->entries("%", 100).value().empty());
+    EXPECT_TRUE(store_->entries("_", 100).value().empty());
+    EXPECT_TRUE(store_->entries("\\", 100).value().empty());
+    EXPECT_TRUE(store_->entries(std::string(5000, 'x'), 100).value().empty());
+    auto nets = store_->networks("", 100);
+    ASSERT_TRUE(nets);
+    ASSERT_EQ(nets->size(), 1u);
+    EXPECT_EQ((*nets)[0].network, "192.0.2.0/24");
+    EXPECT_EQ((*nets)[0].passes, 1);
+
+    // One sender's triplet, then a whole network with its pass count.
+    EXPECT_EQ(store_->remove("192.0.2.0/24", "dave@remote.test", std::nullopt).value(), 1u);
+    EXPECT_EQ(store_->remove("192.0.2.0/24", "nobody@remote.test", std::nullopt).value(), 0u);
+    EXPECT_EQ(store_->remove("192.0.2.0/24", std::nullopt, std::nullopt).value(), 2u);
+    EXPECT_TRUE(store_->networks("", 100).value().empty());
+    EXPECT_EQ(check(a, t0_ + 400).kind, Kind::defer);  // forgotten: greylisted again
+
+    // A whitelisted triplet passes at once, also the null sender's.
+    ASSERT_TRUE(store_->whitelist(c, t0_ + 10));
+    EXPECT_EQ(check(c, t0_ + 11).kind, Kind::pass);
+    auto d = make_triplet(ip("203.0.113.9"), "eve@remote.test", "alice@example.test");
+    ASSERT_TRUE(store_->whitelist(d, t0_ + 10));
+    EXPECT_EQ(check(d, t0_ + 11).kind, Kind::pass);
+}
+
 }  // namespace
 }  // namespace postern::filter::greylist

@@ -106,6 +106,28 @@ TEST_F(ListsTest, StoreAddListRemoveAndRefuseJunk) {
     EXPECT_EQ(lists_->entries("", ListKind::black).value().size(), 1u);
 }
 
+TEST_F(ListsTest, ListsEveryScopeOrOneAndTheConfiguredServerLists) {
+    lists_->set_configured({"Partner@Remote.test", "bad pattern"}, {"@spam.test"});
+    EXPECT_EQ(lists_->configured(ListKind::white), std::vector<std::string>{"partner@remote.test"});
+    EXPECT_EQ(lists_->configured(ListKind::black), std::vector<std::string>{"@spam.test"});
+    ASSERT_TRUE(lists_->add("alice@example.test", ListKind::black, "@bulk.test"));
+    ASSERT_TRUE(lists_->add("alice@example.test", ListKind::white, "carol@remote.test"));
+    ASSERT_TRUE(lists_->add("example.test", ListKind::black, "*@*.bulk.test"));
+    ASSERT_TRUE(lists_->add("", ListKind::white, "@friends.test"));
+    auto all = lists_->list(std::nullopt, 100);
+    ASSERT_TRUE(all);
+    ASSERT_EQ(all->size(), 4u);  // stored only; the configured ones are not in the database
+    EXPECT_EQ((*all)[0].scope, "");
+    EXPECT_EQ((*all)[1].scope, "alice@example.test");
+    EXPECT_EQ((*all)[1].kind, ListKind::white);  // white before black within a scope
+    EXPECT_EQ((*all)[2].pattern, "@bulk.test");
+    auto alice = lists_->list("Alice@Example.TEST", 100);
+    ASSERT_TRUE(alice);
+    EXPECT_EQ(alice->size(), 2u);
+    EXPECT_EQ(lists_->list(std::nullopt, 1).value().size(), 1u);
+    EXPECT_TRUE(lists_->list("nobody@example.test", 100).value().empty());
+}
+
 TEST_F(ListsTest, FilterRunsOncePerAccountThroughTheChain) {
     ASSERT_TRUE(lists_->add("alice@example.test", ListKind::black, "carol@remote.test"));
     ASSERT_TRUE(lists_->add("bob@example.test", ListKind::white, "@remote.test"));

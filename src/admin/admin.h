@@ -7,6 +7,7 @@
 //           {"ok": false, "error": {"code": "already_exists", "message": "..."}}
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -26,6 +27,12 @@ class Store;
 }
 namespace postern::queue {
 class Queue;
+}
+namespace postern::filter::lists {
+class AddressLists;
+}
+namespace postern::filter::greylist {
+class GreylistStore;
 }
 
 namespace postern::admin {
@@ -51,6 +58,10 @@ class ServerControl {
 struct Resources {
     store::Store* store = nullptr;
     queue::Queue* queue = nullptr;
+    // The address lists and greylisting databases ([protection.lists] / [protection.greylist]
+    // database), opened on demand; null when they cannot be opened.
+    std::function<std::shared_ptr<filter::lists::AddressLists>()> address_lists = {};
+    std::function<std::shared_ptr<filter::greylist::GreylistStore>()> greylist = {};
 };
 
 // Thread-safe as far as Directory and ServerControl are; execute() blocks on the database,

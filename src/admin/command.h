@@ -30,9 +30,10 @@ struct Command {
 // Command tables, one per area.
 std::vector<Command> directory_commands();
 std::vector<Command> server_commands();
-std::vector<Command> storage_commands();  // storage.check, storage.compact, ...
-std::vector<Command> queue_commands();    // queue.list, queue.show, ...
-std::vector<Command> acl_commands();      // acl.list, acl.set, acl.delete
+std::vector<Command> storage_commands();     // storage.check, storage.compact, ...
+std::vector<Command> queue_commands();       // queue.list, queue.show, ...
+std::vector<Command> acl_commands();         // acl.list, acl.set, acl.delete
+std::vector<Command> protection_commands();  // lists.*, greylist.*
 
 // The daemon's (or the offline command's) message store; Errc::unavailable when not open.
 Result<store::Store*> open_store(Context& ctx);

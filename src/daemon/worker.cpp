@@ -334,7 +334,10 @@ int Worker::run() {
         return kWorkerStartFailed;
     }
 
-    admin_ = std::make_unique<admin::Admin>(*directory_, this, admin::Resources{store_.get(), queue_.get()});
+    admin::Resources resources{store_.get(), queue_.get()};
+    resources.address_lists = [this] { return protection_->admin_address_lists(); };
+    resources.greylist = [this] { return protection_->admin_greylist(); };
+    admin_ = std::make_unique<admin::Admin>(*directory_, this, std::move(resources));
     admin_server_ = std::make_unique<AdminServer>(io_, *admin_, hub_->logger("ADMIN"));
     if (auto st = admin_server_->start(server.admin_socket); !st) {
         log_.crit("{}", st.error().message);

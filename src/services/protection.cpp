@@ -23,6 +23,8 @@ void Protection::configure(const config::Config& cfg) {
     bool reopen_greylist = false;
     {
         std::lock_guard lock(mutex_);
+        lists_config_ = p.lists;
+        greylist_database_ = p.greylist.database;
         reopen_greylist =
             p.greylist.enabled && (!greylist_ || greylist_path_ != p.greylist.database);
         if (!p.greylist.enabled) {
@@ -102,6 +104,39 @@ void Protection::configure(const config::Config& cfg) {
 std::shared_ptr<filter::lists::AddressLists> Protection::address_lists() const {
     std::lock_guard lock(mutex_);
     return lists_;
+}
+
+std::shared_ptr<filter::lists::AddressLists> Protection::admin_address_lists() {
+    config::AddressListsConfig cfg;
+    {
+        std::lock_guard lock(mutex_);
+        if (lists_)
+            return lists_;
+        cfg = lists_config_;
+    }
+    auto opened = filter::lists::AddressLists::open(cfg.database);
+    if (!opened) {
+        log_.error("address lists: {}", opened.error().message);
+        return nullptr;
+    }
+    (*opened)->set_configured(cfg.whitelist, cfg.blacklist);
+    return std::shared_ptr<filter::lists::AddressLists>(std::move(*opened));
+}
+
+std::shared_ptr<filter::greylist::GreylistStore> Protection::admin_greylist() {
+    std::filesystem::path file;
+    {
+        std::lock_guard lock(mutex_);
+        if (greylist_)
+            return greylist_;
+        file = greylist_database_;
+    }
+    auto opened = filter::greylist::GreylistStore::open(file);
+    if (!opened) {
+        log_.error("greylisting: {}", opened.error().message);
+        return nullptr;
+    }
+    return std::shared_ptr<filter::greylist::GreylistStore>(std::move(*opened));
 }
 
 std::shared_ptr<filter::greylist::GreylistStore> Protection::greylist() const {

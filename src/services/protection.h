@@ -45,6 +45,12 @@ class Protection final : public AbuseGuard {
     std::shared_ptr<const filter::country::CountryDb> countries() const;
     std::shared_ptr<filter::lists::AddressLists> address_lists() const;
 
+    // For the admin commands (posternctl lists / greylist): the store in service, else the
+    // configured file opened for this call, so entries can be managed while the check is off.
+    // Null (and logged) when the file cannot be opened. Any thread.
+    std::shared_ptr<filter::lists::AddressLists> admin_address_lists();
+    std::shared_ptr<filter::greylist::GreylistStore> admin_greylist();
+
     // AbuseGuard
     bool blocked(const IpAddress& ip) override;
     void protocol_errors(const IpAddress& ip, const log::Logger& log) override;
@@ -61,6 +67,8 @@ class Protection final : public AbuseGuard {
     std::shared_ptr<const filter::country::CountryDb> countries_;
     std::filesystem::path lists_path_;
     std::shared_ptr<filter::lists::AddressLists> lists_;
+    config::AddressListsConfig lists_config_;  // as last configured, for admin_address_lists()
+    std::filesystem::path greylist_database_;  // as last configured, for admin_greylist()
 };
 
 }  // namespace postern::services

@@ -91,6 +91,9 @@ const std::map<std::string, std::vector<std::string>>& columns() {
         {"domains", {"domain", "accounts", "messages", "bytes", "index_bytes"}},
         {"accounts", {"account", "domain", "messages", "bytes", "index_bytes"}},
         {"entries", {"identifier", "rights"}},  // acl.list
+        {"lists.list", {"scope", "list", "pattern", "source"}},
+        {"triplets", {"network", "sender", "recipient", "state", "first_seen", "last_seen"}},
+        {"networks", {"network", "passes", "last_seen"}},  // greylist.list
     };
     return m;
 }

@@ -15,11 +15,13 @@
 #include "daemon/data_options.h"
 #include "daemon/privileges.h"
 #include "directory/directory.h"
+#include "filter/greylist/greylist.h"
+#include "filter/lists/lists.h"
 #include "queue/queue.h"
 #include "store/api/store.h"
 #include "tools/admin_client.h"
-#include "tools/output.h"
 #include "tools/dkim_keys.h"
+#include "tools/output.h"
 #include "tools/policy_test.h"
 
 namespace {
@@ -86,7 +88,27 @@ int run_request(const Options& opt, const config::Config& cfg, const Plan& plan)
                                    "queue: " + q.error().message);
             queue = std::move(*q);
         }
-        admin::Admin admin(**dir, nullptr, admin::Resources{store.get(), queue.get()});
+        admin::Resources resources{store.get(), queue.get()};
+        // The protection databases are SQLite in WAL mode: safe beside a running daemon.
+        const auto& protection = cfg.protection;
+        resources.address_lists = [&protection]() -> std::shared_ptr<filter::lists::AddressLists> {
+            auto lists = filter::lists::AddressLists::open(protection.lists.database);
+            if (!lists) {
+                std::cerr << "posternctl: " << lists.error().message << "\n";
+                return nullptr;
+            }
+            (*lists)->set_configured(protection.lists.whitelist, protection.lists.blacklist);
+            return std::move(*lists);
+        };
+        resources.greylist = [&protection]() -> std::shared_ptr<filter::greylist::GreylistStore> {
+            auto grey = filter::greylist::GreylistStore::open(protection.greylist.database);
+            if (!grey) {
+                std::cerr << "posternctl: " << grey.error().message << "\n";
+                return nullptr;
+            }
+            return std::move(*grey);
+        };
+        admin::Admin admin(**dir, nullptr, std::move(resources));
         response = admin.execute(request);
     } else {
         auto socket =
@@ -678,6 +700,83 @@ int main(int argc, char** argv) {
         "delete", "drop an account's stored mailboxes (e.g. after account remove)");
     st_delete->add_option("account", s["st.account"], "address or numeric account id")->required();
     st_delete->callback([&] { set("storage.delete", {{"account", s["st.account"]}}); });
+
+    // --- SMTP-time protection: address lists and greylisting (docs/smtp-protection.md) -------
+    auto* lists =
+        app.add_subcommand("lists", "sender address white/blacklists (server, domain, account)")
+            ->require_subcommand(1);
+    auto* l_list = lists->add_subcommand("list", "entries of every level, or of one");
+    l_list->add_option("scope", s["l.scope"], "server, a domain or an account address");
+    l_list->add_option("--limit", s["l.limit"], "at most this many stored entries (default 1000)");
+    l_list->callback([&] {
+        json args = json::object();
+        if (!s["l.scope"].empty())
+            args["scope"] = s["l.scope"];
+        if (!s["l.limit"].empty()) {
+            auto n = parse_uint(s["l.limit"]);
+            if (!n)
+                throw CLI::ValidationError("--limit", "expected a number");
+            args["limit"] = *n;
+        }
+        set("lists.list", args);
+    });
+    for (auto verb : {"add", "delete"}) {
+        auto* c = lists->add_subcommand(
+            verb, std::string(verb) + " a pattern to or from a whitelist or blacklist");
+        c->add_option("scope", s["l.scope"], "server, a domain or an account address")->required();
+        c->add_option("list", s["l.list"], "whitelist or blacklist")->required();
+        c->add_option("pattern", s["l.pattern"],
+                      "user@example.com, @example.com, example.com or a glob (*@*.example.com)")
+            ->required();
+        c->callback([&, verb] {
+            set(std::string("lists.") + verb,
+                {{"scope", s["l.scope"]}, {"list", s["l.list"]}, {"pattern", s["l.pattern"]}});
+        });
+    }
+
+    auto* grey = app.add_subcommand("greylist", "greylisting triplets and client networks")
+                     ->require_subcommand(1);
+    auto* gl_list = grey->add_subcommand("list", "triplets and networks, most recently seen first");
+    gl_list->add_option("match", s["gl.match"],
+                        "only entries whose network, sender or recipient "
+                        "contain this text");
+    gl_list->add_option("--limit", s["gl.limit"], "at most this many of each (default 1000)");
+    gl_list->callback([&] {
+        json args = {{"match", s["gl.match"]}};
+        if (!s["gl.limit"].empty()) {
+            auto n = parse_uint(s["gl.limit"]);
+            if (!n)
+                throw CLI::ValidationError("--limit", "expected a number");
+            args["limit"] = *n;
+        }
+        set("greylist.list", args);
+    });
+    auto* gl_delete = grey->add_subcommand(
+        "delete", "forget a network's triplets (and pass count), or one sender's or recipient's");
+    gl_delete
+        ->add_option("network", s["gl.network"], "an IP address or 192.0.2.0/24, 2001:db8::/64")
+        ->required();
+    gl_delete->add_option("sender", s["gl.sender"], "envelope sender (<> for the null sender)");
+    gl_delete->add_option("recipient", s["gl.recipient"], "recipient address");
+    gl_delete->callback([&] {
+        json args = {{"network", s["gl.network"]}};
+        if (!s["gl.sender"].empty())
+            args["sender"] = s["gl.sender"];
+        if (!s["gl.recipient"].empty())
+            args["recipient"] = s["gl.recipient"];
+        set("greylist.delete", args, "removed");
+    });
+    auto* gl_white =
+        grey->add_subcommand("whitelist", "let a triplet pass at once (until idle for expiry)");
+    gl_white->add_option("network", s["gl.network"], "an IP address or its network")->required();
+    gl_white->add_option("sender", s["gl.sender"], "envelope sender (<> for the null sender)")
+        ->required();
+    gl_white->add_option("recipient", s["gl.recipient"], "recipient address")->required();
+    gl_white->callback([&] {
+        set("greylist.whitelist", {{"network", s["gl.network"]},
+                                   {"sender", s["gl.sender"]},
+                                   {"recipient", s["gl.recipient"]}});
+    });
 
     // --- mailbox access control lists (docs/imap.md "Access control") ----------------------
     auto* acl =

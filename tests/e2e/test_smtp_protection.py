@@ -469,3 +469,98 @@ def test_blacklisted_sender_is_refused_in_processing_and_whitelisted_marked(make
     text = raw.decode()
     assert "Subject: hi\r\n" in text
     assert "X-Postern-Address-List: whitelist server (friend@remote.test)\r\n" in text, text
+
+
+def send(mail, sender, rcpts, from_header, subject):
+    with smtplib.SMTP("127.0.0.1", mail.ports["smtp"], local_hostname="client.remote.test", timeout=15) as s:
+        body = f"From: {from_header}\r\nTo: alice@example.test\r\nSubject: {subject}\r\n\r\nHi.\r\n"
+        assert s.sendmail(sender, rcpts, body.encode()) == {}
+
+
+def test_posternctl_manages_address_lists_at_every_level(make_server):
+    mail = server_with(make_server, '[protection.lists]\nblacklist = ["@spam.test"]\n')
+    mail.start()
+    mail.ctl("lists", "add", "Alice@Example.TEST", "blacklist", "@bulk.test")
+    mail.ctl("lists", "add", "example.test", "whitelist", "Friend@Spam.test")
+    mail.ctl("lists", "add", "server", "black", "*@*.junk.test")
+    rows = mail.ctl("lists", "list", json_output=True)
+    assert {"scope": "server", "list": "blacklist", "pattern": "@spam.test", "source": "config"} in rows, rows
+    assert {"scope": "server", "list": "blacklist", "pattern": "*@*.junk.test", "source": "stored"} in rows
+    assert {"scope": "alice@example.test", "list": "blacklist", "pattern": "@bulk.test", "source": "stored"} in rows
+    assert {"scope": "example.test", "list": "whitelist", "pattern": "friend@spam.test", "source": "stored"} in rows
+    assert mail.ctl("lists", "list", "alice@example.test", json_output=True) == [
+        {"scope": "alice@example.test", "list": "blacklist", "pattern": "@bulk.test", "source": "stored"}]
+    human = mail.ctl("lists", "list", "example.test").stdout
+    assert "SCOPE" in human and "friend@spam.test" in human, human
+    # Offline works beside the running daemon (SQLite WAL).
+    offline = mail.ctl("lists", "list", "alice@example.test", json_output=True, offline=True)
+    assert [r["pattern"] for r in offline] == ["@bulk.test"]
+    # Mistakes are refused with the documented exit codes.
+    assert mail.ctl("lists", "add", "nobody@example.test", "blacklist", "@x.test", check=False).returncode == 3
+    assert mail.ctl("lists", "add", "nowhere.test", "blacklist", "@x.test", check=False).returncode == 3
+    assert mail.ctl("lists", "add", "server", "greylist", "@x.test", check=False).returncode == 2
+    assert mail.ctl("lists", "add", "server", "blacklist", "a b@x.test", check=False).returncode == 2
+    assert mail.ctl("lists", "delete", "server", "blacklist", "@spam.test", check=False).returncode == 3
+
+    # The account's blacklist refuses for alice only; the domain whitelist beats the server's
+    # blacklist; the stored server blacklist refuses.
+    send(mail, "news@bulk.test", ["alice@example.test", "bob@example.test"], "news@bulk.test", "bulk")
+    mail.wait_log("Sender is on the account blacklist", timeout=30)
+    send(mail, "friend@spam.test", ["alice@example.test"], "Friend <friend@spam.test>", "friend")
+    send(mail, "x@a.junk.test", ["bob@example.test"], "x@a.junk.test", "junk")
+    mail.wait_log("Sender is on the server blacklist", timeout=30)
+    wait_delivered(mail, 2)
+    mail.ctl("lists", "delete", "alice@example.test", "blacklist", "@bulk.test")
+    assert mail.ctl("lists", "list", "alice@example.test", json_output=True) == []
+    send(mail, "news@bulk.test", ["alice@example.test"], "news@bulk.test", "bulk again")
+    wait_delivered(mail, 3)
+    alice = [m.decode() for m in mailbox(mail, "alice@example.test")]
+    subjects = sorted(line for m in alice for line in m.split("\r\n") if line.startswith("Subject:"))
+    assert subjects == ["Subject: bulk again", "Subject: friend"], subjects
+    [friend] = [m for m in alice if "Subject: friend" in m]
+    assert "X-Postern-Address-List: whitelist domain (friend@spam.test)\r\n" in friend
+    bob = [m.decode() for m in mailbox(mail, "bob@example.test")]
+    assert len(bob) == 1 and "Subject: bulk\r\n" in bob[0]
+
+
+def test_posternctl_lists_deletes_and_whitelists_greylist_entries(make_server):
+    mail = server_with(make_server, '[protection.greylist]\ndelay = "1h"\nretry_window = "4h"\n')
+    mail.start()
+    _, (rcode, _) = mx_transaction(mail)
+    assert rcode == 451
+    _, (rcode, _) = mx_transaction(mail, sender="", rcpt="bob@example.test")
+    assert rcode == 451
+    listed = mail.ctl("greylist", "list", json_output=True)
+    triplets = {(t["sender"], t["recipient"]): t for t in listed["triplets"]}
+    assert set(triplets) == {("carol@remote.test", "alice@example.test"), ("<>", "bob@example.test")}, listed
+    assert triplets[("carol@remote.test", "alice@example.test")]["state"] == "waiting"
+    assert triplets[("carol@remote.test", "alice@example.test")]["network"] == "127.0.0.0/24"
+    assert listed["networks"] == []
+    assert len(mail.ctl("greylist", "list", "carol", json_output=True)["triplets"]) == 1
+    human = mail.ctl("greylist", "list").stdout
+    assert "NETWORK" in human and "127.0.0.0/24" in human and "waiting" in human, human
+
+    # Whitelisting a waiting triplet lets the next attempt through at once (delay is 1 h).
+    mail.ctl("greylist", "whitelist", "127.0.0.1", "carol@remote.test", "alice@example.test")
+    _, (rcode, rtext) = mx_transaction(mail)
+    assert rcode == 250, rtext
+    mail.ctl("greylist", "whitelist", "127.0.0.0/24", "<>", "bob@example.test")
+    _, (rcode, rtext) = mx_transaction(mail, sender="", rcpt="bob@example.test")
+    assert rcode == 250, rtext
+    passed = mail.ctl("greylist", "list", json_output=True)["triplets"]
+    assert {t["state"] for t in passed} == {"passed"}, passed
+
+    # Deleting one sender's triplet greylists it again; deleting the network forgets the rest.
+    removed = mail.ctl("greylist", "delete", "127.0.0.9", "carol@remote.test", json_output=True)
+    assert removed == {"network": "127.0.0.0/24", "removed": 1}
+    _, (rcode, _) = mx_transaction(mail)
+    assert rcode == 451
+    # carol's new waiting triplet, the null sender's passed one and the network's pass count
+    assert mail.ctl("greylist", "delete", "127.0.0.0/24", json_output=True)["removed"] == 3
+    assert mail.ctl("greylist", "list", json_output=True) == {"triplets": [], "networks": []}
+    assert mail.ctl("greylist", "delete", "127.0.0.0/24", check=False).returncode == 3
+    assert mail.ctl("greylist", "delete", "127.0.0.0/8", check=False).returncode == 2
+    assert mail.ctl("greylist", "delete", "not-an-ip", check=False).returncode == 2
+    assert mail.ctl("greylist", "whitelist", "127.0.0.1", "a@b.test", check=False).returncode == 2
+    # The address lists are off here: the commands still work on their database.
+    assert mail.ctl("lists", "list", json_output=True) == []

@@ -4,8 +4,10 @@
 Starts Postern twice against the e2e test DNS server (tests/e2e/dns_server.py): once with no
 protection, once with two DNSBL zones (one listing the client as "header" only), a DNSWL zone,
 greylisting (the triplet passed beforehand), the reverse-DNS and sender-domain checks and a
-country CSV. For each it times, over N rounds after a warm-up: connect→220, MAIL→250 and
-RCPT→250 (one connection per round, QUIT after RSET). Prints medians and p90 in microseconds.
+country CSV. For each it times, over N rounds after a warm-up: connect→220, MAIL→250,
+RCPT→250, DATA (a 1 KiB message, until its 250 after the queue's fsync) and the whole
+transaction from connect to the DATA reply (one connection per round, then QUIT). Prints medians
+and p90 in microseconds.
 
     POSTERN_BUILD=build /usr/bin/python3 bench/smtp/protection_latency.py [N]
 """
@@ -56,6 +58,11 @@ def dns_zones():
     return z
 
 
+# About 1 KiB, ending with the end-of-data line.
+MESSAGE = ("From: carol@remote.test\r\nTo: alice@example.test\r\nSubject: bench\r\n\r\n"
+           + ("y" * 70 + "\r\n") * 13 + ".")
+
+
 class Client:
     def __init__(self, port):
         self.sock = socket.create_connection(("127.0.0.1", port))
@@ -76,7 +83,7 @@ class Client:
 
 
 def rounds(port, n):
-    out = {"connect": [], "mail": [], "rcpt": []}
+    out = {"connect": [], "mail": [], "rcpt": [], "data": [], "total": []}
     for _ in range(n):
         t0 = time.perf_counter()
         c = Client(port)
@@ -90,12 +97,22 @@ def rounds(port, n):
         r = c.cmd("RCPT TO:<alice@example.test>")
         t4 = time.perf_counter()
         assert r.startswith("250") or r.startswith("451"), r
-        c.cmd("RSET")
+        t5 = t4
+        if r.startswith("250"):
+            assert c.cmd("DATA").startswith("354")
+            r = c.cmd(MESSAGE)
+            assert r.startswith("250"), r
+            t5 = time.perf_counter()
+        else:
+            c.cmd("RSET")
         c.cmd("QUIT")
         c.sock.close()
         out["connect"].append((t1 - t0) * 1e6)
         out["mail"].append((t3 - t2) * 1e6)
         out["rcpt"].append((t4 - t3) * 1e6)
+        if t5 != t4:
+            out["data"].append((t5 - t4) * 1e6)
+            out["total"].append((t5 - t0) * 1e6)
     return out
 
 
@@ -132,7 +149,7 @@ def main():
     prot = run(PROTECTION, n)
     print(f"load average after: {os.getloadavg()[0]:.1f}")
     print(f"{'step':8} {'off p50':>9} {'off p90':>9} {'on p50':>9} {'on p90':>9}  (microseconds, n={n})")
-    for step in ("connect", "mail", "rcpt"):
+    for step in ("connect", "mail", "rcpt", "data", "total"):
         b50, b90 = summary(base[step])
         p50, p90 = summary(prot[step])
         print(f"{step:8} {b50:9.0f} {b90:9.0f} {p50:9.0f} {p90:9.0f}")

@@ -17,6 +17,8 @@ packages=(
   isync mutt
   # real POP3 clients for the e2e tests (curl above does pop3/pop3s too)
   fetchmail getmail6
+  # a real ManageSieve client (RFC 5804) for the e2e tests
+  sieve-connect
   # sender authentication: SPF suites (YAML), DKIM cross-checks, the Public Suffix List
   python3-yaml python3-dkim opendkim-tools publicsuffix
   # real scanners for the e2e tests (started by the tests with private configs; no signatures

@@ -88,8 +88,8 @@ const std::vector<Command>& table() {
         auto out = directory_commands();
         auto server = server_commands();
         out.insert(out.end(), server.begin(), server.end());
-        for (auto& more :
-             {storage_commands(), queue_commands(), acl_commands(), protection_commands()})
+        for (auto& more : {storage_commands(), queue_commands(), acl_commands(),
+                           protection_commands(), sieve_commands()})
             out.insert(out.end(), more.begin(), more.end());
         return out;
     }();

@@ -7,6 +7,7 @@
 //           {"ok": false, "error": {"code": "already_exists", "message": "..."}}
 #pragma once
 
+#include <filesystem>
 #include <functional>
 #include <memory>
 #include <string>
@@ -62,6 +63,7 @@ struct Resources {
     // database), opened on demand; null when they cannot be opened.
     std::function<std::shared_ptr<filter::lists::AddressLists>()> address_lists = {};
     std::function<std::shared_ptr<filter::greylist::GreylistStore>()> greylist = {};
+    std::filesystem::path sieve_root = {};  // <server.data_dir>/sieve: account.ooo.* writes there
 };
 
 // Thread-safe as far as Directory and ServerControl are; execute() blocks on the database,

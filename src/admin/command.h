@@ -34,6 +34,7 @@ std::vector<Command> storage_commands();     // storage.check, storage.compact, 
 std::vector<Command> queue_commands();       // queue.list, queue.show, ...
 std::vector<Command> acl_commands();         // acl.list, acl.set, acl.delete
 std::vector<Command> protection_commands();  // lists.*, greylist.*
+std::vector<Command> sieve_commands();       // account.ooo.show, account.ooo.set
 
 // The daemon's (or the offline command's) message store; Errc::unavailable when not open.
 Result<store::Store*> open_store(Context& ctx);

@@ -177,6 +177,18 @@ struct Pop3Config : TcpServiceConfig {
     std::optional<std::uint32_t> expire;
 };
 
+// ManageSieve (RFC 5804; docs/sieve.md): clients upload, check and activate Sieve scripts.
+struct ManageSieveConfig : TcpServiceConfig {
+    ManageSieveConfig() {
+        idle_timeout = std::chrono::minutes(10);
+        session_timeout = std::chrono::hours(2);
+        max_line_length = 8192;
+    }
+    std::string implementation = "Postern";      // the IMPLEMENTATION capability
+    std::uint32_t max_scripts = 16;              // per account: QUOTA/MAXSCRIPTS beyond
+    std::uint64_t max_script_size = 512 * 1024;  // one script: QUOTA/MAXSIZE beyond
+};
+
 struct LogRule {
     int priority = 100;
     std::string host = "*";
@@ -483,6 +495,7 @@ struct Config {
     SmtpConfig lmtp;  // LMTP (RFC 2033) for deliveries from a front-end proxy
     ImapConfig imap;
     Pop3Config pop3;
+    ManageSieveConfig managesieve;
     QueueConfig queue;
     ProcessingConfig processing;
     ScanConfig scan;
@@ -494,7 +507,11 @@ struct Config {
 
     // Every TCP service by its config name, for code that treats them alike.
     std::vector<std::pair<std::string, const TcpServiceConfig*>> tcp_services() const {
-        return {{"smtp", &smtp}, {"lmtp", &lmtp}, {"imap", &imap}, {"pop3", &pop3}};
+        return {{"smtp", &smtp},
+                {"lmtp", &lmtp},
+                {"imap", &imap},
+                {"pop3", &pop3},
+                {"managesieve", &managesieve}};
     }
 };
 

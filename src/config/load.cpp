@@ -638,6 +638,36 @@ std::string LoadError::to_string() const {
     }
     return out;
 }
+namespace {
+
+// The ManageSieve keys; without listeners, 4190 (STARTTLS when a certificate exists, RFC 5804
+// §1.8: there is no implicit-TLS port).
+void read_managesieve(Reader& r, ManageSieveConfig& ms, const Config& cfg, const fs::path& base,
+                      std::set<std::string>& addresses) {
+    read_tcp_service(r, ms, cfg, base, addresses, false);
+    ms.implementation = r.get_string("implementation", ms.implementation);
+    if (ms.implementation.empty() ||
+        ms.implementation.find_first_of("\r\n\"\\") != std::string::npos)
+        r.error("implementation", "must be one non-empty line without quotes or backslashes");
+    ms.max_scripts =
+        static_cast<std::uint32_t>(r.get_int("max_scripts", ms.max_scripts, 1, 10'000));
+    ms.max_script_size = r.get_size("max_script_size", ms.max_script_size);
+    if (ms.max_script_size < 1024 || ms.max_script_size > 512 * 1024)
+        r.error("max_script_size", "must be between 1K and 512K (the interpreter's limit)");
+    if (ms.max_line_length < 1024)
+        r.error("max_line_length", "must be at least 1024 for ManageSieve");
+    if (ms.enabled && !r.has("listener")) {
+        ListenerConfig lc;
+        lc.address = HostPort{"*", 4190};
+        lc.tls = cfg.tls.has_certificate() ? TlsMode::starttls : TlsMode::none;
+        lc.tls_settings = cfg.tls;
+        ms.listeners.push_back(lc);
+        addresses.insert(lc.address.to_string());
+    }
+    r.finish();
+}
+
+}  // namespace
 
 std::expected<ConfigPtr, LoadError> load_string(std::string_view text, const fs::path& as_file) {
     toml::table doc;
@@ -676,6 +706,7 @@ std::expected<ConfigPtr, LoadError> load_string(std::string_view text, const fs:
     cfg->lmtp.log = cfg->log.defaults;
     cfg->imap.log = cfg->log.defaults;
     cfg->pop3.log = cfg->log.defaults;
+    cfg->managesieve.log = cfg->log.defaults;
     std::set<std::string> addresses;
     if (auto services = root.table("services")) {
         read_log_service(*services, *cfg, addresses);
@@ -683,6 +714,8 @@ std::expected<ConfigPtr, LoadError> load_string(std::string_view text, const fs:
         if (auto r = services->table("lmtp")) read_smtp(*r, cfg->lmtp, *cfg, base, addresses, true);
         if (auto r = services->table("imap")) read_imap(*r, cfg->imap, *cfg, base, addresses);
         if (auto r = services->table("pop3")) read_pop3(*r, cfg->pop3, *cfg, base, addresses);
+        if (auto r = services->table("managesieve"))
+            read_managesieve(*r, cfg->managesieve, *cfg, base, addresses);
         services->finish();
     } else {
         cfg->log_service.listen = {HostPort{"127.0.0.1", 2000}};

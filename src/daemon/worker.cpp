@@ -34,6 +34,7 @@
 #include "services/smtp_in/send_limiter.h"
 #include "services/smtp_in/sender_auth.h"
 #include "services/imap/imap_service.h"
+#include "services/managesieve/managesieve_service.h"
 #include "services/pop3/pop3_service.h"
 #include "services/smtp_in/smtp_service.h"
 #include "services/tcp_service.h"
@@ -188,6 +189,9 @@ void Worker::build_services() {
     services_->add(std::make_unique<services::TcpService>(guarded(services::imap::imap_spec(imap)), *sockets_, channels));
     services::pop3::Deps pop3{directory_.get(), authenticator_.get(), store_.get()};
     services_->add(std::make_unique<services::TcpService>(guarded(services::pop3::pop3_spec(pop3)), *sockets_, channels));
+    services::managesieve::Deps managesieve{authenticator_.get()};
+    services_->add(std::make_unique<services::TcpService>(
+        guarded(services::managesieve::managesieve_spec(managesieve)), *sockets_, channels));
     auto scan = build_scan_filters(*config_, *directory_, hub_->logger("PROCESSING"));
     add_protection_filters(*scan.chain);
     // A scanner that answers again resumes the messages deferred for it (the failsafe rule).
@@ -335,6 +339,7 @@ int Worker::run() {
     }
 
     admin::Resources resources{store_.get(), queue_.get()};
+    resources.sieve_root = config_->server.data_dir / "sieve";
     resources.address_lists = [this] { return protection_->admin_address_lists(); };
     resources.greylist = [this] { return protection_->admin_greylist(); };
     admin_ = std::make_unique<admin::Admin>(*directory_, this, std::move(resources));

@@ -89,6 +89,7 @@ int run_request(const Options& opt, const config::Config& cfg, const Plan& plan)
             queue = std::move(*q);
         }
         admin::Resources resources{store.get(), queue.get()};
+        resources.sieve_root = cfg.server.data_dir / "sieve";
         // The protection databases are SQLite in WAL mode: safe beside a running daemon.
         const auto& protection = cfg.protection;
         resources.address_lists = [&protection]() -> std::shared_ptr<filter::lists::AddressLists> {
@@ -372,6 +373,46 @@ int main(int argc, char** argv) {
     a_rename->callback([&] {
         set("account.rename",
             {{"from", s["a.from"]}, {"to", s["a.to"]}, {"keep_alias", f["a.keep"]}});
+    });
+    auto* a_ooo = account->add_subcommand("ooo", "out-of-office auto-reply (Sieve vacation)")
+                      ->require_subcommand(1);
+    auto* o_show = a_ooo->add_subcommand("show", "an account's out-of-office setting");
+    o_show->add_option("address", s["o.address"])->required();
+    o_show->callback([&] { set("account.ooo.show", {{"address", s["o.address"]}}); });
+    auto* o_set = a_ooo->add_subcommand(
+        "set", "change the out-of-office setting (options not given keep their value)");
+    o_set->add_option("address", s["o.address"])->required();
+    o_set->add_flag("--enable", f["o.enable"], "turn the auto-reply on");
+    o_set->add_flag("--disable", f["o.disable"], "turn the auto-reply off");
+    o_set->add_option("--subject", s["o.subject"], "reply subject (\"\" = \"Auto: <subject>\")");
+    o_set->add_option("--text", s["o.text"], "reply text");
+    o_set->add_option("--text-file", s["o.text_file"], "read the reply text from a file");
+    o_set->add_option("--start", s["o.start"], "first day, YYYY-MM-DD (\"\" = now)");
+    o_set->add_option("--end", s["o.end"], "last day, YYYY-MM-DD (\"\" = no end)");
+    o_set->add_option("--reply-to", s["o.reply_to"], "all, internal or external senders");
+    o_set->add_option("--days", s["o.days"], "one reply per sender within this many days");
+    o_set->callback([&] {
+        json args = {{"address", s["o.address"]}};
+        if (f["o.enable"])
+            args["enabled"] = true;
+        if (f["o.disable"])
+            args["enabled"] = false;
+        for (auto [flag, key] : {std::pair{"--subject", "subject"}, std::pair{"--text", "text"},
+                                 std::pair{"--start", "start"}, std::pair{"--end", "end"},
+                                 std::pair{"--reply-to", "reply_to"}})
+            if (o_set->count(flag) > 0)
+                args[key] = s[std::string("o.") + key];
+        if (!s["o.text_file"].empty()) {
+            std::ifstream in(s["o.text_file"], std::ios::binary);
+            std::stringstream text;
+            text << in.rdbuf();
+            args["text"] = text.str();
+        }
+        if (!s["o.days"].empty()) {
+            auto days = parse_uint(s["o.days"]);
+            args["days"] = days ? *days : 0;
+        }
+        set("account.ooo.set", args);
     });
     auto* a_set = account->add_subcommand("set", "set account settings KEY=VALUE...");
     a_set->add_option("address", s["a.address"])->required();

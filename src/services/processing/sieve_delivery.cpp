@@ -157,6 +157,8 @@ SieveOutcome SieveDelivery::run(const config::Config& config, std::string_view r
     if (!rcpt.domain.empty())
         levels.push_back({"domain", sc.domain_script(rcpt.domain)});
     levels.push_back({"account", dir / "active.sieve"});
+    // The account's out-of-office setting, generated as a vacation script (account.ooo.set).
+    levels.push_back({"out-of-office", dir / "out-of-office.sieve"});
 
     sieve::Envelope envelope{std::string(sender), rcpt.address, "", ""};
     DeliveryEnvironment env(sc, dir, mailbox_exists, rcpt.domain);

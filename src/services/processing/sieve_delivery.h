@@ -1,5 +1,6 @@
 // Sieve at local delivery (docs/sieve.md): for one local recipient, runs the server script,
-// the recipient domain's script and the account's active script in that order, merges their
+// the recipient domain's script, the account's active script and the account's generated
+// out-of-office script in that order, merges their
 // results ("later levels win", reference manual "Filtering priorities"), and decides the
 // folders and flags to store into, a reject or discard, and the mail to send (redirects,
 // vacation replies with per-sender tracking). No store or queue calls here: the caller does

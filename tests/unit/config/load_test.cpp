@@ -321,3 +321,38 @@ TEST(ConfigLoadSmtp, Errors) {
 
 }  // namespace
 }  // namespace postern::config
+
+namespace postern::config {
+namespace {
+
+TEST(ConfigLoadManageSieve, DefaultListenerAndKeys) {
+    auto cfg = load_string("[services.managesieve]\nenabled = true\nmax_scripts = 5\n"
+                           "max_script_size = \"64K\"\nimplementation = \"Example\"\n",
+                           "/etc/postern/postern.toml");
+    ASSERT_TRUE(cfg) << cfg.error().to_string();
+    auto& ms = (*cfg)->managesieve;
+    EXPECT_TRUE(ms.enabled);
+    ASSERT_EQ(ms.listeners.size(), 1u);
+    EXPECT_EQ(ms.listeners[0].address.port, 4190);
+    EXPECT_EQ(ms.listeners[0].tls, TlsMode::none);  // no certificate in [tls]
+    EXPECT_EQ(ms.max_scripts, 5u);
+    EXPECT_EQ(ms.max_script_size, 64u * 1024);
+    EXPECT_EQ(ms.implementation, "Example");
+    bool listed = false;
+    for (auto& [name, svc] : (*cfg)->tcp_services())
+        listed = listed || (name == "managesieve" && svc == &ms);
+    EXPECT_TRUE(listed);
+}
+
+TEST(ConfigLoadManageSieve, Errors) {
+    auto cfg = load_string("[services.managesieve]\nmax_scripts = 0\nmax_script_size = \"1M\"\n"
+                           "implementation = \"a\\\"b\"\nmax_line_length = 100\n",
+                           "/etc/postern/postern.toml");
+    ASSERT_FALSE(cfg);
+    auto text = cfg.error().to_string();
+    for (auto key : {"max_scripts", "max_script_size", "implementation", "max_line_length"})
+        EXPECT_NE(text.find(key), std::string::npos) << key << "\n" << text;
+}
+
+}  // namespace
+}  // namespace postern::config

@@ -54,6 +54,19 @@ bool MailboxView::deleted() const {
     return deleted_;
 }
 
+bool MailboxView::any_flagged(std::uint32_t flag, const std::vector<Uid>* uids) const {
+    std::shared_lock lock(mu_);
+    if (!uids)
+        return std::any_of(entries_.begin(), entries_.end(),
+                           [&](const ViewEntry& e) { return (e.flags & flag) != 0; });
+    for (auto uid : *uids) {
+        auto it = std::lower_bound(entries_.begin(), entries_.end(), uid, uid_less);
+        if (it != entries_.end() && it->uid == uid && (it->flags & flag) != 0)
+            return true;
+    }
+    return false;
+}
+
 std::size_t MailboxView::memory_bytes() const {
     std::shared_lock lock(mu_);
     std::size_t n =

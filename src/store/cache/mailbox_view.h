@@ -44,6 +44,9 @@ class MailboxView {
     std::vector<std::string> keywords() const;
     std::vector<ViewEntry> entries() const;  // a copy; for tools/tests
     bool deleted() const;
+    // Whether a message carries `flag` (a system flag bit), among `uids` (ascending) when
+    // given. Lets EXPUNGE skip its synced index write when nothing is \Deleted.
+    bool any_flagged(std::uint32_t flag, const std::vector<Uid>* uids = nullptr) const;
     // Approximate heap bytes held (entries, change log, keyword table).
     std::size_t memory_bytes() const;
 

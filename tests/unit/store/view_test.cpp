@@ -308,3 +308,26 @@ TEST(ChangeBusTest, UnsubscribeFromInsideACallbackAndOrdering) {
 
 }  // namespace
 }  // namespace postern::store::testing
+
+namespace postern::store::testing {
+namespace {
+
+TEST_F(StoreTest, ViewSaysWhetherAnyMessageIsDeleted) {
+    open();
+    auto box = mailbox("del@x.org");
+    for (unsigned i = 0; i < 4; ++i)
+        ASSERT_TRUE(box->append(make_message(300, i)));
+    auto s = box->open_session().value();
+    const auto& view = *s->view();
+    EXPECT_FALSE(view.any_flagged(kDeleted));
+    ASSERT_TRUE(box->store_flags(UidSet::of({3}), FlagOp::add, {kDeleted, {}}));
+    EXPECT_TRUE(view.any_flagged(kDeleted));  // the commit updated the shared view
+    const std::vector<Uid> one_two{1, 2}, two_three{2, 3};
+    EXPECT_FALSE(view.any_flagged(kDeleted, &one_two));
+    EXPECT_TRUE(view.any_flagged(kDeleted, &two_three));
+    ASSERT_TRUE(box->expunge());
+    EXPECT_FALSE(view.any_flagged(kDeleted));
+}
+
+}  // namespace
+}  // namespace postern::store::testing

@@ -154,7 +154,8 @@ asio::awaitable<Session::Flow> Session::on_select(const wire::Command& c, const 
 
 asio::awaitable<Session::Flow> Session::on_close(const wire::Command& c, bool expunge) {
     auto* box = selected();
-    if (expunge && !box->read_only() && box->rights().has(wire::Right::expunge)) {
+    if (expunge && !box->read_only() && box->rights().has(wire::Right::expunge) &&
+        box->view().view()->any_flagged(store::kDeleted)) {
         // CLOSE expunges silently (RFC 9051 §6.4.2); a failure does not keep the mailbox open.
         auto& mailbox = box->mailbox();
         co_await blocking([&] { (void)mailbox.expunge(); });
@@ -175,13 +176,25 @@ asio::awaitable<Session::Flow> Session::on_expunge(const wire::Command& c, const
         co_return Flow::next;
     }
     std::optional<store::UidSet> uids;
+    std::vector<store::Uid> asked;
     if (a.uids) {
-        uids = SelectedMailbox::to_set(box->resolve(*a.uids, true));
-        if (uids->empty()) {
-            co_await report_updates(true);
+        asked = box->resolve(*a.uids, true);
+        uids = SelectedMailbox::to_set(asked);
+    }
+    // Nothing \Deleted (the shared view is current up to the last commit, this session's
+    // own STOREs included): no index write, no fsync, no trip to the blocking pool.
+    if ((uids && uids->empty()) ||
+        !box->view().view()->any_flagged(store::kDeleted, a.uids ? &asked : nullptr)) {
+        const bool empty_set = uids && uids->empty();
+        co_await report_updates(true);
+        box = selected();
+        if (!box || empty_set) {
             ok(c, "EXPUNGE completed");
             co_return Flow::next;
         }
+        ok(c, "EXPUNGE completed",
+           wire::codes::highest_modseq(box->view().reportable_highestmodseq()));
+        co_return Flow::next;
     }
     auto& mailbox = box->mailbox();
     std::optional<store::StoreError> error;

@@ -125,6 +125,8 @@ StoreResult<AppendResult> Mailbox::append(std::string_view raw, const AppendOpti
     request->hash = body.hash;
     AppendJob job(*account_, id_, std::move(proto), *analysis, options.flags, request);
     STORE_CHECK(account_->index_->write(job.job()));
+    store.remember_body(
+        std::string_view(reinterpret_cast<const char*>(body.hash.data()), body.hash.size()), raw);
     return job.result;
 }
 

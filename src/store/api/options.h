@@ -41,6 +41,8 @@ struct StoreOptions {
     std::chrono::milliseconds checkpoint_interval{1000};
     std::uint64_t journal_region_bytes = 32ull << 20;  // container space reserved at a time
     std::uint32_t expunge_log_limit = 50'000;          // QRESYNC expunge entries kept per mailbox
+    // Decoded bodies kept in RAM for repeated FETCHes (0: none); see store/cache/body_cache.h.
+    std::uint64_t body_cache_bytes = 32ull << 20;
     std::uint64_t max_indexed_text = 1ull << 20;  // decoded text per message for full-text search
     // The message analyzer; null means the MIME analyzer (store/analysis/mime_analyzer.h).
     std::shared_ptr<MessageAnalyzer> analyzer;

@@ -46,7 +46,7 @@ std::string escape_account(std::string_view id) {
 }  // namespace
 
 Store::Store(StoreOptions options, log::Logger logger)
-    : options_(std::move(options)), log_(std::move(logger)) {
+    : options_(std::move(options)), log_(std::move(logger)), bodies_(options_.body_cache_bytes) {
     analyzer_ = options_.analyzer ? options_.analyzer
                                   : std::make_shared<MimeAnalyzer>(options_.max_indexed_text);
     journal_ = std::make_unique<StoreJournal>(*this);
@@ -231,8 +231,13 @@ StoreResult<std::string> Store::read_body(const std::string& store_id,
     engine::ContentHash h{};
     if (hash_bin.size() != h.size())
         return store_fail(StoreErrc::corrupt, "bad body hash in index");
+    if (auto cached = bodies_.find(hash_bin))
+        return std::move(*cached);
     std::memcpy(h.data(), hash_bin.data(), h.size());
-    return ms->read(h);
+    auto body = ms->read(h);
+    if (body)
+        bodies_.insert(hash_bin, *body);
+    return body;
 }
 
 std::filesystem::path Store::index_path(const std::string& account_id) const {

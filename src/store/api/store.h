@@ -24,6 +24,7 @@
 #include "store/api/options.h"
 #include "store/api/store_error.h"
 #include "store/api/types.h"
+#include "store/cache/body_cache.h"
 #include "store/cache/change_bus.h"
 #include "store/cache/mailbox_view.h"
 #include "store/engine/fts_term_cache.h"
@@ -128,8 +129,14 @@ class Store {
     MessageAnalysis analyze(std::string_view raw) const;
     // The message store with the most free space that serves `domain` (new bodies go there).
     StoreResult<engine::MessageStore*> pick_store(std::string_view domain) const;
+    // The decoded body with this content hash (index rows hold store id and hash), from the
+    // body cache when it is there.
     StoreResult<std::string> read_body(const std::string& store_id,
                                        const std::string& hash_bin) const;
+    // Puts a body just stored into the body cache: what was appended is often fetched next.
+    void remember_body(std::string_view hash_bin, std::string_view raw) const {
+        bodies_.insert(hash_bin, raw);
+    }
 
     // The accounts that granted rights on one of their mailboxes to any of `grantees`
     // (account ids or "anyone"): a superset (check each with Account::grants_to).
@@ -163,6 +170,7 @@ class Store {
     std::shared_ptr<MessageAnalyzer> analyzer_;
     mutable std::mutex analyzer_mu_;
     ChangeBus bus_;
+    mutable BodyCache bodies_;
     std::mutex indexer_mu_;
     std::condition_variable indexer_cv_;
     std::deque<std::weak_ptr<Account>> indexer_queue_;

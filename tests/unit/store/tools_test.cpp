@@ -62,6 +62,7 @@ TEST_F(StoreTest, CheckIsCleanOnAHealthyStore) {
 
 TEST_F(StoreTest, CorruptContainerBytesAreDetectedAndReportedWithTheMessage) {
     options_.compression = false;
+    options_.body_cache_bytes = 0;  // every read goes to the container: the damage must show
     open();
     auto victim = mailbox("victim@x.org");
     auto bystander = mailbox("bystander@x.org");

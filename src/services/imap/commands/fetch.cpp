@@ -77,6 +77,7 @@ asio::awaitable<Session::Flow> Session::on_fetch(const wire::Command& c, const w
     announce_new_keywords(*box, {});
     auto& mailbox = box->mailbox();
     const wire::SessionMode mode = mode_;
+    const bool condstore = condstore_;
 
     if (a.vanished) {
         std::optional<store::ChangesSince> changes;
@@ -106,15 +107,63 @@ asio::awaitable<Session::Flow> Session::on_fetch(const wire::Command& c, const w
     bool expunged = false;
     bool unknown_cte = false;
     std::optional<store::StoreError> failure;
+    // Renders inputs [first, last) into `batch` (on the blocking pool).
+    auto render_range = [&](const std::vector<fetch::MessageInput>& inputs, std::size_t first,
+                            std::size_t last, Batch& batch) {
+        for (std::size_t i = first; i < last; ++i) {
+            const auto uid = inputs[i].meta->uid;
+            std::optional<store::StoreError> load_error;
+            fetch::RawLoader loader = [&](bool& gone) -> const std::string* {
+                auto body = mailbox.fetch_body(uid);
+                if (!body) {
+                    gone = body.error().code == store::StoreErrc::expunged;
+                    if (!gone)
+                        load_error = body.error();
+                    return nullptr;
+                }
+                batch.raws.push_back(std::make_unique<std::string>(std::move(*body)));
+                return batch.raws.back().get();
+            };
+            auto r = fetch::render_message(plan, inputs[i], mode, loader, batch.output);
+            batch.unknown_cte = batch.unknown_cte || r.unknown_cte;
+            if (r.status == fetch::RenderStatus::gone) {
+                batch.gone = true;
+            } else if (r.status == fetch::RenderStatus::failed && !batch.error) {
+                batch.error = load_error
+                                  ? std::move(*load_error)
+                                  : store::StoreError{store::StoreErrc::corrupt,
+                                                      "cached structure of UID " +
+                                                          std::to_string(uid) + " is unusable",
+                                                      {}};
+            }
+        }
+    };
+    // The end of the body batch that starts at `first`: at most kBatchBytes of messages.
+    auto batch_end = [&](const std::vector<fetch::MessageInput>& inputs, std::size_t first) {
+        std::size_t last = first;
+        std::uint64_t bytes = 0;
+        while (last < inputs.size() && (last == first || !plan.may_read_body ||
+                                        bytes + inputs[last].meta->size <= kBatchBytes)) {
+            bytes += inputs[last].meta->size;
+            ++last;
+        }
+        return last;
+    };
+
     for (std::size_t start = 0; start < uids.size() && !failure; start += kChunk) {
         const std::vector<store::Uid> chunk(
             uids.begin() + static_cast<std::ptrdiff_t>(start),
             uids.begin() + static_cast<std::ptrdiff_t>(std::min(uids.size(), start + kChunk)));
         const auto set = SelectedMailbox::to_set(chunk);
         std::vector<store::MessageMeta> metas;
-        std::vector<std::pair<store::Uid, store::ModSeq>> seen;
+        std::vector<fetch::MessageInput> inputs;
         std::optional<store::StoreError> error;
         bool missing = false;
+        // The first body batch is rendered in the same trip to the blocking pool as the
+        // metadata read (the usual FETCH has one batch: one trip in all). The session's own
+        // state (sequence map, \Recent) is read there while this coroutine waits for it.
+        Batch first_batch;
+        std::size_t rendered = 0;
         co_await blocking([&] {
             auto m = mailbox.messages(set, plan.need_cached);
             if (!m) {
@@ -127,97 +176,69 @@ asio::awaitable<Session::Flow> Session::on_fetch(const wire::Command& c, const w
                 std::erase_if(metas, [&](const store::MessageMeta& mm) {
                     return mm.modseq <= *a.changed_since;
                 });
-            if (!set_seen)
-                return;
-            std::vector<store::Uid> unseen;
-            for (const auto& mm : metas)
-                if (!(mm.flags.system & store::kSeen))
-                    unseen.push_back(mm.uid);
-            if (unseen.empty())
-                return;
-            store::Flags flag;
-            flag.system = store::kSeen;
-            auto r = mailbox.store_flags(SelectedMailbox::to_set(unseen), store::FlagOp::add, flag);
-            if (!r) {
-                error = r.error();
-                return;
+            std::vector<std::pair<store::Uid, store::ModSeq>> seen;
+            if (set_seen) {
+                std::vector<store::Uid> unseen;
+                for (const auto& mm : metas)
+                    if (!(mm.flags.system & store::kSeen))
+                        unseen.push_back(mm.uid);
+                if (!unseen.empty()) {
+                    store::Flags flag;
+                    flag.system = store::kSeen;
+                    auto r = mailbox.store_flags(SelectedMailbox::to_set(unseen),
+                                                 store::FlagOp::add, flag);
+                    if (!r) {
+                        error = r.error();
+                        return;
+                    }
+                    seen = std::move(r->changed);
+                }
             }
-            seen = std::move(r->changed);
+            std::sort(seen.begin(), seen.end());
+            inputs.reserve(metas.size());
+            for (auto& mm : metas) {
+                fetch::MessageInput in;
+                in.meta = &mm;
+                in.seq = box->seq_of(mm.uid);
+                in.recent = box->is_recent(mm.uid);
+                in.condstore = condstore;
+                auto it =
+                    std::lower_bound(seen.begin(), seen.end(), std::pair(mm.uid, store::ModSeq{0}));
+                if (it != seen.end() && it->first == mm.uid) {
+                    mm.flags.system |= store::kSeen;
+                    mm.modseq = std::max(mm.modseq, it->second);
+                    in.seen_changed = true;
+                    // Reported now: the next update must not repeat it (RFC 9051 §7.5.2).
+                    box->note_reported(mm.uid, mm.modseq);
+                }
+                if (in.seq != 0)
+                    inputs.push_back(in);
+            }
+            rendered = batch_end(inputs, 0);
+            render_range(inputs, 0, rendered, first_batch);
         });
         if (error) {
             failure = std::move(error);
             break;
         }
         expunged = expunged || missing;
-        std::sort(seen.begin(), seen.end());
         announce_new_keywords(*box, metas);
 
-        // Inputs on this side: the view and the \Recent set belong to the session.
-        std::vector<fetch::MessageInput> inputs;
-        inputs.reserve(metas.size());
-        for (auto& mm : metas) {
-            fetch::MessageInput in;
-            in.meta = &mm;
-            in.seq = box->seq_of(mm.uid);
-            in.recent = box->is_recent(mm.uid);
-            in.condstore = condstore_;
-            auto it =
-                std::lower_bound(seen.begin(), seen.end(), std::pair(mm.uid, store::ModSeq{0}));
-            if (it != seen.end() && it->first == mm.uid) {
-                mm.flags.system |= store::kSeen;
-                mm.modseq = std::max(mm.modseq, it->second);
-                in.seen_changed = true;
-                // Reported now: the next update must not repeat it (RFC 9051 §7.5.2).
-                box->note_reported(mm.uid, mm.modseq);
-            }
-            if (in.seq != 0)
-                inputs.push_back(in);
-        }
-
         for (std::size_t first = 0; first < inputs.size() && !failure;) {
-            std::size_t last = first;
-            std::uint64_t bytes = 0;
-            while (last < inputs.size() && (last == first || !plan.may_read_body ||
-                                            bytes + inputs[last].meta->size <= kBatchBytes)) {
-                bytes += inputs[last].meta->size;
-                ++last;
+            Batch later;
+            Batch* batch = &first_batch;
+            std::size_t last = rendered;
+            if (first != 0) {
+                last = batch_end(inputs, first);
+                co_await blocking([&] { render_range(inputs, first, last, later); });
+                batch = &later;
             }
-            Batch batch;
-            co_await blocking([&] {
-                for (std::size_t i = first; i < last; ++i) {
-                    const auto uid = inputs[i].meta->uid;
-                    std::optional<store::StoreError> load_error;
-                    fetch::RawLoader loader = [&](bool& gone) -> const std::string* {
-                        auto body = mailbox.fetch_body(uid);
-                        if (!body) {
-                            gone = body.error().code == store::StoreErrc::expunged;
-                            if (!gone)
-                                load_error = body.error();
-                            return nullptr;
-                        }
-                        batch.raws.push_back(std::make_unique<std::string>(std::move(*body)));
-                        return batch.raws.back().get();
-                    };
-                    auto r = fetch::render_message(plan, inputs[i], mode, loader, batch.output);
-                    batch.unknown_cte = batch.unknown_cte || r.unknown_cte;
-                    if (r.status == fetch::RenderStatus::gone) {
-                        batch.gone = true;
-                    } else if (r.status == fetch::RenderStatus::failed && !batch.error) {
-                        batch.error =
-                            load_error ? std::move(*load_error)
-                                       : store::StoreError{store::StoreErrc::corrupt,
-                                                           "cached structure of UID " +
-                                                               std::to_string(uid) + " is unusable",
-                                                           {}};
-                    }
-                }
-            });
             first = last;
-            expunged = expunged || batch.gone;
-            unknown_cte = unknown_cte || batch.unknown_cte;
-            if (batch.error)
-                failure = std::move(batch.error);
-            for (auto& piece : batch.output.pieces) {
+            expunged = expunged || batch->gone;
+            unknown_cte = unknown_cte || batch->unknown_cte;
+            if (batch->error)
+                failure = std::move(batch->error);
+            for (auto& piece : batch->output.pieces) {
                 if (piece.ref.empty()) {
                     out_ += piece.text;
                     if (out_.size() < kFlushBytes)

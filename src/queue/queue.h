@@ -62,6 +62,8 @@ struct ProcessingJob {
     TimePoint received_at;
     std::uint32_t attempt = 1;  // 1 on the first try
     std::filesystem::path body_path;
+    std::string
+        header_prefix;  // SMTP-IN's fields delivered before the body (Authentication-Results)
     std::vector<JobRecipient> recipients;  // the pending ones
 };
 

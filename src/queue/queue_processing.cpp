@@ -64,6 +64,7 @@ std::vector<ProcessingJob> Queue::take_processing(TimePoint when, std::size_t li
             job.received_at = from_unix_ms(m->rec.received_at);
             job.attempt = m->rec.processing_attempts + 1;
             job.body_path = spool_->body_path(m->bucket, m->rec.id);
+            job.header_prefix = m->rec.header_prefix;
             for (std::uint32_t i = 0; i < m->rec.recipients.size(); ++i) {
                 const auto& r = m->rec.recipients[i];
                 if (r.state == RecipientState::pending)

@@ -154,10 +154,13 @@ void ProcessingService::process(queue::ProcessingJob job) {
             (void)deps_.queue->defer_processing(job.id, body.error().message);
             return;
         }
+        // Filters see the message as delivered: SMTP-IN's fields (our Authentication-Results,
+        // which identity confirmation reads) on top of the queued body.
+        std::string seen = job.header_prefix + *body;
         filter::MessageView view;
         view.queue_id = job.id.view();
         view.sender = job.sender;
-        view.raw = *body;
+        view.raw = seen;
         view.client_ip = job.client.ip;
         view.helo = job.client.helo;
         view.auth_user = job.client.auth_user;
@@ -336,8 +339,10 @@ void ProcessingService::deliver(queue::DeliveryJob job) {
                 !(*account)->mailbox_info(mailbox)) {
                 // fileinto a folder that does not exist: create it (:create, RFC 5490) or
                 // keep the message in INBOX rather than lose it.
+                // A parallel delivery may create it first: that counts as made.
                 bool made = s.create && sieve::valid_mailbox_name(mailbox) &&
-                            (*account)->create_mailbox(mailbox).has_value();
+                            ((*account)->create_mailbox(mailbox).has_value() ||
+                             (*account)->mailbox_info(mailbox).has_value());
                 if (!made) {
                     log.warn("<{}>: folder \"{}\" does not exist, delivering to INBOX", r.address,
                              mailbox);

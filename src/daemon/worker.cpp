@@ -29,7 +29,9 @@
 #include "services/smtp_out/smtp_out_service.h"
 #include "store/api/store.h"
 #include "services/log_service/log_service.h"
+#include "filter/confirm/confirm.h"
 #include "filter/lists/lists.h"
+#include "services/confirm_filter.h"
 #include "services/protection.h"
 #include "services/smtp_in/send_limiter.h"
 #include "services/smtp_in/sender_auth.h"
@@ -103,6 +105,7 @@ private:
     std::unique_ptr<store::Store> store_;
     std::unique_ptr<net::dns::CachingResolver> resolver_;
     std::unique_ptr<services::Protection> protection_;  // greylist and country files
+    std::shared_ptr<filter::confirm::ConfirmStore> confirm_store_;  // pending identity challenges
     services::processing::ProcessingService* processing_ = nullptr;  // owned by services_
     services::smtp_out::SmtpOutService* delivery_ = nullptr;        // owned by services_
     services::smtp_in::SendLimiter send_limiter_;
@@ -221,6 +224,20 @@ void Worker::build_services() {
 void Worker::add_protection_filters(filter::FilterChain& chain) {
     chain.add(filter::Level::account, "*", 0,
               std::make_shared<filter::lists::AddressListFilter>([this] { return protection_->address_lists(); }));
+    // Identity confirmation for the accounts that turn it on, after the lists decided.
+    if (!confirm_store_) {
+        auto opened = filter::confirm::ConfirmStore::open(config_->server.data_dir / "confirm.db");
+        if (opened)
+            confirm_store_ = std::move(*opened);
+        else
+            log_.error("identity confirmation is off: {}", opened.error().message);
+    }
+    services::ConfirmFilter::Deps confirm{directory_.get(), store_.get(), queue_.get(),
+                                          [this] { return protection_->admin_address_lists(); },
+                                          confirm_store_, config_->sender_auth.authserv_id,
+                                          config_->server.hostname};
+    chain.add(filter::Level::account, "*", 1,
+              std::make_shared<services::ConfirmFilter>(std::move(confirm), hub_->logger("PROCESSING")));
 }
 
 void Worker::apply_reload() {

@@ -59,6 +59,11 @@ constexpr SettingDef kRegistry[] = {
      .default_text = "false",
      .description = "allow POP3 APOP: keeps the password in the clear from the next password "
                     "login on (docs/pop3.md)"},
+    {.name = key::kIdentityConfirmation,
+     .type = SettingType::boolean,
+     .default_text = "false",
+     .description = "hold mail from unconfirmed senders in \"Unconfirmed\" and send them one "
+                    "challenge (docs/smtp-protection.md)"},
 };
 
 Result<std::uint64_t> parse_number(const SettingDef& def, std::string_view text) {
@@ -256,6 +261,9 @@ AccountSettings typed_settings(std::span<const EffectiveSetting> effective) {
         } else if (e.key == key::kApop) {
             if (const auto* b = std::get_if<bool>(&e.value))
                 out.apop = *b;
+        } else if (e.key == key::kIdentityConfirmation) {
+            if (const auto* b = std::get_if<bool>(&e.value))
+                out.identity_confirmation = *b;
         } else if (e.key == key::kOverQuotaReply) {
             if (const auto* s = std::get_if<std::string>(&e.value))
                 out.over_quota_permanent = *s == "permanent";

@@ -49,6 +49,7 @@ inline constexpr std::string_view kPasswordMinLength = "password_min_length";
 inline constexpr std::string_view kPasswordClasses = "password_classes";
 inline constexpr std::string_view kOverQuotaReply = "over_quota_reply";
 inline constexpr std::string_view kApop = "apop";
+inline constexpr std::string_view kIdentityConfirmation = "identity_confirmation";
 }  // namespace key
 
 // Every known key, in a stable order (the order listings show).
@@ -95,6 +96,7 @@ struct AccountSettings {
     PasswordPolicy password_policy;
     bool over_quota_permanent = false;  // over_quota_reply = permanent (5.2.2 instead of 4.2.2)
     bool apop = false;  // POP3 APOP allowed: the password is kept in the clear (docs/pop3.md)
+    bool identity_confirmation = false;  // challenge unknown senders (docs/smtp-protection.md)
 
     bool allows(std::string_view service) const;
 };

@@ -564,3 +564,66 @@ def test_posternctl_lists_deletes_and_whitelists_greylist_entries(make_server):
     assert mail.ctl("greylist", "whitelist", "127.0.0.1", "a@b.test", check=False).returncode == 2
     # The address lists are off here: the commands still work on their database.
     assert mail.ctl("lists", "list", json_output=True) == []
+
+
+# --- identity confirmation (PROCESSING) ---------------------------------------------------------
+
+def send_raw(mail, sender, rcpts, headers):
+    with smtplib.SMTP("127.0.0.1", mail.ports["smtp"], local_hostname="client.remote.test", timeout=15) as s:
+        body = "".join(f"{k}: {v}\r\n" for k, v in headers) + "\r\nHello.\r\n"
+        assert s.sendmail(sender, rcpts, body.encode()) == {}
+
+
+def subjects(messages):
+    return sorted(line for m in messages for line in m.decode().split("\r\n") if line.startswith("Subject:"))
+
+
+def test_identity_confirmation_holds_challenges_once_and_releases_on_reply(make_server):
+    z = zones_with({
+        "strict.test": {"ttl": 60, "TXT": ["v=spf1 ~all"]},  # softfail: accepted at MAIL, DMARC fails
+        "_dmarc.strict.test": {"ttl": 60, "TXT": ["v=DMARC1; p=none"]},
+    })
+    z["soa"]["strict.test"] = {"ttl": 60, "minimum": 5}
+    mail = server_with(make_server, "", dns_zones=z)
+    mail.ctl("account", "set", "alice@example.test", "identity_confirmation=on", offline=True)
+    mail.start()
+    carol = ("From", "Carol <carol@remote.test>")
+    send_raw(mail, "carol@remote.test", ["alice@example.test", "bob@example.test"],
+             [carol, ("To", "alice@example.test"), ("Subject", "first")])
+    send_raw(mail, "carol@remote.test", ["alice@example.test"], [carol, ("Subject", "second")])
+    # Held without a challenge: a list, automatic mail, a sender whose DMARC check failed.
+    send_raw(mail, "news@remote.test", ["alice@example.test"],
+             [("From", "news@remote.test"), ("List-Id", "News <news.remote.test>"), ("Subject", "list")])
+    send_raw(mail, "robot@remote.test", ["alice@example.test"],
+             [("From", "robot@remote.test"), ("Auto-Submitted", "auto-generated"), ("Subject", "auto")])
+    send_raw(mail, "x@strict.test", ["alice@example.test"], [("From", "x@strict.test"), ("Subject", "spoof")])
+    mail.wait_log("<news@remote.test> not challenged (mailing list)", timeout=30)
+    mail.wait_log("<robot@remote.test> not challenged (auto-submitted)", timeout=30)
+    mail.wait_log("<x@strict.test> not challenged (SPF or DMARC failed)", timeout=30)
+    wait_delivered(mail, 6)
+    [(env_from, rcpts, raw)] = mail.sink.wait(1)  # one challenge, for carol's two messages
+    challenge = raw.decode()
+    assert rcpts == ["carol@remote.test"] and env_from in ("", "<>"), (env_from, rcpts)
+    assert "Reply-To: <alice@example.test>\r\n" in challenge
+    assert "Auto-Submitted: auto-replied\r\n" in challenge
+    subject = next(line for line in challenge.split("\r\n") if line.startswith("Subject:"))
+    token = subject.split("[confirm:")[1].rstrip("]")
+    assert len(token) == 24, subject
+
+    # Carol replies: she is confirmed, her held mail moves to INBOX, the reply is not stored.
+    send_raw(mail, "carol@remote.test", ["alice@example.test"],
+             [carol, ("Subject", "Re: " + subject[len("Subject: "):])])
+    mail.wait_log("identity confirmation: <carol@remote.test> confirmed for <alice@example.test>, "
+                  "2 held message(s) moved to INBOX", timeout=30)
+    send_raw(mail, "carol@remote.test", ["alice@example.test"], [carol, ("Subject", "third")])
+    wait_delivered(mail, 7)
+    rows = mail.ctl("lists", "list", "alice@example.test", json_output=True)
+    assert {"scope": "alice@example.test", "list": "whitelist", "pattern": "carol@remote.test",
+            "source": "stored"} in rows, rows
+    assert len(mail.sink.messages) == 1  # no second challenge
+    inbox = mailbox(mail, "alice@example.test")
+    assert subjects(inbox) == ["Subject: first", "Subject: second", "Subject: third"], subjects(inbox)
+    held = mailbox(mail, "alice@example.test", "Unconfirmed")
+    assert subjects(held) == ["Subject: auto", "Subject: list", "Subject: spoof"], subjects(held)
+    assert all(b"X-Postern-Confirmation: " in m for m in held)
+    assert subjects(mailbox(mail, "bob@example.test")) == ["Subject: first"]  # bob did not turn it on

@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "filter/milter/codec.h"
+#include "filter/milter/client.h"
 #include "filter/scan/scanner.h"
 
 namespace postern::filter::milter {
@@ -15,12 +15,10 @@ struct MilterOutcome {
     enum class Final { accept, reject, tempfail, discard } final = Final::accept;
     std::string status;  // reject/tempfail: RFC 3463 code ("5.7.1")
     std::string text;
-    std::vector<std::pair<std::string, std::string>> add_headers;  // ADDHEADER/INSHEADER
-    std::vector<std::pair<std::string, std::string>>
-        change_headers;  // CHGHEADER (value "" = delete)
+    std::vector<Modification> modifications;  // in the order the milter sent them
+    std::uint32_t actions = 0;                // negotiated SMFIF_* bits
+    bool leading_space = false;               // negotiated SMFIP_HDR_LEADSPC
     std::vector<std::string> rejected_recipients;
-    std::optional<std::string> quarantine;  // reason
-    std::vector<std::string> unsupported;   // actions we could not apply here, for the log
 };
 
 class MilterFilter : public scan::Scanner {

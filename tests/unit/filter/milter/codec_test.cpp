@@ -142,6 +142,15 @@ TEST(MilterCodec, RejectsHostileReplies) {
         {'e', "<a@b>\0SIZE=1"s},
         {'Z', ""},
         {'\0', ""},
+        {'i', "\0\0\0"s},               // INSHEADER index cut short
+        {'i', "\0\0\0\0X-A\0"s},        // INSHEADER without a value
+        {'2', "<a@b>"s},                // ADDRCPT_PAR without NUL
+        {'2', "<a@b>\0NOTIFY=NEVER"s},  // its arguments without NUL
+        {'2', "<a\nb>\0"s},             // a line break in the address
+        {'-', "<a@b>"s},                // DELRCPT without NUL
+        {'q', "reason"s},               // QUARANTINE without NUL
+        {'e', "<a@b>\r\0"s},            // CHGFROM with a CR
+        {'O', ""},                      // OPTNEG where a reply is due
     };
     for (std::size_t i = 0; i < bad.size(); ++i)
         EXPECT_FALSE(parse_response(bad[i])) << i;

@@ -15,6 +15,7 @@ Result<Client> Client::open(const scan::ScanAddress& address,
     auto conn = Connection::open(address, connect_timeout);
     if (!conn)
         return fail(conn.error());
+    conn->set_no_delay();
     Client c(std::move(*conn), timeout, limits);
     c.deadline_ = Clock::now() + timeout;
     if (auto st = c.send(optneg(kVersion, action::all, step::supported)); !st)
@@ -103,12 +104,14 @@ bool to_step_reply(const Response& r, StepReply& out) {
 Result<StepReply> Client::step(char macro_for, const Macros& macros, const std::string& command,
                                std::uint32_t no_reply) {
     deadline_ = Clock::now() + timeout_;
+    // Macros and command in one write: one segment per step.
     if (!macros.empty()) {
-        if (auto st = send(milter::macros(macro_for, macros)); !st)
+        std::string bytes = milter::macros(macro_for, macros) + command;
+        if (auto st = send(bytes); !st)
             return fail(st.error());
-    }
-    if (auto st = send(command); !st)
+    } else if (auto st = send(command); !st) {
         return fail(st.error());
+    }
     StepReply out;
     if (negotiated_.protocol & no_reply)
         return out;
@@ -203,11 +206,9 @@ Result<EndOfMessage> Client::message(std::string_view raw, const Macros& eob_mac
         }
     }
     deadline_ = Clock::now() + timeout_;
-    if (!eob_macros.empty()) {
-        if (auto st = send(macros(cmd::eob, eob_macros)); !st)
-            return fail(st.error());
-    }
-    if (auto st = send(simple(cmd::eob)); !st)
+    std::string eob = eob_macros.empty() ? std::string() : macros(cmd::eob, eob_macros);
+    eob += simple(cmd::eob);
+    if (auto st = send(eob); !st)
         return fail(st.error());
     // Modifications, then one final reply.
     std::uint64_t body_bytes = 0;

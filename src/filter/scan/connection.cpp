@@ -6,6 +6,8 @@
 
 #include <fcntl.h>
 #include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -199,6 +201,12 @@ Status Connection::read_exact(char* buffer, std::size_t size, Clock::time_point 
 
 void Connection::shutdown_write() {
     ::shutdown(fd_, SHUT_WR);
+}
+
+void Connection::set_no_delay() {
+    int one = 1;
+    // Fails harmlessly (ENOTSUP/EOPNOTSUPP) on a Unix socket.
+    (void)::setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 }
 
 }  // namespace postern::filter::scan

@@ -24,6 +24,8 @@ packages=(
   # real scanners for the e2e tests (started by the tests with private configs; no signatures
   # are downloaded: the tests give clamd a one-signature database)
   spamd spamassassin clamav-daemon clamav-milter
+  # a real libmilter-based milter for the SMTP-time milter tests (tests/e2e/milter_server.py)
+  python3-milter
 )
 
 missing=()

@@ -434,6 +434,8 @@ struct ScannerConfig {
     std::uint64_t max_size = 10ull << 20;      // larger messages are not scanned (level 0)
     unsigned max_concurrent = 8;               // scans at once through this scanner
     std::string on_failure = "tempfail";       // tempfail | pass
+    // milter: "processing" (PROCESSING's chain) or "smtp" (SMTP-IN, during the SMTP dialogue)
+    std::string stage = "processing";
     // spam verdicts (spamd, socket)
     std::string spamd_command = "symbols";  // check | symbols | report
     std::string spamd_user;

@@ -78,6 +78,11 @@ void read_scan(Reader& root, Config& cfg) {
         c.max_concurrent =
             static_cast<unsigned>(t.get_int("max_concurrent", c.max_concurrent, 1, 1024));
         c.on_failure = choice(t, "on_failure", {"tempfail", "pass"});
+        c.stage = choice(t, "stage", {"processing", "smtp"});
+        if (c.stage == "smtp" && c.type != "milter")
+            t.error("stage", "only milters run at SMTP time");
+        if (c.stage == "smtp" && c.level != "server")
+            t.error("stage", "a milter at SMTP time runs for every message: level must be server");
         c.spamd_command = choice(t, "spamd_command", {"symbols", "check", "report"});
         c.spamd_user = t.get_string("spamd_user", "");
         if (c.spamd_user.find_first_of("\r\n") != std::string::npos)

@@ -14,7 +14,8 @@ ScanSetup build_scan_filters(const config::Config& config, directory::Directory&
     ScanSetup setup;
     setup.chain = std::make_shared<filter::FilterChain>();
     for (auto& c : config.scan.scanners) {
-        if (!c.enabled)
+        // SMTP-time milters are run by SMTP-IN's sessions (services/smtp_in/milter_hooks.cpp).
+        if (!c.enabled || c.stage == "smtp")
             continue;
         auto address = filter::scan::ScanAddress::parse(c.address);
         if (!address) {  // the loader checked it; keep the failsafe if the two ever disagree

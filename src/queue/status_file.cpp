@@ -37,6 +37,7 @@ enum : std::uint8_t {
     kFBodyCrc,
     kFReceivedAt,
     kFFlags,
+    kFQuarantine,
 };
 // Mutable message fields (in 'E' and in an update's 'M' part).
 enum : std::uint8_t {
@@ -254,6 +255,9 @@ bool decode_envelope(std::string_view payload, MessageRecord& m) {
             case kFFlags:
                 ok = read_num(f, m.flags);
                 break;
+            case kFQuarantine:
+                m.client.quarantine = std::string(f.bytes);
+                break;
             default:
                 break;  // a field from a later minor revision: ignored
         }
@@ -383,6 +387,7 @@ std::string encode_status(const MessageRecord& m) {
     w.put_uint(kFBodyCrc, m.body_crc);
     w.put_uint(kFReceivedAt, time_field(m.received_at));
     w.put_nonzero(kFFlags, m.flags);
+    w.put_nonempty(kFQuarantine, m.client.quarantine);
     put_mutable(w, m);
     append_record(out, kEnvelope, p);
     for (std::uint32_t i = 0; i < m.recipients.size(); ++i)

@@ -57,6 +57,9 @@ struct ClientInfo {
     std::string tls;        // "TLSv1.3 TLS_AES_256_GCM_SHA384"; empty without TLS
     std::string protocol;   // RFC 3848 WITH keyword: "ESMTPSA", "LMTP", "local", "DSN"
     std::string session;    // the SMTP-IN session id, to tie log lines together
+    // A milter at SMTP time asked for quarantine: the folder (that milter's quarantine_folder)
+    // PROCESSING delivers local recipients into. Empty normally.
+    std::string quarantine;
 
     bool operator==(const ClientInfo&) const = default;
 };

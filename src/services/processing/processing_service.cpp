@@ -201,6 +201,9 @@ void ProcessingService::process(queue::ProcessingJob job) {
         }
         if (d.disposition == queue::Disposition::local && v.mailbox)
             d.mailbox = *v.mailbox;
+        // An SMTP-time milter's QUARANTINE outranks the folders the chain chose.
+        if (d.disposition == queue::Disposition::local && !job.client.quarantine.empty())
+            d.mailbox = job.client.quarantine;
         if (d.disposition == queue::Disposition::remote) {
             auto at = r.address.rfind('@');
             d.destination =

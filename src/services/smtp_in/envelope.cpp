@@ -54,6 +54,11 @@ asio::awaitable<Session::Flow> Session::on_mail(const smtp::MailFrom& mail) {
         add_reply(*verdict.refusal);
         co_return verdict.refusal->code == 421 ? Flow::close : Flow::next;
     }
+    auto milter_refusal = co_await milter_mail(mail);
+    if (milter_refusal) {
+        add_reply(*milter_refusal);
+        co_return milter_refusal->code == 421 ? Flow::close : Flow::next;
+    }
     txn_.mail_accepted(mail);
     envelope_.emplace();
     envelope_->mail = mail;
@@ -126,6 +131,11 @@ asio::awaitable<Session::Flow> Session::on_rcpt(const smtp::RcptTo& rcpt) {
     if (verdict.refusal) {
         add_reply(*verdict.refusal);
         co_return verdict.refusal->code == 421 ? Flow::close : Flow::next;
+    }
+    auto milter_refusal = co_await milter_rcpt(address);
+    if (milter_refusal) {
+        add_reply(*milter_refusal);
+        co_return milter_refusal->code == 421 ? Flow::close : Flow::next;
     }
     txn_.rcpt_accepted();
     Recipient r;

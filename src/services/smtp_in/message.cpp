@@ -12,6 +12,7 @@
 #include "queue/queue.h"
 #include "services/queue_bridge.h"
 #include "services/runtime.h"
+#include "services/smtp_in/milter_hooks.h"
 #include "services/smtp_in/policy_hooks.h"
 #include "services/smtp_in/received.h"
 #include "services/smtp_in/send_limiter.h"
@@ -43,12 +44,25 @@ bool Session::start_message() {
     auto field = received_field(info);
     field += protection_fields();
     // Our trace field goes first; it is not the client's and does not count as its header.
+    if (milter_) {
+        // The message is held in memory until the milters have seen it (their changes are
+        // applied before anything is written): store() stages into milter_->message.
+        milter_->buffering = true;
+        milter_->message = std::move(field);
+        return true;
+    }
     return writer_->append(field).has_value();
 }
 
 asio::awaitable<bool> Session::store(std::string& bytes, bool final) {
     if (!final && bytes.size() < kStageBytes) co_return true;
     if (bytes.empty()) co_return true;
+    if (milter_ && milter_->buffering) {
+        // Held for the milters (bounded by max_message_size, which the receiver enforces).
+        milter_->message += bytes;
+        bytes.clear();
+        co_return true;
+    }
     Status st;
     if (writer_->will_write(bytes.size())) {
         // Past the in-memory part the writer does a page-cache write: not on the event loop.
@@ -65,6 +79,12 @@ asio::awaitable<Session::Flow> Session::on_data() {
     if (auto refused = txn_.check_data()) co_return refuse(*refused);
     if (!start_message()) {
         add_reply(smtp::replies::local_error());
+        reset_transaction();
+        co_return Flow::next;
+    }
+    auto milter_refusal = co_await milter_data();
+    if (milter_refusal) {
+        add_reply(*milter_refusal);
         reset_transaction();
         co_return Flow::next;
     }
@@ -138,6 +158,13 @@ asio::awaitable<Session::Flow> Session::on_bdat(const smtp::Bdat& bdat) {
         if (!start_message()) {
             if (co_await discard_octets(bdat.size) == Flow::close) co_return Flow::close;
             add_reply(smtp::replies::local_error());
+            reset_transaction();
+            co_return Flow::next;
+        }
+        auto milter_refusal = co_await milter_data();
+        if (milter_refusal) {
+            if (co_await discard_octets(bdat.size) == Flow::close) co_return Flow::close;
+            add_reply(*milter_refusal);
             reset_transaction();
             co_return Flow::next;
         }
@@ -273,13 +300,26 @@ asio::awaitable<Session::Flow> Session::finish_message(const std::optional<smtp:
     envelope.client.session = conn_.session_id;
     for (auto& r : envelope_->recipients) envelope.recipients.push_back(queue::NewRecipient{r.address, r.orcpt, r.notify});
     if (sauth_) envelope.header_prefix = sauth_->prefix;  // Authentication-Results, DKIM-Signature
+    bool milter_dropped = false;
+    auto milter_refusal = co_await milter_message(envelope, milter_dropped);
+    if (milter_refusal) {
+        for (std::size_t i = 0; i < replies; ++i) add_reply(*milter_refusal);
+        reset_transaction();
+        co_return Flow::next;
+    }
+    if (milter_dropped || envelope.recipients.empty()) {
+        ctx_.logger.info("message {} discarded by a milter{}", writer_->id().view(), milter_dropped ? "" : ": no recipient left");
+        add_reply(smtp::replies::queued(writer_->id().view()));
+        reset_transaction();
+        co_return Flow::next;
+    }
     if (policy_ && policy_drop(envelope)) {
         reset_transaction();
         co_return Flow::next;
     }
 
     auto id = writer_->id().str();
-    auto size = writer_->size();
+    auto size = received_size();
     std::string sender = envelope.sender;
     auto committed = co_await commit_message(*writer_, std::move(envelope));
     writer_.reset();  // committed or failed: the writer is finished either way

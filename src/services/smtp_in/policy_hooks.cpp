@@ -294,7 +294,7 @@ asio::awaitable<void> Session::policy_message(std::string& staged, bool final) {
         p.headers_seen = true;
         p.body_offset = header_block_length(staged);
         p.header_block = staged.substr(0, p.body_offset);
-        p.written_before = writer_->size();
+        p.written_before = received_size();
         for (const auto& [name, value] : scanner_->fields())
             ctx.headers.push_back({name, value});
         ctx.message_size = staged.size();
@@ -307,7 +307,7 @@ asio::awaitable<void> Session::policy_message(std::string& staged, bool final) {
     }
     bool flushing = final || staged.size() >= kWriterStageBytes;
     ctx.message_size = static_cast<std::uint64_t>(
-        static_cast<std::int64_t>(writer_->size() - p.written_before + staged.size()) -
+        static_cast<std::int64_t>(received_size() - p.written_before + staged.size()) -
         p.rewritten);
     if (flushing && staged.size() > p.body_offset && !p.message_refusal && !p.discard &&
         script.handles(Event::body_chunk)) {

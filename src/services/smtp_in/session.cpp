@@ -12,6 +12,7 @@
 #include "queue/message_writer.h"
 #include "services/dns_bridge.h"
 #include "services/runtime.h"
+#include "services/smtp_in/milter_hooks.h"
 #include "services/smtp_in/policy_hooks.h"
 #include "services/smtp_in/sender_auth.h"
 #include "services/smtp_in/protection.h"
@@ -98,6 +99,13 @@ void Session::reset_transaction() {
     chunks_.reset();
     if (policy_) policy_->reset_transaction();
     if (sauth_) sauth_->reset_transaction();
+    if (milter_) milter_->reset_transaction();
+}
+
+std::uint64_t Session::received_size() const {
+    std::uint64_t n = writer_ ? writer_->size() : 0;
+    if (milter_ && milter_->buffering) n += milter_->message.size();
+    return n;
 }
 
 void Session::add_reply(const smtp::Reply& reply) {
@@ -153,6 +161,14 @@ asio::awaitable<void> Session::run() {
     if (connect_refusal) {
         ctx_.logger.info("connection refused by policy: {} {}", connect_refusal->code, connect_refusal->text());
         add_reply(*connect_refusal);
+        co_await flush();
+        stream.close();
+        co_return;
+    }
+    auto milter_refusal = co_await milter_connect();
+    if (milter_refusal) {
+        ctx_.logger.info("connection refused by a milter: {} {}", milter_refusal->code, milter_refusal->text());
+        add_reply(*milter_refusal);
         co_await flush();
         stream.close();
         co_return;
@@ -265,6 +281,12 @@ asio::awaitable<Session::Flow> Session::on_hello(const smtp::Hello& hello) {
         greeted_ = false;  // the client may greet again
         add_reply(*verdict.refusal);
         co_return verdict.refusal->code == 421 ? Flow::close : Flow::next;
+    }
+    auto milter_refusal = co_await milter_hello();
+    if (milter_refusal) {
+        greeted_ = false;
+        add_reply(*milter_refusal);
+        co_return milter_refusal->code == 421 ? Flow::close : Flow::next;
     }
     if (!esmtp_) {
         add_reply(smtp::replies::helo(ctx_.config->server.hostname));

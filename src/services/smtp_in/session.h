@@ -51,6 +51,7 @@ class SendLimiter;
 class SenderAuthShared;  // sender_auth.h
 struct SenderAuthState;
 struct PolicyState;    // policy_hooks.h
+struct MilterState;    // milter_hooks.h
 struct PolicyVerdict;
 struct ProtectionState;  // protection.h
 
@@ -159,6 +160,22 @@ private:
     bool policy_drop(queue::Envelope& envelope);
     void policy_refresh();
 
+    // --- milters at SMTP time (milter_hooks.cpp; no-ops without stage = "smtp" milters) ----
+    // Connects the milters and sends CONNECT; a refusal is the greeting, then close.
+    boost::asio::awaitable<std::optional<proto::smtp::Reply>> milter_connect();
+    boost::asio::awaitable<std::optional<proto::smtp::Reply>> milter_hello();
+    boost::asio::awaitable<std::optional<proto::smtp::Reply>> milter_mail(const proto::smtp::MailFrom& mail);
+    boost::asio::awaitable<std::optional<proto::smtp::Reply>> milter_rcpt(const std::string& address);
+    // After start_message(): DATA to the milters; from then on store() holds the message in
+    // memory until milter_message().
+    boost::asio::awaitable<std::optional<proto::smtp::Reply>> milter_data();
+    // The end of the message: the milters see it and their changes are applied to it and to
+    // `envelope`; then it goes to the queue writer. A refusal to send, or `dropped` (DISCARD:
+    // answer 250 and queue nothing).
+    boost::asio::awaitable<std::optional<proto::smtp::Reply>> milter_message(queue::Envelope& envelope, bool& dropped);
+    // Bytes of the message received so far (what the writer has plus what the milters hold).
+    std::uint64_t received_size() const;
+
     // --- sender authentication (sender_auth.cpp; no-ops when off) ---------------------------
     // SPF of the HELO and MAIL FROM identities; a refusal when the configured action says so.
     boost::asio::awaitable<std::optional<proto::smtp::Reply>> sender_auth_mail(const proto::smtp::MailFrom& mail);
@@ -195,6 +212,7 @@ private:
     std::unique_ptr<PolicyState> policy_;  // null: no policy script for this session
     std::unique_ptr<SenderAuthState> sauth_;  // null until the first MAIL with checks on
     std::unique_ptr<ProtectionState> protection_;
+    std::unique_ptr<MilterState> milter_;     // null: no SMTP-time milter for this session
 };
 
 }  // namespace postern::services::smtp_in

@@ -95,6 +95,30 @@ scope = "bob@example.com"
     EXPECT_FALSE(b.enabled);
     EXPECT_EQ(b.on_failure, "tempfail");
     EXPECT_EQ(s.scanners[2].level, "account");
+    EXPECT_EQ(s.scanners[2].stage, "processing");
+}
+
+TEST(ConfigLoadScan, MilterAtSmtpTime) {
+    auto cfg = load(R"([[scan.scanner]]
+name = "clamav-milter"
+type = "milter"
+address = "127.0.0.1:7357"
+stage = "smtp"
+on_failure = "pass"
+)");
+    ASSERT_TRUE(cfg) << cfg.error().to_string();
+    EXPECT_EQ((*cfg)->scan.scanners[0].stage, "smtp");
+    EXPECT_EQ((*cfg)->scan.scanners[0].on_failure, "pass");
+    // Only milters, and only at server level, run during the SMTP dialogue.
+    for (auto bad :
+         {"type = \"clamd\"\nstage = \"smtp\"",
+          "type = \"milter\"\nstage = \"smtp\"\nlevel = \"domain\"\nscope = \"a.example\"",
+          "type = \"milter\"\nstage = \"data\""}) {
+        auto c = load(std::string("[[scan.scanner]]\nname = \"x\"\naddress = \"127.0.0.1:1\"\n") +
+                      bad + "\n");
+        ASSERT_FALSE(c) << bad;
+        EXPECT_TRUE(has_problem(c.error(), "stage")) << c.error().to_string();
+    }
 }
 
 TEST(ConfigLoadScan, ReportsBadScanners) {

@@ -3,6 +3,8 @@
 
 #include <ctime>
 
+#include "auth/digest.h"
+#include "base/encoding.h"
 #include "base/strings.h"
 #include "directory/directory.h"
 #include "filter/confirm/confirm.h"
@@ -16,6 +18,12 @@ namespace postern::services {
 namespace fc = filter::confirm;
 
 namespace {
+
+// Held mail is marked with a digest of its token, not the token: the marker travels with every
+// local recipient's copy of the message, while only the challenged sender may see the token.
+std::string hold_tag(const std::string& token) {
+    return hex_encode(auth::sha256(token)).substr(0, 32);
+}
 
 std::string domain_of(std::string_view address) {
     auto at = address.rfind('@');
@@ -72,7 +80,7 @@ Result<std::uint32_t> ConfirmFilter::release(std::int64_t account_id,
     store::SearchKey key;
     key.kind = store::SearchKey::Kind::header;
     key.field = std::string(fc::kHeader);
-    key.text = token;
+    key.text = hold_tag(token);
     auto uids = (*held)->search(key);
     if (!uids)
         return fail(Errc::io_error, "store: " + uids.error().message);
@@ -154,7 +162,7 @@ Result<filter::Verdict> ConfirmFilter::run(const filter::MessageView& message) {
         log_.info("identity confirmation: <{}> not challenged ({})", key, fc::skip_name(skip));
     }
     verdict.mailbox = std::string(fc::kFolder);
-    verdict.add_headers.emplace_back(std::string(fc::kHeader), hold->token);
+    verdict.add_headers.emplace_back(std::string(fc::kHeader), hold_tag(hold->token));
     return verdict;
 }
 

@@ -22,7 +22,7 @@ struct sqlite3;
 namespace postern::filter::confirm {
 
 inline constexpr std::string_view kFolder = "Unconfirmed";
-inline constexpr std::string_view kHeader = "X-Postern-Confirmation";  // the token, on held mail
+inline constexpr std::string_view kHeader = "X-Postern-Confirmation";  // marks held mail
 inline constexpr std::size_t kTokenLength = 24;                        // letters and digits
 inline constexpr std::int64_t kResendSeconds = 7 * 24 * 3600;  // one challenge per sender and week
 

@@ -194,42 +194,33 @@ Result<Decision> GreylistStore::check_locked(const Triplet& t, std::int64_t now,
     std::int64_t last = known ? q.column(1) : now;
     bool passed = known && q.column(2) != 0;
     bool restart = !known || (passed && now - last > expiry) || (!passed && now - first > window);
-    if (restart) {
-        Stmt w(db_,
-               "INSERT OR REPLACE INTO triplet(network, sender, recipient, first_seen, "
-               "last_seen, passed) VALUES(?1, ?2, ?3, ?4, ?4, 0)");
+    // Every write below names the triplet as ?1-?3 and the time as ?4.
+    auto write = [&](const char* sql) {
+        Stmt w(db_, sql);
         w.bind(1, t.network);
         w.bind(2, t.sender);
         w.bind(3, t.recipient);
         w.bind(4, now);
-        if (w.step() != SQLITE_DONE)
+        return w.step() == SQLITE_DONE;
+    };
+    if (restart) {
+        if (!write("INSERT OR REPLACE INTO triplet(network, sender, recipient, first_seen, "
+                   "last_seen, passed) VALUES(?1, ?2, ?3, ?4, ?4, 0)"))
             return fail(db_error(db_, "insert triplet"));
         d.kind = Decision::Kind::defer;
         d.retry_after = delay;
         return d;
     }
     if (!passed && now - first < delay) {
-        Stmt w(db_,
-               "UPDATE triplet SET last_seen = ?4 WHERE network = ?1 AND sender = ?2 AND "
-               "recipient = ?3");
-        w.bind(1, t.network);
-        w.bind(2, t.sender);
-        w.bind(3, t.recipient);
-        w.bind(4, now);
-        if (w.step() != SQLITE_DONE)
+        if (!write("UPDATE triplet SET last_seen = ?4 WHERE network = ?1 AND sender = ?2 AND "
+                   "recipient = ?3"))
             return fail(db_error(db_, "update triplet"));
         d.kind = Decision::Kind::defer;
         d.retry_after = delay - (now - first);
         return d;
     }
-    Stmt w(db_,
-           "UPDATE triplet SET last_seen = ?4, passed = 1 WHERE network = ?1 AND sender = ?2 "
-           "AND recipient = ?3");
-    w.bind(1, t.network);
-    w.bind(2, t.sender);
-    w.bind(3, t.recipient);
-    w.bind(4, now);
-    if (w.step() != SQLITE_DONE)
+    if (!write("UPDATE triplet SET last_seen = ?4, passed = 1 WHERE network = ?1 AND sender = ?2 "
+               "AND recipient = ?3"))
         return fail(db_error(db_, "update triplet"));
     Stmt n(db_,
            "INSERT INTO network(network, passes, last_seen) VALUES(?1, 1, ?2) "

@@ -4,6 +4,7 @@ A Server writes a config from a template (free ports filled in), makes a self-si
 certificate, runs `posternd` (supervised, as in production), waits until its listeners
 accept, and stops it at the end. Tests talk to it with real clients over real sockets.
 """
+import collections
 import json
 import os
 import signal
@@ -20,10 +21,21 @@ POSTERND = BUILD / "src" / "daemon" / "posternd"
 POSTERNCTL = BUILD / "src" / "tools" / "posternctl"
 
 
+_recent_ports = collections.deque(maxlen=1024)
+
+
 def free_port(host="127.0.0.1", kind=socket.SOCK_STREAM):
-    with socket.socket(socket.AF_INET, kind) as s:
-        s.bind((host, 0))
-        return s.getsockname()[1]
+    """A port nobody listens on now and that this test run has not handed out lately.
+
+    The kernel may give the same ephemeral port to two binds in a row once the first socket is
+    closed, so one server's listeners could otherwise collide with each other."""
+    while True:
+        with socket.socket(socket.AF_INET, kind) as s:
+            s.bind((host, 0))
+            port = s.getsockname()[1]
+        if port not in _recent_ports:
+            _recent_ports.append(port)
+            return port
 
 
 def wait_for(condition, timeout=10.0, interval=0.05, what="condition"):

@@ -44,6 +44,7 @@ struct Node {
     int match_type = 0;                             // MatchType
     int relation = 0;                               // Relation for :value / :count
     int address_part = 0;                           // AddressPart
+    int decided = 0;  // a test decided at compile time (ihave, RFC 5463): 1 = true
 
     bool has_tag(std::string_view t) const {
         for (const auto& [tag_name, index] : tags)

@@ -8,4 +8,8 @@ namespace postern::sieve {
 void add_commands(Registry& registry);  // commands.cpp: actions and control
 void add_tests(Registry& registry);     // tests.cpp: tests
 
+// One function per extension, each in its ext_<name>.cpp.
+void add_ihave(Registry& registry);        // RFC 5463
+void add_environment(Registry& registry);  // RFC 5183
+
 }  // namespace postern::sieve

@@ -343,9 +343,13 @@ class Checker {
             if (node.tests.size() != 1 || node.test_list)
                 v_.error(node.pos, fmt::format("{} expects exactly one test", node.name));
         }
+        v_.ihave_unknown = false;
         for (auto& t : node.tests)
             command(t, depth + 1, true);
-        if (node.has_block)
+        // RFC 5463 §4: "if ihave" of a missing capability guards a block that may use it.
+        bool guarded = v_.ihave_unknown && node.tests.size() == 1 && node.tests[0].name == "ihave";
+        v_.ihave_unknown = false;
+        if (node.has_block && !guarded)
             commands(node.block, depth + 1, false);
         if (spec->check && arguments_ok)
             spec->check(v_, node);

@@ -102,6 +102,9 @@ class Validator {
     const Registry& registry() const { return registry_; }
     Program& program() { return program_; }
     std::size_t max_variable_name = 64;
+    // Set by an ihave test naming a capability this server lacks (RFC 5463 §4): the block of
+    // the if/elsif it guards is then not validated.
+    bool ihave_unknown = false;
 
   private:
     const Registry& registry_;

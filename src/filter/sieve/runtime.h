@@ -70,6 +70,11 @@ class Environment {
     virtual std::int64_t now() const;        // seconds since the epoch
     virtual int local_zone_minutes() const;  // offset east of UTC for date tests
     virtual std::string_view domain() const { return "localhost"; }
+    virtual std::string_view host() const { return domain(); }
+    // environment (RFC 5183 §4.1): the value of `item` (lower case), nullopt when unknown.
+    // The default knows name, version, location ("MDA"), phase ("during"), domain and host;
+    // a delivery adds remote-ip. ext_environment.cpp.
+    virtual std::optional<std::string> environment_item(std::string_view item) const;
 };
 
 struct ExecLimits {

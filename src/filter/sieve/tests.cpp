@@ -809,6 +809,8 @@ const Registry& Registry::standard() {
         Registry r;
         add_commands(r);
         add_tests(r);
+        add_ihave(r);
+        add_environment(r);
         return r;
     }();
     return registry;

@@ -35,11 +35,13 @@ std::optional<std::string> read_script(const fs::path& path, std::uint64_t max) 
 class DeliveryEnvironment : public sieve::Environment {
   public:
     DeliveryEnvironment(const SieveSettings& settings, fs::path account_dir,
-                        const SieveDelivery::MailboxExists& exists, std::string domain)
+                        const SieveDelivery::MailboxExists& exists, std::string domain,
+                        std::string host)
         : settings_(settings),
           dir_(std::move(account_dir)),
           exists_(exists),
-          domain_(std::move(domain)) {}
+          domain_(std::move(domain)),
+          host_(std::move(host)) {}
 
     bool mailbox_exists(std::string_view m) override { return exists_ ? exists_(m) : false; }
     std::optional<std::string> load_script(bool global, std::string_view name) override {
@@ -54,12 +56,14 @@ class DeliveryEnvironment : public sieve::Environment {
                              std::string(handle) + '\x1f' + std::string(id), now());
     }
     std::string_view domain() const override { return domain_; }
+    std::string_view host() const override { return host_; }
 
   private:
     const SieveSettings& settings_;
     fs::path dir_;
     const SieveDelivery::MailboxExists& exists_;
     std::string domain_;
+    std::string host_;
 };
 
 bool decisive(const Action& a) {
@@ -161,7 +165,7 @@ SieveOutcome SieveDelivery::run(const config::Config& config, std::string_view r
     levels.push_back({"out-of-office", dir / "out-of-office.sieve"});
 
     sieve::Envelope envelope{std::string(sender), rcpt.address, "", ""};
-    DeliveryEnvironment env(sc, dir, mailbox_exists, rcpt.domain);
+    DeliveryEnvironment env(sc, dir, mailbox_exists, rcpt.domain, config.server.hostname);
     sieve::ExecLimits limits;
     limits.max_actions = sc.max_actions;
     limits.max_redirects = sc.max_redirects;

@@ -145,6 +145,16 @@ class Suite : public Environment {
         return duplicates_.count(std::string(handle) + '\x1f' + std::string(id)) != 0;
     }
     std::int64_t now() const override { return 1700000000; }
+    // The values Pigeonhole's own test environment gives (environment/basic.svtest checks
+    // them): it calls itself "Pigeonhole Sieve" and runs the suite as a mail store ("MS").
+    // Every other item is the interpreter's own.
+    std::optional<std::string> environment_item(std::string_view item) const override {
+        if (item == "name")
+            return std::string("Pigeonhole Sieve");
+        if (item == "location")
+            return std::string("MS");
+        return Environment::environment_item(item);
+    }
     int local_zone_minutes() const override { return 0; }
 
   private:

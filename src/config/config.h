@@ -481,6 +481,7 @@ struct StorageConfig {
     std::uint32_t max_batch = 512;
     std::uint32_t view_change_log = 20'000;
     std::uint32_t max_open_accounts = 2000;
+    std::uint64_t body_cache = 32ull << 20;  // decoded bodies kept in RAM for repeated FETCHes
     Millis checkpoint_interval{std::chrono::seconds(1)};
 };
 

@@ -563,6 +563,7 @@ void read_storage(Reader& root, Config& cfg, const fs::path& base) {
     st.max_batch = static_cast<std::uint32_t>(r->get_int("max_batch", st.max_batch, 1, 100'000));
     st.view_change_log = static_cast<std::uint32_t>(r->get_int("view_change_log", st.view_change_log, 100, 10'000'000));
     st.max_open_accounts = static_cast<std::uint32_t>(r->get_int("max_open_accounts", st.max_open_accounts, 1, 10'000'000));
+    st.body_cache = r->get_size("body_cache", st.body_cache);
     st.checkpoint_interval = r->get_duration("checkpoint_interval", st.checkpoint_interval);
     if (st.checkpoint_interval < std::chrono::milliseconds(10) || st.checkpoint_interval > std::chrono::minutes(10)) {
         r->error("checkpoint_interval", "must be between 10ms and 10m");

@@ -95,6 +95,7 @@ store::StoreOptions store_options(const config::Config& config) {
     o.view_change_log = st.view_change_log;
     o.max_open_accounts = st.max_open_accounts;
     o.checkpoint_interval = st.checkpoint_interval;
+    o.body_cache_bytes = st.body_cache;
     return o;
 }
 

@@ -55,6 +55,7 @@ orphan_grace = "10m"
 max_batch = 128
 view_change_log = 5000
 max_open_accounts = 300
+body_cache = "8M"
 checkpoint_interval = "250ms"
 
 [[storage.message_store]]
@@ -82,6 +83,7 @@ max_files = 4
     EXPECT_EQ(st.max_batch, 128u);
     EXPECT_EQ(st.view_change_log, 5000u);
     EXPECT_EQ(st.max_open_accounts, 300u);
+    EXPECT_EQ(st.body_cache, 8ull << 20);
     EXPECT_EQ(st.checkpoint_interval, std::chrono::milliseconds(250));
     ASSERT_EQ(st.message_stores.size(), 2u);
     // A store without its own sizes takes the section's.

@@ -146,3 +146,44 @@ def test_broken_script_keeps_mail(make_server):
     wait_delivered(mail, 1)
     mail.wait_log("has errors, ignored")
     assert len(mailbox(mail, "alice@example.test")) == 1
+
+
+def test_fileinto_specialuse_files_into_the_junk_folder(make_server):
+    # RFC 8579: alice's \Junk folder is called "Spam Stuff"; the script names "Junk" only as the
+    # fallback. bob has no \Junk folder: :create makes "Junk" and gives it the attribute.
+    from imapflow import connect, make_imap_server
+    mail = make_imap_server(make_server, start=False)
+    script = """require ["fileinto", "special-use", "mailbox", "imap4flags"];
+if header :contains "subject" "spam" {
+    if specialuse_exists "\\\\Junk" { addflag "$HadJunk"; }
+    fileinto :specialuse "\\\\Junk" :create "Junk";
+}
+"""
+    put_script(mail, "alice@example.test", script)
+    put_script(mail, "bob@example.test", script)
+    mail.start()
+    c = connect(mail)
+    typ, _ = c._simple_command("CREATE", '"Spam Stuff"', "(USE (\\Junk))")
+    assert typ == "OK"
+    c.logout()
+    send(mail, "carol@remote.test", "alice@example.test", "cheap spam")
+    send(mail, "carol@remote.test", "bob@example.test", "more spam")
+    send(mail, "carol@remote.test", "alice@example.test", "lunch")
+    wait_delivered(mail, 3)
+    mail.wait_log("sieve account <alice@example.test>: store Spam Stuff")
+    c = connect(mail, user="bob")
+    typ, data = c._simple_command("LIST", "(SPECIAL-USE)", '""', '"*"')
+    typ, data = c._untagged_response(typ, data, "LIST")
+    assert any(b"\\Junk" in line and b"Junk" in line for line in data), data
+    c.logout()
+    c = connect(mail)  # alice: no folder "Junk" was made, her \Junk folder was used
+    typ, data = c._simple_command("LIST", '""', '"Junk"')
+    typ, data = c._untagged_response(typ, data, "LIST")
+    assert data == [None], data
+    c.logout()
+    [junk] = mailbox(mail, "alice@example.test", "Spam Stuff")
+    assert b"Subject: cheap spam" in junk
+    [inbox] = mailbox(mail, "alice@example.test")
+    assert b"Subject: lunch" in inbox
+    [bobs] = mailbox(mail, "bob@example.test", "Junk")
+    assert b"Subject: more spam" in bobs

@@ -97,6 +97,10 @@ bool check_mailbox(Validator& v, Node& node) {
     return true;
 }
 
+bool check_fileinto(Validator& v, Node& node) {
+    return check_mailbox(v, node) && check_fileinto_special_use(v, node);
+}
+
 // ---- set modifiers (RFC 5229 §4.1) ----------------------------------------------------------
 
 std::string quote_wildcard(std::string_view s) {
@@ -520,9 +524,10 @@ void add_commands(Registry& r) {
            .extension = "fileinto",
            .tags = {{"copy", ArgType::none, "copy"},
                     {"flags", ArgType::string_list, "imap4flags"},
-                    {"create", ArgType::none, "mailbox"}},
+                    {"create", ArgType::none, "mailbox"},
+                    {"specialuse", ArgType::string, "special-use"}},
            .positional = {ArgType::string},
-           .check = check_mailbox,
+           .check = check_fileinto,
            .run = [](Runtime& rt, const Node& node) {
                Action a;
                a.kind = K::fileinto;
@@ -532,6 +537,8 @@ void add_commands(Registry& r) {
                a.copy = node.has_tag("copy");
                a.create = node.has_tag("create");
                a.flags = current_flags(rt, node);
+               if (resolve_fileinto_special_use(rt, node, a) != Flow::next)
+                   return Flow::error;
                return add_action(rt, node, std::move(a));
            }});
     r.add({.name = "redirect",

@@ -75,6 +75,14 @@ class Environment {
     // The default knows name, version, location ("MDA"), phase ("during"), domain and host;
     // a delivery adds remote-ip. ext_environment.cpp.
     virtual std::optional<std::string> environment_item(std::string_view item) const;
+    // special-use (RFC 8579): the mailbox carrying the attribute `use` ("\\Junk",
+    // case-insensitive), nullopt when none does; whether `mailbox` carries it.
+    virtual std::optional<std::string> special_use_mailbox(std::string_view /*use*/) {
+        return std::nullopt;
+    }
+    virtual bool has_special_use(std::string_view /*mailbox*/, std::string_view /*use*/) {
+        return false;
+    }
 };
 
 struct ExecLimits {

@@ -811,6 +811,7 @@ const Registry& Registry::standard() {
         add_tests(r);
         add_ihave(r);
         add_environment(r);
+        add_special_use(r);
         return r;
     }();
     return registry;

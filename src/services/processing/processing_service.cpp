@@ -7,6 +7,7 @@
 #include "mime/header_filter.h"
 #include "queue/message_writer.h"
 #include "queue/queue.h"
+#include "services/imap/names.h"
 #include "services/processing/router.h"
 #include "services/smtp_in/received.h"
 #include "store/api/store.h"
@@ -309,8 +310,20 @@ void ProcessingService::deliver(queue::DeliveryJob job) {
             auto exists = [&](std::string_view name) {
                 return account && (*account)->mailbox_info(name).has_value();
             };
+            // RFC 8579 special-use folders, for fileinto :specialuse and specialuse_exists.
+            auto special_use = [&](std::string_view use) {
+                std::vector<std::string> names;
+                auto bit = imap::special_use_bit(use);
+                if (!account || !bit)
+                    return names;
+                if (auto list = (*account)->list_mailboxes())
+                    for (const auto& m : *list)
+                        if (m.special_use & *bit)
+                            names.push_back(m.name);
+                return names;
+            };
             SieveRecipient who{r.address, to_lower(domain), t.account};
-            auto outcome = sieve_.run(*config, raw, job.sender, who, exists, log);
+            auto outcome = sieve_.run(*config, raw, job.sender, who, exists, log, special_use);
             // Replies go now (vacation tracking keeps a retry from repeating them); redirects
             // wait for the stores below unless nothing is stored for this recipient.
             const bool stores_nothing = outcome.kind != SieveOutcome::Kind::deliver;
@@ -343,8 +356,10 @@ void ProcessingService::deliver(queue::DeliveryJob job) {
                 // fileinto a folder that does not exist: create it (:create, RFC 5490) or
                 // keep the message in INBOX rather than lose it.
                 // A parallel delivery may create it first: that counts as made.
+                // fileinto :specialuse :create gives the new folder the attribute (RFC 8579).
+                auto use_bit = imap::special_use_bit(s.special_use);
                 bool made = s.create && sieve::valid_mailbox_name(mailbox) &&
-                            ((*account)->create_mailbox(mailbox).has_value() ||
+                            ((*account)->create_mailbox(mailbox, use_bit.value_or(0)).has_value() ||
                              (*account)->mailbox_info(mailbox).has_value());
                 if (!made) {
                     log.warn("<{}>: folder \"{}\" does not exist, delivering to INBOX", r.address,

@@ -35,11 +35,13 @@ std::optional<std::string> read_script(const fs::path& path, std::uint64_t max) 
 class DeliveryEnvironment : public sieve::Environment {
   public:
     DeliveryEnvironment(const SieveSettings& settings, fs::path account_dir,
-                        const SieveDelivery::MailboxExists& exists, std::string domain,
+                        const SieveDelivery::MailboxExists& exists,
+                        const SieveDelivery::SpecialUseFolders& special_use, std::string domain,
                         std::string host)
         : settings_(settings),
           dir_(std::move(account_dir)),
           exists_(exists),
+          special_use_(special_use),
           domain_(std::move(domain)),
           host_(std::move(host)) {}
 
@@ -57,11 +59,24 @@ class DeliveryEnvironment : public sieve::Environment {
     }
     std::string_view domain() const override { return domain_; }
     std::string_view host() const override { return host_; }
+    std::optional<std::string> special_use_mailbox(std::string_view use) override {
+        auto folders = special_use_ ? special_use_(use) : std::vector<std::string>();
+        if (folders.empty())
+            return std::nullopt;
+        return folders.front();
+    }
+    bool has_special_use(std::string_view mailbox, std::string_view use) override {
+        auto folders = special_use_ ? special_use_(use) : std::vector<std::string>();
+        return std::any_of(folders.begin(), folders.end(), [&](const std::string& f) {
+            return f == mailbox || (sieve::mailbox_is_inbox(f) && sieve::mailbox_is_inbox(mailbox));
+        });
+    }
 
   private:
     const SieveSettings& settings_;
     fs::path dir_;
     const SieveDelivery::MailboxExists& exists_;
+    const SieveDelivery::SpecialUseFolders& special_use_;
     std::string domain_;
     std::string host_;
 };
@@ -147,7 +162,8 @@ void tracking_add(const fs::path& file, std::string_view key, std::int64_t expir
 
 SieveOutcome SieveDelivery::run(const config::Config& config, std::string_view raw,
                                 std::string_view sender, const SieveRecipient& rcpt,
-                                const MailboxExists& mailbox_exists, const log::Logger& log) {
+                                const MailboxExists& mailbox_exists, const log::Logger& log,
+                                const SpecialUseFolders& special_use_folders) {
     SieveOutcome out;
     out.message = std::string(raw);
     const SieveSettings sc = SieveSettings::from(config);
@@ -165,7 +181,8 @@ SieveOutcome SieveDelivery::run(const config::Config& config, std::string_view r
     levels.push_back({"out-of-office", dir / "out-of-office.sieve"});
 
     sieve::Envelope envelope{std::string(sender), rcpt.address, "", ""};
-    DeliveryEnvironment env(sc, dir, mailbox_exists, rcpt.domain, config.server.hostname);
+    DeliveryEnvironment env(sc, dir, mailbox_exists, special_use_folders, rcpt.domain,
+                            config.server.hostname);
     sieve::ExecLimits limits;
     limits.max_actions = sc.max_actions;
     limits.max_redirects = sc.max_redirects;
@@ -277,7 +294,7 @@ SieveOutcome SieveDelivery::run(const config::Config& config, std::string_view r
                 same->flags = a.flags;
             } else {
                 out.stores.push_back({sieve::mailbox_is_inbox(a.mailbox) ? "INBOX" : a.mailbox,
-                                      a.flags, a.create, a.message});
+                                      a.flags, a.create, a.special_use, a.message});
             }
             if (decisive(a))
                 stored_somewhere = true;
@@ -295,7 +312,7 @@ SieveOutcome SieveDelivery::run(const config::Config& config, std::string_view r
         if (inbox == out.stores.end())
             out.stores.insert(
                 out.stores.begin(),
-                {"INBOX", flags, false,
+                {"INBOX", flags, false, "",
                  out.changed ? std::make_shared<const std::string>(out.message) : nullptr});
     } else if (!stored_somewhere && out.stores.empty() && (discarded || redirected)) {
         out.kind = SieveOutcome::Kind::discard;

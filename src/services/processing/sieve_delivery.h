@@ -25,6 +25,7 @@ struct SieveStore {
     std::string mailbox;
     std::vector<std::string> flags;  // IMAP flags as Sieve wrote them ("\\Seen", "$Work")
     bool create = false;
+    std::string special_use;  // fileinto :specialuse (RFC 8579): given to the folder :create makes
     // The message to store here (editheader changes made before the action); null = as received.
     std::shared_ptr<const std::string> message;
 };
@@ -72,11 +73,14 @@ struct SieveRecipient {
 class SieveDelivery {
   public:
     using MailboxExists = std::function<bool(std::string_view)>;
+    // The recipient's folders that carry a special-use attribute ("\\Junk", RFC 6154).
+    using SpecialUseFolders = std::function<std::vector<std::string>(std::string_view use)>;
 
     // `log` gets one line per level run and per decision.
     SieveOutcome run(const config::Config& config, std::string_view raw, std::string_view sender,
                      const SieveRecipient& recipient, const MailboxExists& mailbox_exists,
-                     const log::Logger& log);
+                     const log::Logger& log,
+                     const SpecialUseFolders& special_use_folders = SpecialUseFolders());
 
   private:
     sieve::ProgramCache cache_{512};

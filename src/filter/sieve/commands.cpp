@@ -142,9 +142,7 @@ std::size_t utf8_length(std::string_view s) {
     return n;
 }
 
-Flow run_set(Runtime& rt, const Node& node) {
-    std::string name = rt.str(node.pos_arg(0));
-    std::string value = rt.str(node.pos_arg(1));
+std::string set_modifiers(const Node& node, std::string value) {
     // Precedence 40 (lower/upper), 30 (lowerfirst/upperfirst), 20 (quote*), 15 (encodeurl), 10
     // (length).
     if (node.has_tag("lower"))
@@ -165,6 +163,12 @@ Flow run_set(Runtime& rt, const Node& node) {
         value = encode_url(value);
     if (node.has_tag("length"))
         value = std::to_string(utf8_length(value));
+    return value;
+}
+
+Flow run_set(Runtime& rt, const Node& node) {
+    std::string name = rt.str(node.pos_arg(0));
+    std::string value = set_modifiers(node, rt.str(node.pos_arg(1)));
     rt.set_variable(node, name, std::move(value));
     return rt.failed() ? Flow::error : Flow::next;
 }
@@ -688,6 +692,14 @@ void add_commands(Registry& r) {
                        rt.declare_global(s);
                    return Flow::next;
                }});
+}
+
+std::string apply_set_modifiers(const Node& node, std::string value) {
+    return set_modifiers(node, std::move(value));
+}
+
+bool check_set_modifiers(Validator& v, Node& node) {
+    return check_set(v, node);
 }
 
 }  // namespace postern::sieve

@@ -20,4 +20,16 @@ bool valid_special_use(std::string_view flag);
 bool check_fileinto_special_use(Validator& v, Node& node);
 Flow resolve_fileinto_special_use(Runtime& rt, const Node& node, Action& action);
 
+void add_mime(Registry& registry);  // RFC 5703: mime, foreverypart, extracttext
+
+// The set command's modifiers (RFC 5229 §4.1), for extracttext (RFC 5703 §7): the checks of
+// set (variable name in the first positional argument, modifier precedence) and their effect.
+bool check_set_modifiers(Validator& v, Node& node);
+std::string apply_set_modifiers(const Node& node, std::string value);
+// header/address/exists :mime (ext_mime.cpp): validation of the mime tags, and the tests.
+bool check_mime_tags(Validator& v, Node& node);
+bool eval_mime_header(Runtime& rt, const Node& node);
+bool eval_mime_address(Runtime& rt, const Node& node);
+bool eval_mime_exists(Runtime& rt, const Node& node);
+
 }  // namespace postern::sieve

@@ -248,6 +248,19 @@ class Checker {
                 requires_done = true;
             }
         }
+        for (const auto& node : script.commands) {
+            if (node.name != "require")
+                break;
+            for (const auto& ext : v_.program().script.requires_) {
+                const auto* needs = v_.registry().needs(ext);
+                for (std::size_t i = 0; needs && i < needs->size(); ++i)
+                    if (!v_.has((*needs)[i]))
+                        v_.error(node.pos, fmt::format("the '{}' extension cannot be used without "
+                                                       "the '{}' extension",
+                                                       ext, (*needs)[i]));
+            }
+            break;
+        }
         v_.program().variables = v_.has("variables");
         commands(script.commands, 0, true);
     }
@@ -349,8 +362,11 @@ class Checker {
         // RFC 5463 §4: "if ihave" of a missing capability guards a block that may use it.
         bool guarded = v_.ihave_unknown && node.tests.size() == 1 && node.tests[0].name == "ihave";
         v_.ihave_unknown = false;
-        if (node.has_block && !guarded)
+        if (node.has_block && !guarded) {
+            v_.enclosing.push_back(&node);
             commands(node.block, depth + 1, false);
+            v_.enclosing.pop_back();
+        }
         if (spec->check && arguments_ok)
             spec->check(v_, node);
     }

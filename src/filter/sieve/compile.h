@@ -30,7 +30,8 @@ struct TagSpec {
 };
 
 // What a command returns to the walker.
-enum class Flow : std::uint8_t { next, stop, error, returned, test_failed };
+// loop_break: "break" (RFC 5703 §3) on its way to the foreverypart it ends.
+enum class Flow : std::uint8_t { next, stop, error, returned, test_failed, loop_break };
 
 struct CommandSpec {
     std::string name;
@@ -56,6 +57,15 @@ class Registry {
 
     void add(CommandSpec spec);
     void add_extension(std::string name) { extensions_.insert(std::move(name)); }
+    // An extension that may only be required together with `needs` (RFC 5703 §7 extracttext).
+    void add_extension(std::string name, std::vector<std::string> needs) {
+        needs_[name] = std::move(needs);
+        extensions_.insert(std::move(name));
+    }
+    const std::vector<std::string>* needs(std::string_view name) const {
+        auto it = needs_.find(name);
+        return it == needs_.end() ? nullptr : &it->second;
+    }
     const CommandSpec* find(std::string_view name) const;
     bool has_extension(std::string_view name) const;
     const std::set<std::string>& extensions() const { return extensions_; }
@@ -63,6 +73,7 @@ class Registry {
   private:
     std::map<std::string, CommandSpec, std::less<>> specs_;
     std::set<std::string> extensions_;
+    std::map<std::string, std::vector<std::string>, std::less<>> needs_;
 };
 
 struct CompileOptions {
@@ -105,6 +116,8 @@ class Validator {
     // Set by an ihave test naming a capability this server lacks (RFC 5463 §4): the block of
     // the if/elsif it guards is then not validated.
     bool ihave_unknown = false;
+    // The commands whose blocks are being validated, outermost first (foreverypart, break).
+    std::vector<const Node*> enclosing;
 
   private:
     const Registry& registry_;

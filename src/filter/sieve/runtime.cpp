@@ -402,8 +402,12 @@ std::string Runtime::address_part(const Node& node, std::string_view addr) const
 }
 
 std::vector<std::string> Runtime::address_values(const Node& node, std::string_view header) const {
+    return address_values(node, message_.raw_values(header));
+}
+
+std::vector<std::string> Runtime::address_values(const Node& node,
+                                                 const std::vector<std::string_view>& raws) const {
     std::vector<std::string> out;
-    auto raws = message_.raw_values(header);
     std::vector<std::string_view> selected(raws.begin(), raws.end());
     if (const Argument* idx = node.tag_value("index")) {
         std::size_t n = static_cast<std::size_t>(idx->number);

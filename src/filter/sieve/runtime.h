@@ -154,6 +154,9 @@ class Runtime {
     // Message access.
     std::vector<std::string> header_values(std::string_view name, bool decode = true) const;
     std::vector<std::string> address_values(const Node& node, std::string_view header) const;
+    // The same over raw field values (a MIME part's fields, RFC 5703 §4.3).
+    std::vector<std::string> address_values(const Node& node,
+                                            const std::vector<std::string_view>& raws) const;
     std::string address_part(const Node& node, std::string_view addr) const;
 
     SieveMessage& message() { return message_; }
@@ -181,6 +184,11 @@ class Runtime {
     // Set while an included script runs: names declared "global" there.
     std::vector<std::string>* declared_globals = nullptr;
     const Program* current = nullptr;
+
+    // foreverypart (RFC 5703 §3): the parts the running loops are at, innermost last, and the
+    // name a "break :name" is looking for on its way up.
+    std::vector<std::uint32_t> loop_parts;
+    std::string break_name;
 
   private:
     const Program* program_;

@@ -56,6 +56,8 @@ std::vector<std::string> apply_index(const Node& node, std::vector<std::string> 
 }
 
 bool eval_header(Runtime& rt, const Node& node) {
+    if (node.has_tag("mime"))
+        return eval_mime_header(rt, node);
     std::vector<std::string> values;
     for (const auto& name : rt.list(node.pos_arg(0))) {
         if (!valid_header_name(name))
@@ -70,6 +72,8 @@ bool eval_header(Runtime& rt, const Node& node) {
 }
 
 bool eval_address(Runtime& rt, const Node& node) {
+    if (node.has_tag("mime"))
+        return eval_mime_address(rt, node);
     std::vector<std::string> values;
     for (const auto& name : rt.list(node.pos_arg(0))) {
         auto v = rt.address_values(node, name);
@@ -604,13 +608,22 @@ void add_tests(Registry& r) {
                }
                return true;
            }});
+    // :mime and :anychild (RFC 5703 §4), and for header the content-type options (§4.2).
+    const TagSpec mime_tag{"mime", ArgType::none, "mime"};
+    const TagSpec anychild_tag{"anychild", ArgType::none, "mime"};
     r.add({.name = "exists",
            .is_test = true,
+           .tags = {mime_tag, anychild_tag},
            .positional = {ArgType::string_list},
-           .check = [](Validator& v,
-                       Node& node) { return check_header_names(v, node.pos_arg(0), "exists"); },
+           .check =
+               [](Validator& v, Node& node) {
+                   return check_header_names(v, node.pos_arg(0), "exists") &&
+                          check_mime_tags(v, node);
+               },
            .eval =
                [](Runtime& rt, const Node& node) {
+                   if (node.has_tag("mime"))
+                       return eval_mime_exists(rt, node);
                    for (const auto& h : rt.list(node.pos_arg(0)))
                        if (rt.message().raw_values(h).empty())
                            return false;
@@ -636,18 +649,29 @@ void add_tests(Registry& r) {
                }});
     r.add({.name = "header",
            .is_test = true,
+           .tags = {mime_tag,
+                    anychild_tag,
+                    {"type", ArgType::none, "mime"},
+                    {"subtype", ArgType::none, "mime"},
+                    {"contenttype", ArgType::none, "mime"},
+                    {"param", ArgType::string_list, "mime"}},
            .positional = {ArgType::string_list, ArgType::string_list},
            .match = true,
            .index = true,
+           .check = check_mime_tags,
            .eval = eval_header});
     r.add({.name = "address",
            .is_test = true,
+           .tags = {mime_tag, anychild_tag},
            .positional = {ArgType::string_list, ArgType::string_list},
            .match = true,
            .address_part = true,
            .index = true,
-           .check = [](Validator& v,
-                       Node& node) { return check_header_names(v, node.pos_arg(0), "address"); },
+           .check =
+               [](Validator& v, Node& node) {
+                   return check_header_names(v, node.pos_arg(0), "address") &&
+                          check_mime_tags(v, node);
+               },
            .eval = eval_address});
     r.add({.name = "envelope",
            .is_test = true,
@@ -812,6 +836,7 @@ const Registry& Registry::standard() {
         add_ihave(r);
         add_environment(r);
         add_special_use(r);
+        add_mime(r);
         return r;
     }();
     return registry;

@@ -99,6 +99,8 @@ MessageMeta meta_of(const MessageRow& r, const std::vector<std::string>& keyword
     m.modseq = r.modseq;
     m.header_size = r.header_size;
     m.thread_id = r.thread_id;
+    m.store_id = r.store_id;
+    m.body_hash.assign(reinterpret_cast<const char*>(r.hash.data()), r.hash.size());
     return m;
 }
 }  // namespace
@@ -118,18 +120,23 @@ StoreResult<std::vector<MessageMeta>> Mailbox::messages(const UidSet& uids, bool
         STORE_TRY(mb, engine::index_mailbox_by_id(*lease, id_));
         if (!mb)
             return store_fail(StoreErrc::not_found, "mailbox was deleted");
-        STORE_TRY(rows, engine::index_messages(*lease, id_, uids.resolved(mb->uidnext - 1)));
+        const auto resolved = uids.resolved(mb->uidnext - 1);
         STORE_TRY(kw, engine::index_keywords(*lease, id_));
         std::vector<MessageMeta> out;
-        out.reserve(rows.size());
-        for (auto& r : rows) {
-            out.push_back(meta_of(r, kw));
-            if (with_cached) {
-                STORE_TRY(env,
-                          engine::index_envelope(*lease, r.id, &out.back().bodystructure, nullptr));
-                out.back().envelope = std::move(env);
+        if (with_cached) {
+            STORE_TRY(rows, engine::index_messages_cached(*lease, id_, resolved));
+            out.reserve(rows.size());
+            for (auto& c : rows) {
+                out.push_back(meta_of(c.row, kw));
+                out.back().envelope = std::move(c.envelope);
+                out.back().bodystructure = std::move(c.bodystructure);
             }
+            return out;
         }
+        STORE_TRY(rows, engine::index_messages(*lease, id_, resolved));
+        out.reserve(rows.size());
+        for (auto& r : rows)
+            out.push_back(meta_of(r, kw));
         return out;
     }();
     (void)lease->run("COMMIT");
@@ -139,6 +146,17 @@ StoreResult<std::vector<MessageMeta>> Mailbox::messages(const UidSet& uids, bool
 StoreResult<std::string> Mailbox::fetch_body(Uid uid) {
     STORE_TRY(r, row(uid));
     return read(r);
+}
+
+StoreResult<std::string> Mailbox::fetch_body(const MessageMeta& meta) {
+    if (!meta.store_id.empty() && !meta.body_hash.empty()) {
+        auto body = account_->store_.read_body(meta.store_id, meta.body_hash);
+        if (body && body->size() == meta.size)
+            return body;
+    }
+    // Expunged (and its body freed) since its row was read, or a damaged body: the row decides,
+    // with the usual errors and log lines.
+    return fetch_body(meta.uid);
 }
 
 StoreResult<std::string> Mailbox::fetch_range(Uid uid, std::uint64_t offset, std::uint64_t length) {

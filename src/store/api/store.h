@@ -340,6 +340,10 @@ class Mailbox {
     // Metadata of many messages (FETCH FLAGS/ENVELOPE/...); missing UIDs are skipped.
     StoreResult<std::vector<MessageMeta>> messages(const UidSet& uids, bool with_cached = false);
     StoreResult<std::string> fetch_body(Uid uid);
+    // The body of a message messages() returned, without looking its row up again (a body
+    // never changes). Expunged since the read: its body when the body cache or its container
+    // still has it, else expunged, as fetch_body(meta.uid).
+    StoreResult<std::string> fetch_body(const MessageMeta& meta);
     // BODY[]<offset.length>: bytes past the end are simply not returned.
     StoreResult<std::string> fetch_range(Uid uid, std::uint64_t offset, std::uint64_t length);
     StoreResult<std::string> fetch_header(Uid uid);

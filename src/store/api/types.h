@@ -139,6 +139,10 @@ struct MessageMeta {
     // RFC 8474 THREADID without the "T" ("" for messages indexed before schema v5 whose
     // envelope gave no id: THREADID NIL).
     std::string thread_id;
+    // Where the body is, for Mailbox::fetch_body(const MessageMeta&): the message store id and
+    // the binary content hash (set by Mailbox::messages).
+    std::string store_id;
+    std::string body_hash;
 };
 
 struct AppendResult {

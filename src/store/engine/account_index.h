@@ -271,6 +271,15 @@ StoreResult<std::optional<MessageRow>> index_message_by_text(Db& db, std::int64_
 StoreStatus index_copy_message(Db& db, MailboxRow& mb, MessageRow& row, std::int64_t src_id);
 StoreResult<std::vector<MessageRow>> index_messages(Db& db, std::int64_t mailbox_id,
                                                     const UidSet& uids);
+// index_messages() with each row's cached ENVELOPE and BODYSTRUCTURE read in the same query
+// (FETCH asks for them for many messages at once); expunged when a row has no cached data.
+struct CachedMessage {
+    MessageRow row;
+    std::string envelope;
+    std::string bodystructure;
+};
+StoreResult<std::vector<CachedMessage>> index_messages_cached(Db& db, std::int64_t mailbox_id,
+                                                              const UidSet& uids);
 StoreResult<std::optional<MessageRow>> index_message(Db& db, std::int64_t mailbox_id, Uid uid);
 StoreStatus index_update_flags(Db& db, std::int64_t id, std::uint32_t flags, std::uint64_t keywords,
                                ModSeq modseq);

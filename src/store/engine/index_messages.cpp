@@ -263,6 +263,39 @@ StoreResult<std::vector<MessageRow>> index_messages(Db& db, std::int64_t mailbox
     return out;
 }
 
+StoreResult<std::vector<CachedMessage>> index_messages_cached(Db& db, std::int64_t mailbox_id,
+                                                              const UidSet& uids) {
+    // kRowCols with the table named (message_data has an id column too).
+    static const std::string cols = [] {
+        std::string out = "m.";
+        for (char c : kRowCols) {
+            out += c;
+            if (c == ' ')
+                out += "m.";
+        }
+        return out;
+    }();
+    std::vector<CachedMessage> out;
+    STORE_TRY(s, db.prepare("SELECT " + cols +
+                            ", d.envelope, d.bodystructure FROM messages m LEFT JOIN message_data "
+                            "d ON d.id=m.id WHERE m.mailbox_id=? AND m.uid BETWEEN ? AND ? "
+                            "ORDER BY m.uid"));
+    constexpr int kEnvelope = 16;  // the columns after kRowCols
+    for (auto [lo, hi] : uids.ranges()) {
+        s->reset();
+        s->bind(1, mailbox_id).bind(2, lo).bind(3, hi);
+        for (;;) {
+            STORE_TRY(row, s->step());
+            if (!row)
+                break;
+            if (s->is_null(kEnvelope))
+                return store_fail(StoreErrc::expunged, "message data is gone");
+            out.push_back({row_from(*s), s->blob(kEnvelope), s->blob(kEnvelope + 1)});
+        }
+    }
+    return out;
+}
+
 StoreResult<std::optional<MessageRow>> index_message(Db& db, std::int64_t mailbox_id, Uid uid) {
     STORE_TRY(s, db.prepare("SELECT " + std::string(kRowCols) +
                             " FROM messages WHERE mailbox_id=? AND uid=?"));

@@ -1,5 +1,6 @@
 // The decoded-body cache: LRU by bytes, size limits, and what the store serves from it (bodies
-// of live messages only; expunged messages stay expunged).
+// of live messages only; expunged messages stay expunged); FETCH's body reads from the rows it
+// already read.
 #include "store/cache/body_cache.h"
 
 #include <fstream>
@@ -80,6 +81,37 @@ TEST_F(StoreTest, FetchServesCachedBodiesButNotExpungedMessages) {
     open();
     auto again = mailbox("c@x.org");
     EXPECT_TRUE(again->fetch_body(1));
+}
+
+TEST_F(StoreTest, FetchBodyOfReadMetadataNeedsNoRowLookup) {
+    options_.body_cache_bytes = 0;  // every body comes from its container
+    open();
+    auto box = mailbox("d@x.org");
+    for (unsigned i = 0; i < 5; ++i)
+        ASSERT_TRUE(box->append(make_message(2000 + 100 * i, i, "subject " + std::to_string(i))));
+    // The cached ENVELOPE and BODYSTRUCTURE come with the rows (one query per range), only
+    // when asked for, each with its own message.
+    auto metas = box->messages(UidSet::of({1, 3, 4, 5}), true).value();
+    ASSERT_EQ(metas.size(), 4u);
+    for (const auto& m : metas) {
+        EXPECT_EQ(m.envelope, "(envelope subject " + std::to_string(m.uid - 1) + ")");
+        EXPECT_EQ(m.bodystructure, "(\"text\" \"plain\")");
+        EXPECT_EQ(box->fetch_body(m).value(), box->fetch_body(m.uid).value());
+    }
+    const auto plain = box->messages(UidSet::all(), false).value();
+    for (const auto& m : plain) {
+        EXPECT_TRUE(m.envelope.empty());
+        EXPECT_FALSE(m.body_hash.empty());
+    }
+    // Expunged since its metadata was read, its body freed: the row decides (expunged).
+    ASSERT_TRUE(box->store_flags(UidSet::of({3}), FlagOp::add, {kDeleted, {}}));
+    ASSERT_TRUE(box->expunge());
+    EXPECT_EQ(box->fetch_body(metas[1]).error().code, StoreErrc::expunged);
+    EXPECT_TRUE(box->fetch_body(metas[2]));
+    // Metadata whose body location does not match (a damaged or foreign row): the row again.
+    auto wrong = metas[2];
+    wrong.body_hash = metas[0].body_hash;
+    EXPECT_EQ(box->fetch_body(wrong).value(), box->fetch_body(4).value());
 }
 
 }  // namespace

@@ -111,10 +111,11 @@ asio::awaitable<Session::Flow> Session::on_fetch(const wire::Command& c, const w
     auto render_range = [&](const std::vector<fetch::MessageInput>& inputs, std::size_t first,
                             std::size_t last, Batch& batch) {
         for (std::size_t i = first; i < last; ++i) {
-            const auto uid = inputs[i].meta->uid;
+            const auto& meta = *inputs[i].meta;
+            const auto uid = meta.uid;
             std::optional<store::StoreError> load_error;
             fetch::RawLoader loader = [&](bool& gone) -> const std::string* {
-                auto body = mailbox.fetch_body(uid);
+                auto body = mailbox.fetch_body(meta);
                 if (!body) {
                     gone = body.error().code == store::StoreErrc::expunged;
                     if (!gone)

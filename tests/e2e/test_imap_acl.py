@@ -378,3 +378,97 @@ def test_posternctl_acl_list_set_delete(imap):
     assert myrights(b, '"Public Folders/News"') == "lr"
     for c in (a, b, p):
         c.logout()
+
+
+def untagged_codes(client, *codes):
+    """Pops the untagged OK responses with these codes (imaplib files them under the code)."""
+    return {code: client.response(code)[1] for code in codes}
+
+
+def test_acl_changes_reach_a_session_that_has_the_mailbox_open(imap):
+    """RFC 4314: rights are computed again at the next command of a session that already has
+    the shared mailbox selected: removing write rights makes it read-only at once, granting
+    them again read-write, and removing "r" closes the mailbox (OK [CLOSED]) and refuses the
+    command with NO [NOPERM]."""
+    a, b = connect(imap), connect(imap, user="bob")
+    assert a.create("Team")[0] == "OK"
+    assert a.append("Team", None, None, message("shared 1"))[0] == "OK"
+    assert a.setacl("Team", "bob@example.test", "lrswite")[0] == "OK"
+    assert b.select(shared("Team"))[0] == "OK"
+    b.untagged_responses.clear()  # what SELECT said
+    assert b.store("1", "+FLAGS.SILENT", "(\\Flagged)")[0] == "OK"
+
+    # Alice takes the write rights away: bob's very next command runs read-only.
+    assert a.setacl("Team", "bob@example.test", "lr")[0] == "OK"
+    typ, text, _ = run(b, "STORE", "1", "+FLAGS.SILENT", "(\\Answered)")
+    assert typ == "NO" and "READ-ONLY" in text, (typ, text)
+    codes = untagged_codes(b, "READ-ONLY", "PERMANENTFLAGS")
+    assert len(codes["READ-ONLY"]) == 2, codes  # the untagged OK and the tagged NO
+    assert codes["PERMANENTFLAGS"] == [b"()"], codes
+    typ, text, _ = run(b, "EXPUNGE")
+    assert typ == "NO" and "READ-ONLY" in text, text
+    b.untagged_responses.clear()  # imaplib refuses to go on while it holds a READ-ONLY
+    typ, data = b.fetch("1", "(FLAGS)")  # reading still works
+    assert typ == "OK" and b"\\Flagged" in data[0] and b"\\Answered" not in data[0], data
+    typ, text, _ = run(b, "MYRIGHTS", shared("Team"))
+    assert typ == "OK", text
+
+    # Granted again: read-write from the next command on.
+    assert a.setacl("Team", "bob@example.test", "lrsw")[0] == "OK"
+    typ, text, _ = run(b, "STORE", "1", "+FLAGS.SILENT", "(\\Answered)")
+    assert typ == "OK", (typ, text)
+    codes = untagged_codes(b, "READ-WRITE", "PERMANENTFLAGS")
+    assert codes["READ-WRITE"] == [b""], codes
+    assert codes["PERMANENTFLAGS"][0].endswith(b"\\*)"), codes
+    typ, data = a.select("Team")  # the owner sees bob's change
+    assert typ == "OK"
+    assert b"\\Answered" in a.fetch("1", "(FLAGS)")[1][0]
+    # ... but "t" stays withheld: \Deleted is refused.
+    typ, text, _ = run(b, "STORE", "1", "+FLAGS.SILENT", "(\\Deleted)")
+    assert typ == "NO" and "NOPERM" in text, (typ, text)
+
+    # The read right goes (DELETEACL): the mailbox is closed under bob.
+    assert a.deleteacl("Team", "bob@example.test")[0] == "OK"
+    typ, text, _ = run(b, "FETCH", "1", "(FLAGS)")
+    assert typ == "NO" and "NOPERM" in text, (typ, text)
+    assert untagged_codes(b, "CLOSED")["CLOSED"] != [None]
+    # Authenticated state now: a selected-state command is refused as such ...
+    typ, text, _ = run(b, "FETCH", "1", "(FLAGS)")
+    assert typ == "BAD", (typ, text)
+    # ... and without "l" the mailbox is not there for bob any more.
+    typ, text, _ = run(b, "SELECT", shared("Team"))
+    assert typ == "NO" and "NONEXISTENT" in text, (typ, text)
+
+    # An "anyone" entry counts too, and EXAMINE stays read-only whatever is granted.
+    assert a.setacl("Team", "anyone", "lr")[0] == "OK"
+    assert b.select(shared("Team"), readonly=True)[0] == "OK"
+    b.untagged_responses.clear()
+    assert a.setacl("Team", "anyone", "lrswite")[0] == "OK"
+    assert b.noop()[0] == "OK"
+    assert untagged_codes(b, "READ-WRITE")["READ-WRITE"] == [None]
+    assert a.setacl("Team", "anyone", "l")[0] == "OK"
+    typ, text, _ = run(b, "NOOP")
+    assert typ == "OK", text  # NOOP is valid in both states
+    assert untagged_codes(b, "CLOSED")["CLOSED"] != [None]
+
+    # In IDLE: the update that follows a revocation is not sent, OK [CLOSED] is.
+    assert a.setacl("Team", "bob@example.test", "lrs")[0] == "OK"
+    assert b.select(shared("Team"))[0] == "OK"
+
+    def revoke_then_deliver():
+        assert a.deleteacl("Team", "bob@example.test")[0] == "OK"
+        assert a.append("Team", None, None, message("after the revocation"))[0] == "OK"
+
+    timer = threading.Timer(0.5, revoke_then_deliver)
+    timer.start()
+    seen, _ = idle_until(b, lambda line: b"[CLOSED]" in line or line.endswith(b"EXISTS\r\n"),
+                         timeout=15)
+    timer.join()
+    assert any(b"[CLOSED]" in line for line in seen), seen
+    assert not any(line.endswith(b"EXISTS\r\n") for line in seen), seen
+
+    # The owner's own session is never touched by ACL changes.
+    assert a.noop()[0] == "OK"
+    assert untagged_codes(a, "READ-ONLY", "CLOSED") == {"READ-ONLY": [None], "CLOSED": [None]}
+    a.logout()
+    b.logout()

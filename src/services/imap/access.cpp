@@ -123,12 +123,14 @@ store::StoreResult<MailboxRef> Access::resolve_in(MailboxRef ref,
                                                   bool all_rights) {
     // open_mailbox is one indexed lookup (mailbox_info would list the whole tree): this runs
     // before every APPEND, SELECT and STATUS.
+    ref.acl_generation = ref.owner->acl_generation();
     auto box = ref.owner->open_mailbox(ref.name);
     if (!box && box.error().code != StoreErrc::not_found)
         return store_fail(box.error());
     ref.exists = box.has_value();
     if (all_rights) {
         ref.rights = wire::Rights::all();
+        ref.owner_rights = true;
         return ref;
     }
     auto grants = ref.owner->grants_to(ids);
@@ -194,6 +196,15 @@ store::StoreResult<MailboxRef> Access::resolve(std::string_view imap_name) {
     ref.owner_address = user_address_;
     ref.name = std::string(imap_name);
     return resolve_in(std::move(ref), ids, true);
+}
+
+store::StoreResult<wire::Rights> Access::rights_on(store::Account& owner, std::int64_t mailbox_id) {
+    auto grants = owner.grants_to({user_id_, std::string(kAnyone)});
+    if (!grants)
+        return store_fail(grants.error());
+    const auto rights = merge(*grants);
+    auto it = rights.find(mailbox_id);
+    return it == rights.end() ? wire::Rights() : it->second;
 }
 
 store::StoreStatus Access::check(const MailboxRef& ref, wire::Right needed) {

@@ -45,6 +45,12 @@ struct MailboxRef {
     // On the mailbox when it exists; else the rights held on its nearest existing parent (a
     // CREATE there needs "k" of them), none without one (except the owner and postmaster).
     proto::imap::Rights rights;
+    // The rights come from owning the mailbox (or being the postmaster on public folders):
+    // no ACL change can alter them.
+    bool owner_rights = false;
+    // owner->acl_generation() read before the rights were: a later value means they may be
+    // stale (Access::rights_on computes them again).
+    std::uint64_t acl_generation = 0;
     bool personal() const { return prefix.empty(); }
     std::string imap_name(std::string_view store_name) const {
         return prefix + std::string(store_name);
@@ -74,6 +80,11 @@ class Access {
     // denied.
     store::StoreResult<MailboxRef> require(std::string_view imap_name, proto::imap::Right needed);
     static store::StoreStatus check(const MailboxRef& ref, proto::imap::Right needed);
+    // The rights the user holds now on mailbox `mailbox_id` of `owner` through its ACL (the
+    // user's entry and "anyone"), for a session that has it selected (RFC 4314 changes take
+    // effect at the session's next command).
+    store::StoreResult<proto::imap::Rights> rights_on(store::Account& owner,
+                                                      std::int64_t mailbox_id);
 
     // The personal mailboxes, then the shared ones with "l", then public ones with "l", with
     // the containers above them; has_children as the user sees it.

@@ -27,9 +27,24 @@ class SelectedMailbox {
     store::ViewSession& view() { return *view_; }
     const store::MailboxInfo& info() const { return info_; }
     bool read_only() const { return read_only_; }
+    void set_read_only(bool read_only) { read_only_ = read_only; }
+    // Opened with EXAMINE: read-only whatever the rights.
+    bool examined() const { return examined_; }
+    void set_examined(bool examined) { examined_ = examined; }
     // What the user may do here (RFC 4314 §4); every right in the personal namespace.
     proto::imap::Rights rights() const { return rights_; }
     void set_rights(proto::imap::Rights rights) { rights_ = rights; }
+    // Rights an ACL change may alter (another owner's mailbox, held through its ACL): the owner
+    // account and the ACL generation the rights were computed at. rights_stale() once an ACL
+    // of that account changed since (the session computes them again before its next command).
+    void watch_acl(std::shared_ptr<store::Account> owner, std::uint64_t generation) {
+        acl_owner_ = std::move(owner);
+        acl_generation_ = generation;
+    }
+    bool rights_stale() const {
+        return acl_owner_ && acl_owner_->acl_generation() != acl_generation_;
+    }
+    const std::shared_ptr<store::Account>& acl_owner() const { return acl_owner_; }
     std::uint32_t exists() const { return view_->exists(); }
 
     // The UIDs a client set names, limited to messages this session knows (ascending).
@@ -66,7 +81,10 @@ class SelectedMailbox {
     std::unique_ptr<store::ViewSession> view_;
     store::MailboxInfo info_;
     bool read_only_;
+    bool examined_ = false;
     proto::imap::Rights rights_ = proto::imap::Rights::all();
+    std::shared_ptr<store::Account> acl_owner_;
+    std::uint64_t acl_generation_ = 0;
     std::set<store::Uid> recent_;
     std::vector<store::Uid> saved_;
     std::map<store::Uid, store::ModSeq> reported_;

@@ -480,7 +480,18 @@ asio::awaitable<void> Session::run() {
                 break;
             continue;
         }
+        // RFC 4314: an ACL change reaches a session with the mailbox open at its next command.
+        bool revoked = false;
+        if (auto* box = selected(); box && box->rights_stale())
+            revoked = co_await recheck_rights();
         const auto& rule = wire::rule_for(parsed->name);
+        if (revoked && !(rule.states & state_bit())) {
+            // Not the client's error: no BAD, no error count.
+            no(*parsed, "Access to the mailbox was revoked", wire::codes::no_perm());
+            if (!co_await flush())
+                break;
+            continue;
+        }
         if (!(rule.states & state_bit())) {
             const char* why =
                 std::holds_alternative<NotAuthenticated>(state_)

@@ -111,6 +111,10 @@ class Session {
     boost::asio::awaitable<void> report_updates(bool allow_expunge,
                                                 std::vector<store::Uid>* new_uids = nullptr);
     void leave_mailbox();
+    // The selected mailbox's rights again after an ACL change (commands/acl.cpp): READ-ONLY /
+    // READ-WRITE when that changed, and OK [CLOSED] plus the authenticated state when the "r"
+    // right is gone (then true).
+    boost::asio::awaitable<bool> recheck_rights();
     // FLAGS and PERMANENTFLAGS of the selected mailbox (RFC 9051 §7.3.5), sent at SELECT and
     // again whenever a keyword new to the mailbox appears, before any FETCH that shows it.
     // FLAGS and PERMANENTFLAGS with the view's keywords, plus `extra` (keywords a store read

@@ -82,6 +82,8 @@ StoreStatus Account::set_acl(std::string_view mailbox, std::string_view identifi
          {},
          engine::Durability::synced,
          nullptr}));
+    // After the commit: a session that sees the new generation reads the new entries.
+    acl_generation_.fetch_add(1, std::memory_order_acq_rel);
     if (!still_granted)
         STORE_CHECK(store_.shares_->remove(who, id_));
     return {};

@@ -241,6 +241,9 @@ class Account : public std::enable_shared_from_this<Account> {
                         std::string_view rights);
     // Every entry of this account's mailboxes naming one of `identifiers`.
     StoreResult<std::vector<MailboxGrant>> grants_to(const std::vector<std::string>& identifiers);
+    // Grows with every set_acl() (after its commit): who computed rights from the ACLs at
+    // generation g and now sees another value computes them again (open IMAP sessions).
+    std::uint64_t acl_generation() const { return acl_generation_.load(std::memory_order_acquire); }
     static constexpr std::size_t kMaxAclIdentifier = 255;
     static constexpr std::size_t kMaxAclEntries = 256;
 
@@ -294,6 +297,7 @@ class Account : public std::enable_shared_from_this<Account> {
     std::unique_ptr<engine::AccountIndex> index_;
     std::atomic<std::uint64_t> quota_bytes_{0};
     std::atomic<std::uint64_t> quota_messages_{0};
+    std::atomic<std::uint64_t> acl_generation_{0};
     std::mutex views_mu_;
     std::map<std::int64_t, std::weak_ptr<MailboxView>> views_;
     std::vector<std::pair<std::chrono::steady_clock::time_point, std::shared_ptr<MailboxView>>>

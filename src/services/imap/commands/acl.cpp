@@ -63,6 +63,48 @@ AclWrite write_acl(Access& acl, const std::string& name, std::string_view identi
 
 }  // namespace
 
+asio::awaitable<bool> Session::recheck_rights() {
+    auto* box = selected();
+    auto owner = box->acl_owner();
+    const auto mailbox_id = box->mailbox().id();
+    auto acl = access();
+    std::optional<wire::Rights> now;
+    std::uint64_t generation = 0;
+    co_await blocking([&] {
+        generation = owner->acl_generation();  // before the read: a later change is seen next time
+        if (auto r = acl.rights_on(*owner, mailbox_id))
+            now = *r;
+    });
+    box = selected();
+    if (!box || !now)  // the store failed: the old rights stay, the next command tries again
+        co_return false;
+    box->set_rights(*now);
+    box->watch_acl(std::move(owner), generation);
+    if (!now->has(wire::Right::read)) {
+        // Without "r" the mailbox cannot stay open (RFC 4314 §4: SELECT needs it); treated
+        // like a mailbox deleted under the session.
+        wire::append_untagged(out_, wire::ResponseCondition::ok, wire::codes::closed(),
+                              "Access to the mailbox was revoked", mode_);
+        leave_mailbox();
+        co_return true;
+    }
+    // RFC 9051 §7.1: READ-ONLY / READ-WRITE also say that access changed while selected.
+    const bool read_only = box->examined() || !now->any_of(wire::Rights()
+                                                               .add(wire::Right::seen)
+                                                               .add(wire::Right::write)
+                                                               .add(wire::Right::delete_messages)
+                                                               .add(wire::Right::expunge));
+    if (read_only != box->read_only()) {
+        box->set_read_only(read_only);
+        wire::append_untagged(
+            out_, wire::ResponseCondition::ok,
+            read_only ? wire::codes::read_only() : wire::codes::read_write(),
+            read_only ? "Access changed to read-only" : "Access changed to read-write", mode_);
+        announce_flags(*box);  // PERMANENTFLAGS follow the access
+    }
+    co_return false;
+}
+
 asio::awaitable<Session::Flow> Session::on_setacl(const wire::Command& c, const wire::SetAcl& a) {
     auto name = mailbox_name(a.mailbox);
     if (!name)

@@ -37,6 +37,9 @@ asio::awaitable<void> Session::idle_notifier(std::shared_ptr<IdleState> st) {
             continue;  // re-check stop and pending
         }
         st->pending = false;
+        // No update of a mailbox whose "r" right was revoked meanwhile (RFC 4314).
+        if (auto* box = selected(); box && box->rights_stale())
+            co_await recheck_rights();
         co_await report_updates(true);
         if (!co_await flush())
             break;

@@ -26,6 +26,8 @@ asio::awaitable<Session::Flow> Session::on_select(const wire::Command& c, const 
     auto acl = access();
     bool read_only = a.read_only;
     wire::Rights rights;
+    std::shared_ptr<store::Account> acl_owner;  // rights held through an ACL
+    std::uint64_t acl_generation = 0;
     std::string prefix;
     std::optional<store::StoreError> error;
     std::shared_ptr<store::Mailbox> mailbox;
@@ -41,6 +43,10 @@ asio::awaitable<Session::Flow> Session::on_select(const wire::Command& c, const 
         }
         rights = ref->rights;
         prefix = ref->prefix;
+        if (!ref->owner_rights) {
+            acl_owner = ref->owner;
+            acl_generation = ref->acl_generation;
+        }
         // Without a right to change anything the mailbox is read-only (RFC 4314 §4).
         if (!rights.any_of(wire::Rights()
                                .add(wire::Right::seen)
@@ -76,6 +82,9 @@ asio::awaitable<Session::Flow> Session::on_select(const wire::Command& c, const 
     auto box = std::make_unique<SelectedMailbox>(mailbox, std::move(view), info, read_only);
     box->add_recent(recent);
     box->set_rights(rights);
+    box->set_examined(a.read_only);
+    if (acl_owner)
+        box->watch_acl(std::move(acl_owner), acl_generation);
     auto state = box->view().view()->state();
     announce_flags(*box);
     wire::append_exists(out_, box->exists());

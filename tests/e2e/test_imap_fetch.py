@@ -154,8 +154,16 @@ def test_simple_items_and_sizes(imap):
     rs = fetch(c, "1:2", "(EMAILID)")
     ids = {re.search(rb"EMAILID \(([^)]+)\)", r).group(1) for r in rs.values()}
     assert len(ids) == 2
+    # A COPY is the same message: same EMAILID (RFC 8474 §5.1), and SEARCH EMAILID finds both.
+    first = re.search(rb"EMAILID \(([^)]+)\)", rs[1]).group(1)
+    assert c.copy("1", "INBOX")[0] == "OK"
+    c.noop()
+    r = fetch(c, "3", "(EMAILID)")[3]
+    assert re.search(rb"EMAILID \(([^)]+)\)", r).group(1) == first
+    typ, data = c.search(None, "EMAILID", first.decode())
+    assert typ == "OK" and data[0].split() == [b"1", b"3"]
     rs = fetch(c, "1:*", "(FLAGS)", uid=True)
-    assert all(re.search(rb"UID \d+", r) for r in rs.values()) and len(rs) == 2
+    assert all(re.search(rb"UID \d+", r) for r in rs.values()) and len(rs) == 3
     c.logout()
 
 
@@ -319,7 +327,6 @@ def test_changedsince_and_vanished(imap):
     before = int(re.search(rb"MODSEQ \((\d+)\)", fetch(c, "5", "(MODSEQ)")[5]).group(1))
     c.store("2,4", "+FLAGS", "(\\Flagged)")
     c.store("5", "+FLAGS", "(\\Deleted)")
-    c.expunge()
     typ, data = c.uid("FETCH", "1:*", "(FLAGS) (CHANGEDSINCE %d VANISHED)" % before)
     assert typ == "OK", data
     got = responses(data)

@@ -23,7 +23,7 @@ namespace postern::services::imap {
 struct MessageFacts {
     store::Uid uid = 0;
     store::Timestamp save_date = 0;
-    std::string email_id;  // store::MessageMeta::guid
+    std::string email_id;  // store::MessageMeta::email_id
     // The Date: header's day as written, as proto::imap::to_unix_day(); when the header is
     // missing or unreadable, the internal date's day in the server's zone (server_day_of()).
     // Filled only when needs_sent_dates().

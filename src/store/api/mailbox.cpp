@@ -367,6 +367,9 @@ StoreResult<CopyResult> Mailbox::copy_impl(const UidSet& uids, Mailbox& dest, bo
                  auto names = engine::keyword_names(src_keywords, rows[i].keywords);
                  STORE_TRY(mask, engine::index_keyword_mask(db, dest.id_, names, true));
                  MessageRow r = rows[i];
+                 // A new instance, the same message: its EMAILID stays (RFC 8474 §5.1).
+                 if (r.email_id.empty())
+                     r.email_id = r.guid;
                  r.guid = engine::new_message_guid();
                  r.keywords = mask;
                  r.save_date = now;

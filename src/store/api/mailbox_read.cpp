@@ -101,6 +101,7 @@ MessageMeta meta_of(const MessageRow& r, const std::vector<std::string>& keyword
     m.thread_id = r.thread_id;
     m.store_id = r.store_id;
     m.body_hash.assign(reinterpret_cast<const char*>(r.hash.data()), r.hash.size());
+    m.email_id = r.email_id.empty() ? r.guid : r.email_id;
     return m;
 }
 }  // namespace

@@ -143,6 +143,7 @@ struct MessageMeta {
     // the binary content hash (set by Mailbox::messages).
     std::string store_id;
     std::string body_hash;
+    std::string email_id;  // RFC 8474 EMAILID: a copy keeps its original's (guid otherwise)
 };
 
 struct AppendResult {

@@ -24,7 +24,7 @@
 
 namespace postern::store::engine {
 
-inline constexpr int kIndexSchemaVersion = 5;
+inline constexpr int kIndexSchemaVersion = 6;
 inline constexpr std::size_t kMaxKeywords = 64;  // per mailbox: keywords are a 64-bit mask
 
 struct MailboxRow {
@@ -67,6 +67,7 @@ struct MessageRow {
     std::uint64_t header_size = 0;
     std::string message_id;  // Message-ID without angle brackets; "" when missing or too long
     std::string thread_id;   // RFC 8474 THREADID without the "T"; "" = NIL (index_threads.cpp)
+    std::string email_id;    // RFC 8474 EMAILID of the original a copy was made from; "" = guid
 };
 
 // Validates and normalises a mailbox name ("inbox/x" -> "INBOX/x"); invalid_name on failure.

@@ -14,7 +14,7 @@ namespace {
 
 constexpr std::string_view kRowCols =
     "id, uid, guid, store_id, body_hash, size, internal_date, save_date, flags, keywords, "
-    "modseq, text_id, header_size, mailbox_id, message_id, thread_id";
+    "modseq, text_id, header_size, mailbox_id, message_id, thread_id, email_id";
 
 MessageRow row_from(Stmt& s) {
     MessageRow r;
@@ -36,6 +36,7 @@ MessageRow row_from(Stmt& s) {
     r.mailbox_id = s.i64(13);
     r.message_id = s.text(14);
     r.thread_id = s.text(15);
+    r.email_id = s.text(16);
     return r;
 }
 
@@ -64,12 +65,13 @@ StoreStatus insert_row(Db& db, MailboxRow& mb, MessageRow& row, const SortKeys& 
     if (!row.text_id)
         row.text_id = row.id;
     STORE_TRY(
-        s, db.prepare(
-               "INSERT INTO messages(id, mailbox_id, uid, guid, store_id, body_hash, size, "
-               "internal_date, save_date, flags, keywords, modseq, text_id, header_size, "
-               "sent_date, s_subject, s_from, s_to, s_cc, s_dfrom, s_dto, h_from, h_to, h_cc, "
-               "h_subject, message_id, thread_id) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-               "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+        s,
+        db.prepare(
+            "INSERT INTO messages(id, mailbox_id, uid, guid, store_id, body_hash, size, "
+            "internal_date, save_date, flags, keywords, modseq, text_id, header_size, "
+            "sent_date, s_subject, s_from, s_to, s_cc, s_dfrom, s_dto, h_from, h_to, h_cc, "
+            "h_subject, message_id, thread_id, email_id) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+            "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
     s->bind(1, row.id)
         .bind(2, mb.id)
         .bind(3, row.uid)
@@ -96,7 +98,8 @@ StoreStatus insert_row(Db& db, MailboxRow& mb, MessageRow& row, const SortKeys& 
         .bind(24, h_cc)
         .bind(25, h_subject)
         .bind(26, row.message_id)
-        .bind(27, row.thread_id);
+        .bind(27, row.thread_id)
+        .bind(28, row.email_id);
     STORE_CHECK(s->run());
     mailbox_count_in(mb, row);
     return {};

@@ -1,6 +1,6 @@
-// Thread ids (RFC 8474 §5.2 THREADID) through the public API with the real MIME analyzer: a
-// reply joins its parent's thread, copies and moves keep theirs (also into another account),
-// and a schema v4 index gets thread ids when it is upgraded to v5.
+// Object ids (RFC 8474) through the public API with the real MIME analyzer: a reply joins its
+// parent's THREADID, copies and moves keep theirs and their EMAILID (also into another account),
+// a schema v4 index gets thread ids when it is upgraded, a v5 index gets EMAILIDs.
 #include <chrono>
 #include <cstdio>
 
@@ -83,6 +83,63 @@ TEST_F(ThreadTest, RepliesJoinTheirParentsThreadAndCopiesKeepIt) {
     auto across = inbox->copy(UidSet::of({parent}), *other);
     ASSERT_TRUE(across);
     EXPECT_EQ(thread(*other, across->uids.at(0).dest), t);
+}
+
+TEST_F(ThreadTest, CopiesKeepTheEmailIdOfTheirOriginal) {
+    open();
+    auto inbox = mailbox("bob@example.com");
+    const Uid first = append(*inbox, message("p@x", "", "Plans"));
+    const Uid second = append(*inbox, message("p@x", "", "Plans"));  // delivered twice
+    auto original = inbox->message(first).value();
+    EXPECT_EQ(original.email_id, original.guid);
+    EXPECT_NE(inbox->message(second)->email_id, original.email_id);
+
+    auto archive = mailbox("bob@example.com", "Archive");
+    auto copied = inbox->copy(UidSet::of({first}), *archive);
+    ASSERT_TRUE(copied);
+    auto copy = archive->message(copied->uids.at(0).dest).value();
+    EXPECT_NE(copy.guid, original.guid);
+    EXPECT_EQ(copy.email_id, original.email_id);
+    // A copy of the copy, a move, and a move into another account: still the original's.
+    auto sent = mailbox("bob@example.com", "Sent");
+    auto again = archive->copy(UidSet::of({copy.uid}), *sent);
+    ASSERT_TRUE(again);
+    EXPECT_EQ(sent->message(again->uids.at(0).dest)->email_id, original.email_id);
+    auto moved = archive->move(UidSet::of({copy.uid}), *sent);
+    ASSERT_TRUE(moved);
+    EXPECT_EQ(sent->message(moved->uids.at(0).dest)->email_id, original.email_id);
+    auto other = mailbox("carol@example.com");
+    auto across = sent->move(UidSet::of({moved->uids.at(0).dest}), *other);
+    ASSERT_TRUE(across);
+    EXPECT_EQ(other->message(across->uids.at(0).dest)->email_id, original.email_id);
+}
+
+TEST_F(ThreadTest, Version5IndexKeepsEmailIdsOnUpgrade) {
+    open();
+    auto inbox = mailbox("bob@example.com");
+    const Uid uid = append(*inbox, message("p@x", "", "Plans"));
+    const std::string guid = inbox->message(uid)->guid;
+    const auto path = store_->index_path("bob@example.com");
+    inbox.reset();
+    store_.reset();
+    {
+        auto db = engine::Db::open(path, false, false);
+        ASSERT_TRUE(db);
+        ASSERT_TRUE(
+            (*db)->exec("ALTER TABLE messages DROP COLUMN email_id;"
+                        "UPDATE meta SET value='5' WHERE key='schema_version';"));
+    }
+    open();
+    inbox = mailbox("bob@example.com");
+    EXPECT_EQ(inbox->message(uid)->email_id, guid);
+    auto archive = mailbox("bob@example.com", "Archive");
+    auto copied = inbox->copy(UidSet::of({uid}), *archive);
+    ASSERT_TRUE(copied);
+    EXPECT_EQ(archive->message(copied->uids.at(0).dest)->email_id, guid);
+    auto lease = engine::Db::open(path, false, false);
+    ASSERT_TRUE(lease);
+    EXPECT_EQ(engine::index_meta(**lease, "schema_version").value(),
+              std::to_string(engine::kIndexSchemaVersion));
 }
 
 TEST_F(ThreadTest, Version4IndexGetsThreadIdsOnUpgrade) {

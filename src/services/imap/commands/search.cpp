@@ -64,7 +64,7 @@ Found run_search(SelectedMailbox& box, const wire::SearchProgram& program,
         facts.reserve(metas->size());
         for (auto& m : *metas) {
             // An unknown save date (0) is left open by RFC 8514: the internal date stands in.
-            MessageFacts f{m.uid, m.save_date ? m.save_date : m.internal_date, std::move(m.guid)};
+            MessageFacts f{m.uid, m.save_date ? m.save_date : m.internal_date, std::move(m.email_id)};
             if (!m.thread_id.empty())
                 f.thread_id = "T" + m.thread_id;
             if (sent)

@@ -344,7 +344,7 @@ class MessageRenderer {
                 w_.modseq(meta_.modseq);
                 break;
             case FetchAttr::emailid:
-                w_.email_id(meta_.guid);
+                w_.email_id(meta_.email_id);
                 break;
             case FetchAttr::threadid: {
                 // RFC 8474 §5.2: "T" + the thread's GUID; NIL for a message without one.

@@ -126,4 +126,20 @@ std::string strip_header_fields(std::string_view raw, const std::vector<std::str
     return out;
 }
 
+std::string with_body(std::string_view raw, std::string_view body) {
+    std::string_view header;
+    if (!raw.starts_with("\r\n")) {
+        auto end = raw.find("\r\n\r\n");
+        header = end == std::string_view::npos ? raw : raw.substr(0, end + 2);
+    }
+    std::string out;
+    out.reserve(header.size() + body.size() + 4);
+    out += header;
+    if (!header.empty() && !header.ends_with("\r\n"))
+        out += "\r\n";
+    out += "\r\n";
+    out += body;
+    return out;
+}
+
 }  // namespace postern::mime

@@ -40,4 +40,8 @@ std::vector<std::string> present_header_fields(std::string_view raw,
 // One-shot form: `raw` without the fields named in `names`.
 std::string strip_header_fields(std::string_view raw, const std::vector<std::string>& names);
 
+// `raw`'s header section (CRLF lines) and then `body` in place of its body, the empty line
+// between them kept (or added when `raw` has none).
+std::string with_body(std::string_view raw, std::string_view body);
+
 }  // namespace postern::mime

@@ -147,6 +147,20 @@ Status Queue::recover() {
                                    " bytes, status says " + std::to_string(load.record.size)
                              : "body file missing";
         }
+        if (load.outcome == StatusOutcome::ok && load.record.body_replaced &&
+            (!entry.has_body2 || entry.body2_size != load.record.replaced_size)) {
+            load.outcome = StatusOutcome::corrupt;
+            load.error = entry.has_body2
+                             ? "replacement body has " + std::to_string(entry.body2_size) +
+                                   " bytes, status says " +
+                                   std::to_string(load.record.replaced_size)
+                             : "replacement body file missing";
+        }
+        if (load.outcome == StatusOutcome::ok && !load.record.body_replaced && entry.has_body2) {
+            // A filter's replacement whose processing never completed: it runs again.
+            ::unlink(spool_->body2_path(entry.bucket, entry.id).c_str());
+            msg_log(entry.id).info("unused replacement body removed (processing cut short)");
+        }
         // A status file only gets its name once complete: one that reads as cut short was
         // damaged afterwards, like any other corruption.
         if (load.outcome != StatusOutcome::ok) {
@@ -466,7 +480,13 @@ void Queue::finish(QueuedMessage& m) {
     }
     msg_log(m.rec.id).info("removed from queue ({})",
                            message_state_name(final_state(m.rec.recipients)));
-    commit_->remove(spool_->status_path(m.bucket, m.rec.id), spool_->body_path(m.bucket, m.rec.id));
+    Done drop_replacement;
+    if (m.rec.body_replaced)  // after the status is gone, like the original body
+        drop_replacement = [path = spool_->body2_path(m.bucket, m.rec.id)](const Status&) {
+            ::unlink(path.c_str());
+        };
+    commit_->remove(spool_->status_path(m.bucket, m.rec.id), spool_->body_path(m.bucket, m.rec.id),
+                    std::move(drop_replacement));
     erase(m.rec.id);
 }
 

@@ -86,6 +86,12 @@ struct RouteDecision {
     std::string mailbox;      // local: the folder to deliver into ("" = INBOX)
 };
 
+// A filter's replacement of a message, written by Queue::write_replacement_body.
+struct BodyReplacement {
+    std::uint64_t size = 0;
+    std::uint32_t crc = 0;  // CRC-32 (zlib)
+};
+
 // Every pending recipient needs at least one decision. One decision that keeps the address
 // routes the recipient itself; several, or a changed address, expand it: the original becomes
 // `expanded` and each decision adds a recipient that inherits NOTIFY and ORCPT.
@@ -95,6 +101,13 @@ struct ProcessingResult {
     // Header fields (by name) of the queued body left out on delivery: the filters' removals
     // (scanner verdict fields forged by the sender, a Subject that gets a prefix).
     std::vector<std::string> remove_headers;
+    // Envelope changes of the filters (a milter's CHGFROM and ADDRCPT): the new sender ("" =
+    // the null sender), and recipients to add, each routed (local or remote; `recipient` is
+    // not used). Added recipients have no ORCPT or NOTIFY of their own.
+    std::optional<std::string> sender;
+    std::vector<RouteDecision> added;
+    // The message was replaced (write_replacement_body): deliveries send the replacement.
+    std::optional<BodyReplacement> body;
 };
 
 // ---- delivery (PROCESSING local, SMTP-OUT remote) -----------------------------------------
@@ -271,6 +284,11 @@ class Queue {
     // PROCESSING: received messages whose time has come; each is leased until reported.
     std::vector<ProcessingJob> take_processing(TimePoint now, std::size_t limit);
     Status complete_processing(const QueueId& id, ProcessingResult result, Done durable = {});
+    // While PROCESSING holds the message: writes `message` (header and body as they are to be
+    // delivered; the prefix and removals still apply) durably beside the original. It counts
+    // once complete_processing gets the result; until then a crash or a deferral leaves the
+    // original in force (the unused file is overwritten or removed).
+    Result<BodyReplacement> write_replacement_body(const QueueId& id, std::string_view message);
     // A filter or lookup failed: retry later (after `retry_after`, or by the processing
     // retry policy); gives up with NDRs when the policy says so.
     Status defer_processing(const QueueId& id, std::string reason,

@@ -204,9 +204,10 @@ void Queue::service_delivery(QueuedMessage& m, Lane lane, UnixMs now,
             job.ret = m.rec.ret;
             job.body_type = m.rec.body_type;
             job.smtputf8 = m.rec.smtputf8;
-            job.size = m.rec.size;
+            job.size = m.rec.body_replaced ? m.rec.replaced_size : m.rec.size;
             job.received_at = from_unix_ms(m.rec.received_at);
-            job.body_path = spool_->body_path(m.bucket, m.rec.id);
+            job.body_path = m.rec.body_replaced ? spool_->body2_path(m.bucket, m.rec.id)
+                                                : spool_->body_path(m.bucket, m.rec.id);
             job.header_prefix = m.rec.header_prefix;
             job.remove_headers = m.rec.remove_headers;
             jobs.push_back(std::move(job));

@@ -2,10 +2,13 @@
 // was routed (or rejected, discarded, expanded), and processing retries.
 #include <algorithm>
 
+#include "base/fs.h"
 #include "base/strings.h"
 #include "queue/queue.h"
 #include "queue/queue_internal.h"
+#include "queue/record_codec.h"
 #include "queue/retry.h"
+#include "queue/status_file.h"
 
 namespace postern::queue {
 
@@ -117,6 +120,22 @@ void Queue::fail_pending(QueuedMessage& m, const std::string& status, const std:
     }
 }
 
+Result<BodyReplacement> Queue::write_replacement_body(const QueueId& id, std::string_view message) {
+    std::filesystem::path path;
+    {
+        std::lock_guard lock(mutex_);
+        auto* m = find(id);
+        if (!m)
+            return fail(Errc::not_found, "message " + id.str() + " is not in the queue");
+        if (m->rec.stage != Stage::received || !m->leased)
+            return fail(Errc::invalid_argument, "message " + id.str() + " is not being processed");
+        path = spool_->body2_path(m->bucket, id);
+    }
+    if (auto s = write_file_atomic(path, message, 0600); !s)
+        return fail(Errc::io_error, s.error().message);
+    return BodyReplacement{message.size(), crc32_of(message)};
+}
+
 Status Queue::complete_processing(const QueueId& id, ProcessingResult result, Done durable) {
     std::vector<Lane> wakes;
     {
@@ -145,6 +164,13 @@ Status Queue::complete_processing(const QueueId& id, ProcessingResult result, Do
             if (rcpts[i].state == RecipientState::pending && by_rcpt[i].empty())
                 return fail(Errc::invalid_argument,
                             "no decision for recipient <" + rcpts[i].address + ">");
+        for (const auto& d : result.added)
+            if (d.address.empty() ||
+                (d.disposition != Disposition::local && d.disposition != Disposition::remote))
+                return fail(Errc::invalid_argument,
+                            "an added recipient needs an address and a local or remote route");
+        if (rcpts.size() + result.added.size() > kMaxRecipients)
+            return fail(Errc::invalid_argument, "too many recipients after the filters' additions");
 
         const UnixMs now = to_unix_ms(this->now());
         auto logger = msg_log(id);
@@ -211,6 +237,26 @@ Status Queue::complete_processing(const QueueId& id, ProcessingResult result, Do
             }
             logger.info("to=<{}> expanded to {} recipients", m->rec.recipients[i].address,
                         ds.size());
+        }
+        // A filter's new recipients (a milter's ADDRCPT): no parent, no ORCPT or NOTIFY.
+        for (const auto& d : result.added) {
+            RecipientRecord added;
+            added.address = d.address;
+            route(added, d);
+            m->rec.recipients.push_back(std::move(added));
+            changed.push_back(static_cast<std::uint32_t>(m->rec.recipients.size() - 1));
+            logger.info("to=<{}> added by a filter", d.address);
+        }
+        if (result.body) {
+            m->rec.body_replaced = true;
+            m->rec.replaced_size = result.body->size;
+            m->rec.replaced_crc = result.body->crc;
+            logger.info("message replaced by a filter ({} bytes)", result.body->size);
+        }
+        if (result.sender && *result.sender != m->rec.sender) {
+            logger.info("sender <{}> changed to <{}> by a filter", m->rec.sender, *result.sender);
+            m->rec.sender = *result.sender;
+            m->rec.sender_changed = true;
         }
         for (auto i : changed) {
             auto& r = m->rec.recipients[i];

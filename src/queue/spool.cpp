@@ -24,6 +24,7 @@ constexpr std::string_view kLayoutFile = "queue.meta";
 constexpr std::string_view kLockFile = "spool.lock";
 constexpr std::string_view kCorruptDir = "corrupt";
 constexpr std::string_view kBodySuffix = ".body";
+constexpr std::string_view kBody2Suffix = ".body2";
 constexpr std::string_view kStatusSuffix = ".status";
 constexpr std::string_view kTempSuffix = ".status.tmp";
 
@@ -141,6 +142,10 @@ fs::path Spool::status_path(std::uint16_t bucket, const QueueId& id) const {
     return bucket_dir(bucket) / (id.str() + std::string(kStatusSuffix));
 }
 
+fs::path Spool::body2_path(std::uint16_t bucket, const QueueId& id) const {
+    return bucket_dir(bucket) / (id.str() + std::string(kBody2Suffix));
+}
+
 Result<SpoolScan> Spool::scan() const {
     SpoolScan out;
     std::map<std::pair<std::uint16_t, QueueId>, SpoolEntry> found;
@@ -175,6 +180,9 @@ Result<SpoolScan> Spool::scan() const {
             } else if (ends_with(name, kBodySuffix)) {
                 stem = name.substr(0, name.size() - kBodySuffix.size());
                 kind = 1;
+            } else if (ends_with(name, kBody2Suffix)) {
+                stem = name.substr(0, name.size() - kBody2Suffix.size());
+                kind = 4;
             }
             auto id = kind ? QueueId::parse(stem) : std::nullopt;
             if (!id) {
@@ -189,6 +197,11 @@ Result<SpoolScan> Spool::scan() const {
                 struct stat st {};
                 if (::fstatat(dfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0)
                     entry.body_size = static_cast<std::uint64_t>(st.st_size);
+            } else if (kind == 4) {
+                entry.has_body2 = true;
+                struct stat st {};
+                if (::fstatat(dfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0)
+                    entry.body2_size = static_cast<std::uint64_t>(st.st_size);
             } else if (kind == 2) {
                 entry.has_status = true;
             } else {
@@ -222,6 +235,8 @@ Status Spool::quarantine(const SpoolEntry& entry, const std::string& why) const 
         return s;
     if (auto s = move(body_path(entry.bucket, entry.id), name + std::string(kBodySuffix)); !s)
         return s;
+    if (auto s = move(body2_path(entry.bucket, entry.id), name + std::string(kBody2Suffix)); !s)
+        return s;
     auto temp = status_path(entry.bucket, entry.id);
     temp += ".tmp";
     ::unlink(temp.c_str());
@@ -240,6 +255,7 @@ void Spool::remove_files(const SpoolEntry& entry) const {
     ::unlink(status.c_str());
     ::unlink(temp.c_str());
     ::unlink(body_path(entry.bucket, entry.id).c_str());
+    ::unlink(body2_path(entry.bucket, entry.id).c_str());
 }
 
 }  // namespace postern::queue

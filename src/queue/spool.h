@@ -24,6 +24,8 @@ struct SpoolEntry {
     bool has_status = false;
     bool has_temp = false;  // <id>.status.tmp: a commit or compaction cut short by a crash
     std::uint64_t body_size = 0;
+    bool has_body2 = false;  // <id>.body2: a filter's replacement of the message (PROCESSING)
+    std::uint64_t body2_size = 0;
 };
 
 struct SpoolScan {
@@ -49,6 +51,8 @@ class Spool {
     std::filesystem::path bucket_dir(std::uint16_t bucket) const;
     std::filesystem::path body_path(std::uint16_t bucket, const QueueId& id) const;
     std::filesystem::path status_path(std::uint16_t bucket, const QueueId& id) const;
+    // Where a filter's replacement of the message goes (beside the original, which stays).
+    std::filesystem::path body2_path(std::uint16_t bucket, const QueueId& id) const;
 
     // Every message file in every subdirectory (also those of an earlier fan-out setting).
     Result<SpoolScan> scan() const;

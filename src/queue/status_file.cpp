@@ -49,6 +49,9 @@ enum : std::uint8_t {
     kFProcError,
     kFHeaderPrefix,
     kFRemoveHeaders,  // header field names PROCESSING removes from the body, '\n'-separated
+    kFChangedSender,  // the sender a filter set (present only then; may be empty: null sender)
+    kFReplacedSize,   // size of <id>.body2, a filter's replacement (present only then)
+    kFReplacedCrc,
 };
 // Recipient fields.
 enum : std::uint8_t {
@@ -85,6 +88,12 @@ void put_mutable(FieldWriter& w, const MessageRecord& m) {
     w.put_nonempty(kFProcError, m.processing_error);
     w.put_nonempty(kFHeaderPrefix, m.header_prefix);
     w.put_nonempty(kFRemoveHeaders, join(m.remove_headers, "\n"));
+    if (m.sender_changed)
+        w.put(kFChangedSender, m.sender);
+    if (m.body_replaced) {
+        w.put_uint(kFReplacedSize, m.replaced_size);
+        w.put_uint(kFReplacedCrc, m.replaced_crc);
+    }
 }
 
 RecipientState stored_state(const RecipientRecord& r) {
@@ -180,6 +189,18 @@ bool apply_mutable(const Field& f, MessageRecord& m, bool& ok) {
             for (auto name : split(f.bytes, '\n'))
                 if (!name.empty())
                     m.remove_headers.emplace_back(name);
+            return true;
+        case kFChangedSender:
+            // Once changed, every later update carries it; an update without it leaves it.
+            m.sender = std::string(f.bytes);
+            m.sender_changed = true;
+            return true;
+        case kFReplacedSize:
+            ok = read_num(f, m.replaced_size);
+            m.body_replaced = true;
+            return true;
+        case kFReplacedCrc:
+            ok = read_num(f, m.replaced_crc);
             return true;
         default:
             return false;

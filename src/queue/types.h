@@ -154,6 +154,8 @@ enum class Stage : std::uint8_t {
 struct MessageRecord {
     QueueId id;
     std::string sender;
+    bool sender_changed =
+        false;  // a filter changed `sender` (it is then kept with the mutable fields)
     std::string envid;
     Ret ret = Ret::unspecified;
     BodyType body_type = BodyType::unspecified;
@@ -171,6 +173,11 @@ struct MessageRecord {
     std::string processing_error;
     std::string header_prefix;  // header lines PROCESSING added, delivered before the body
     std::vector<std::string> remove_headers;  // fields of the body's header dropped on delivery
+    // A filter replaced the message (a milter's REPLBODY in PROCESSING): deliveries read
+    // <id>.body2 of this size and CRC-32; <id>.body (size, body_crc) stays as received.
+    bool body_replaced = false;
+    std::uint64_t replaced_size = 0;
+    std::uint32_t replaced_crc = 0;
     std::vector<RecipientRecord> recipients;
 
     bool operator==(const MessageRecord&) const = default;

@@ -234,3 +234,31 @@ def test_silent_milter_times_out_with_4xx(make_server, test_milter):
         # The broken milter keeps refusing (4xx) for the rest of the session.
         code, _ = c.mail("sender@sender.test")
         assert code == 451
+
+
+def test_processing_stage_milter_changes_headers_and_the_envelope(make_server, test_milter):
+    # The same milter in PROCESSING (stage = "processing", server level): header changes,
+    # CHGFROM, ADDRCPT, DELRCPT and REPLBODY apply to the queued message.
+    server = start(make_server, milter_config("test", test_milter.port, stage="processing"))
+    raw = message("original", b"original body", "X-Test-Action: modify\r\nX-Remove-Me: please\r\n")
+    with smtplib.SMTP("127.0.0.1", server.ports["smtp"], timeout=30) as c:
+        c.sendmail("sender@sender.test", ["bob@remote.test", "carol@remote.test"], raw)
+    server.sink.wait(1, timeout=30)
+    time.sleep(0.5)
+    assert len(server.sink.messages) == 1
+    sender, rcpts, data = server.sink.messages[0]
+    assert sender == "changed@sender.test"  # CHGFROM
+    assert sorted(rcpts) == ["added@remote.test", "bob@remote.test"]  # ADDRCPT, DELRCPT carol
+    got = email.message_from_bytes(data)
+    assert got["Subject"] == "changed by milter"
+    assert got["X-Remove-Me"] is None
+    assert got["X-Milter-Added"] == "yes"
+    assert got.get_payload() == "replaced body\r\n"  # REPLBODY
+    # The milter saw the queued envelope replayed.
+    events = test_milter.events()
+    assert ["<sender@sender.test>"] == [e["args"][0] for e in events if e["event"] == "envfrom"]
+    log = server.log_text()
+    assert "changed to <changed@sender.test> by a filter" in log
+    assert "to=<added@remote.test> added by a filter" in log
+    assert "to=<carol@remote.test> not delivered: discarded by server/test: recipient removed" in log
+    assert "message replaced by a filter" in log

@@ -55,6 +55,41 @@ void apply(const Verdict& verdict, std::string_view filter, const std::vector<st
     }
 }
 
+bool changes_envelope(const Verdict& v) {
+    return v.sender || !v.add_recipients.empty() || !v.remove_recipients.empty() || v.body;
+}
+
+// Folds a server-level filter's envelope changes into the result: a removed input recipient
+// is discarded (later filters no longer see it), an added address joins `added_recipients`.
+void change_envelope(const Verdict& v, const std::string& label,
+                     const std::vector<ChainRecipient>& recipients, ChainResult& result) {
+    if (v.sender)
+        result.sender = v.sender;
+    if (v.body)
+        result.body = v.body;
+    auto& added = result.added_recipients;
+    for (auto& a : v.add_recipients) {
+        bool known = std::any_of(added.begin(), added.end(),
+                                 [&](const std::string& x) { return iequals(x, a); });
+        for (std::size_t i = 0; i < recipients.size() && !known; ++i)
+            known = iequals(recipients[i].address, a) &&
+                    result.recipients[i].action == Verdict::Action::pass;
+        if (!known)
+            added.push_back(a);
+    }
+    for (auto& gone : v.remove_recipients) {
+        std::erase_if(added, [&](const std::string& x) { return iequals(x, gone); });
+        for (std::size_t i = 0; i < recipients.size(); ++i) {
+            auto& r = result.recipients[i];
+            if (!iequals(recipients[i].address, gone) || r.action != Verdict::Action::pass)
+                continue;
+            r.action = Verdict::Action::discard;
+            r.text = "recipient removed";
+            r.filter = label;
+        }
+    }
+}
+
 }  // namespace
 
 Result<ChainResult> FilterChain::run(const MessageView& message,
@@ -78,10 +113,10 @@ Result<ChainResult> FilterChain::run(const MessageView& message,
                 continue;
             const std::string& key =
                 e.level == Level::domain ? recipients[i].domain : recipients[i].account;
-            bool covered = e.level == Level::server ||
-                           (e.level == Level::domain && (every || iequals(key, e.scope))) ||
-                           (e.level == Level::account && !key.empty() &&
-                            (every || iequals(key, e.scope)));
+            bool covered =
+                e.level == Level::server ||
+                (e.level == Level::domain && (every || iequals(key, e.scope))) ||
+                (e.level == Level::account && !key.empty() && (every || iequals(key, e.scope)));
             if (!covered)
                 continue;
             std::size_t g = 0;
@@ -102,6 +137,8 @@ Result<ChainResult> FilterChain::run(const MessageView& message,
                 addresses.push_back(recipients[i].address);
             MessageView view = message;
             view.recipients = addresses;
+            if (result.sender)
+                view.sender = *result.sender;
             if (changed)
                 view.raw = current;
             auto verdict = e.filter->run(view);
@@ -116,12 +153,25 @@ Result<ChainResult> FilterChain::run(const MessageView& message,
             static constexpr const char* kActions[] = {"pass", "reject", "discard"};
             result.trace.push_back(label + ": " + kActions[static_cast<int>(verdict->action)]);
             apply(*verdict, label, who, result.recipients);
-            if (!verdict->add_headers.empty() || !verdict->remove_headers.empty()) {
+            if (changes_envelope(*verdict)) {
+                if (e.level == Level::server) {
+                    change_envelope(*verdict, label, recipients, result);
+                    result.trace.push_back(label + ": envelope or body changed");
+                } else {
+                    result.trace.push_back(label +
+                                           ": envelope or body change ignored (server level only)");
+                }
+            }
+            const bool new_body = verdict->body && e.level == Level::server;
+            if (!verdict->add_headers.empty() || !verdict->remove_headers.empty() || new_body) {
                 for (auto& [name, value] : verdict->add_headers)
                     added += name + ": " + value + "\r\n";
                 removed.insert(removed.end(), verdict->remove_headers.begin(),
                                verdict->remove_headers.end());
-                current = added + mime::strip_header_fields(message.raw, removed);
+                current = added + mime::strip_header_fields(
+                                      result.body ? mime::with_body(message.raw, *result.body)
+                                                  : std::string(message.raw),
+                                      removed);
                 changed = true;
             }
         }

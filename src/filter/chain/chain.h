@@ -32,6 +32,12 @@ struct RecipientVerdict {
 struct ChainResult {
     std::vector<RecipientVerdict> recipients;  // parallel to the input recipients
     std::vector<std::string> trace;            // "server/spamd: pass", for the log
+    // Server-level envelope changes. A removed recipient is discarded in `recipients`; an
+    // added one is in `added_recipients` (no duplicates, none of the input recipients) and
+    // was seen by no filter after the one that added it.
+    std::optional<std::string> sender;
+    std::vector<std::string> added_recipients;
+    std::optional<std::string> body;  // a server-level filter's new body (Verdict::body)
 };
 
 class FilterChain {

@@ -40,6 +40,14 @@ struct Verdict {
     std::vector<std::pair<std::string, std::string>> add_headers;  // (name, value)
     std::vector<std::string> remove_headers;                       // names
     std::optional<std::string> mailbox;  // account level: deliver into this folder instead of INBOX
+    // Envelope changes (a milter's CHGFROM, ADDRCPT, DELRCPT). Only server-level filters, which
+    // see every recipient, may make them: the chain ignores them from other levels (logged).
+    std::optional<std::string> sender;           // the new envelope sender; "" = null sender
+    std::vector<std::string> add_recipients;     // addresses without angle brackets
+    std::vector<std::string> remove_recipients;  // among MessageView::recipients
+    // A new body (what follows the header's empty line; a milter's REPLBODY). Server level
+    // only, like the envelope: it would change the message of every recipient.
+    std::optional<std::string> body;
 
     static Verdict pass() { return {}; }
 };

@@ -135,7 +135,8 @@ Result<MilterOutcome> MilterFilter::converse(const MessageView& m) {
     return finish();
 }
 
-Result<Verdict> to_verdict(const MilterOutcome& o, const config::ScannerConfig& config) {
+Result<Verdict> to_verdict(const MilterOutcome& o, const config::ScannerConfig& config,
+                           const MessageView& message) {
     Verdict v;
     using F = MilterOutcome::Final;
     if (o.final == F::tempfail) {
@@ -175,6 +176,34 @@ Result<Verdict> to_verdict(const MilterOutcome& o, const config::ScannerConfig& 
                 break;
         }
     }
+    // The envelope changes, applied in order to the envelope the milter saw.
+    std::vector<Modification> envelope_mods;
+    for (auto& mod : o.modifications)
+        if (mod.code == reply::addrcpt || mod.code == reply::addrcpt_par ||
+            mod.code == reply::delrcpt || mod.code == reply::chgfrom)
+            envelope_mods.push_back(mod);
+    if (!envelope_mods.empty()) {
+        MilterEnvelope env;
+        env.sender = std::string(message.sender);
+        env.recipients.assign(message.recipients.begin(), message.recipients.end());
+        std::string unused;
+        apply_modifications(unused, env, envelope_mods, o.actions, o.leading_space);
+        if (env.sender != message.sender)
+            v.sender = env.sender;
+        v.add_recipients = std::move(env.added);
+        v.remove_recipients = std::move(env.removed);
+    }
+    // REPLBODY: the last replacement wins (bare LF made CRLF as at SMTP time).
+    for (auto it = o.modifications.rbegin(); it != o.modifications.rend(); ++it) {
+        if (it->code != reply::replbody)
+            continue;
+        std::string raw = "\r\n";  // no header: what follows is the body alone
+        MilterEnvelope unused;
+        if (apply_modifications(raw, unused, std::span(&*it, 1), o.actions, o.leading_space)
+                .message_changed)
+            v.body = raw.substr(2);
+        break;
+    }
     return v;
 }
 
@@ -184,21 +213,12 @@ Result<Verdict> MilterFilter::scan(const MessageView& message) {
         return fail(outcome.error());
     auto log = log_.with_session(std::string(message.queue_id));
     for (auto& mod : outcome->modifications) {
-        const char* what = mod.code == reply::addrcpt       ? "ADDRCPT"
-                           : mod.code == reply::addrcpt_par ? "ADDRCPT_PAR"
-                           : mod.code == reply::delrcpt     ? "DELRCPT"
-                           : mod.code == reply::chgfrom     ? "CHGFROM"
-                           : mod.code == reply::replbody    ? "REPLBODY"
-                                                            : nullptr;
-        if (what)
-            log.warn("{}: milter action not applied in PROCESSING: {} {}", config_.name, what,
-                     mod.code == reply::replbody ? std::string() : mod.name);
         if (mod.code == reply::quarantine)
             log.info("{}: quarantined: {}", config_.name, mod.name);
     }
     for (auto& r : outcome->rejected_recipients)
         log.warn("{}: milter refused <{}>; the other recipients continue", config_.name, r);
-    return to_verdict(*outcome, config_);
+    return to_verdict(*outcome, config_, message);
 }
 
 Verdict MilterFilter::not_scanned(std::string_view) {

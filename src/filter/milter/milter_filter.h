@@ -33,7 +33,10 @@ class MilterFilter : public scan::Scanner {
     Verdict not_scanned(std::string_view why) override;
 };
 
-// Maps the outcome to a chain verdict (public for tests). Errc::cancelled for tempfail.
-Result<Verdict> to_verdict(const MilterOutcome& outcome, const config::ScannerConfig& config);
+// Maps the outcome for `message` to a chain verdict (public for tests): header changes, the
+// quarantine folder, and the envelope changes CHGFROM/ADDRCPT/DELRCPT in the order the milter
+// made them. Errc::cancelled for tempfail.
+Result<Verdict> to_verdict(const MilterOutcome& outcome, const config::ScannerConfig& config,
+                           const MessageView& message);
 
 }  // namespace postern::filter::milter

@@ -132,6 +132,51 @@ std::size_t ProcessingService::drain(queue::Lane lane) {
     return started;
 }
 
+// Routes the recipients a filter added (a milter's ADDRCPT) like the envelope's own: aliases and
+// groups expand, and an account or remote address the message already goes to is not added
+// twice. One that cannot be delivered (unknown local user, rejected) is left out and logged:
+// the sender never named it, so it gets no NDR.
+namespace {
+Result<std::vector<queue::RouteDecision>> route_added(directory::Directory& directory,
+                                                      const std::vector<Routed>& routed,
+                                                      const std::vector<std::string>& addresses,
+                                                      const queue::ProcessingJob& job,
+                                                      const log::Logger& log) {
+    queue::ProcessingJob extra = job;
+    extra.recipients.clear();
+    for (std::uint32_t i = 0; i < addresses.size(); ++i)
+        extra.recipients.push_back(queue::JobRecipient{i, addresses[i], "", 0, 0});
+    auto more = route(directory, extra);
+    if (!more)
+        return fail(more.error());
+    std::vector<queue::RouteDecision> out;
+    for (auto& r : *more) {
+        bool local = r.disposition == queue::Disposition::local;
+        if (!local && r.disposition != queue::Disposition::remote) {
+            log.warn("added recipient <{}> left out: {}", addresses[r.recipient],
+                     r.diagnostic.empty() ? std::string("not deliverable") : r.diagnostic);
+            continue;
+        }
+        bool already = std::any_of(routed.begin(), routed.end(), [&](const Routed& x) {
+            return x.disposition == r.disposition &&
+                   (local ? x.account_id == r.account_id : iequals(x.address, r.address));
+        });
+        if (already)
+            continue;
+        queue::RouteDecision d;
+        d.disposition = r.disposition;
+        d.address = r.address;
+        if (!local) {
+            auto at = r.address.rfind('@');
+            d.destination =
+                at == std::string::npos ? "" : to_lower(std::string_view(r.address).substr(at + 1));
+        }
+        out.push_back(std::move(d));
+    }
+    return out;
+}
+}  // namespace
+
 void ProcessingService::process(queue::ProcessingJob job) {
     auto log = log_.with_session(job.id.str());
     auto routed = route(*deps_.directory, job);
@@ -144,6 +189,7 @@ void ProcessingService::process(queue::ProcessingJob job) {
     std::vector<filter::RecipientVerdict> verdicts(routed->size());
     std::vector<std::string> removals;  // header fields the filters remove (from every copy)
     std::shared_ptr<const filter::FilterChain> filters;
+    std::vector<std::string> added_recipients;  // a server-level milter's ADDRCPT
     {
         std::lock_guard lock(mutex_);
         filters = deps_.filters;
@@ -176,6 +222,19 @@ void ProcessingService::process(queue::ProcessingJob job) {
         for (auto& t : chain->trace)
             log.info("filter {}", t);
         verdicts = std::move(chain->recipients);
+        result.sender = std::move(chain->sender);
+        added_recipients = std::move(chain->added_recipients);
+        if (chain->body) {
+            // A milter's REPLBODY: the queued header with the new body, beside the original.
+            auto replaced =
+                deps_.queue->write_replacement_body(job.id, mime::with_body(*body, *chain->body));
+            if (!replaced) {
+                log.warn("deferred: cannot store the replaced body: {}", replaced.error().message);
+                (void)deps_.queue->defer_processing(job.id, replaced.error().message);
+                return;
+            }
+            result.body = *replaced;
+        }
         std::vector<std::string> wanted;
         for (auto& v : verdicts)
             wanted.insert(wanted.end(), v.remove_headers.begin(), v.remove_headers.end());
@@ -198,7 +257,7 @@ void ProcessingService::process(queue::ProcessingJob job) {
             d.diagnostic = v.text.empty() ? "rejected by " + v.filter : v.text;
         } else if (v.action == filter::Verdict::Action::discard) {
             d.disposition = queue::Disposition::discard;
-            d.diagnostic = "discarded by " + v.filter;
+            d.diagnostic = "discarded by " + v.filter + (v.text.empty() ? "" : ": " + v.text);
         }
         if (d.disposition == queue::Disposition::local && v.mailbox)
             d.mailbox = *v.mailbox;
@@ -225,6 +284,15 @@ void ProcessingService::process(queue::ProcessingJob job) {
     for (auto& f : added)
         result.header_prefix += f;
     result.remove_headers = std::move(removals);
+    if (!added_recipients.empty()) {
+        auto routed_added = route_added(*deps_.directory, *routed, added_recipients, job, log);
+        if (!routed_added) {
+            log.warn("deferred: {}", routed_added.error().message);
+            (void)deps_.queue->defer_processing(job.id, routed_added.error().message);
+            return;
+        }
+        result.added = std::move(*routed_added);
+    }
     auto st = deps_.queue->complete_processing(job.id, std::move(result));
     if (!st)
         log.error("could not record the routing: {}", st.error().message);

@@ -58,5 +58,14 @@ TEST(HeaderFilter, OverlongLineStopsFilteringWithoutLosingBytes) {
     EXPECT_FALSE(f.in_header());
 }
 
+TEST(HeaderFilter, WithBodyKeepsTheHeaderSection) {
+    EXPECT_EQ(with_body("A: 1\r\nB: 2\r\n\r\nold\r\n\r\nmore", "new\r\n"),
+              "A: 1\r\nB: 2\r\n\r\nnew\r\n");
+    EXPECT_EQ(with_body("A: 1\r\n", "new"), "A: 1\r\n\r\nnew");  // header only
+    EXPECT_EQ(with_body("A: 1", "new"), "A: 1\r\n\r\nnew");      // unterminated line
+    EXPECT_EQ(with_body("\r\nbody only", "new"), "\r\nnew");     // no header fields
+    EXPECT_EQ(with_body("", ""), "\r\n");
+}
+
 }  // namespace
 }  // namespace postern::mime

@@ -214,6 +214,47 @@ TEST_F(QueueTest, ProcessingRoutesRejectsDiscardsAndNotifies) {
     EXPECT_EQ(dsn_jobs[0].client.session, id.str());  // ties it to the original in the log
 }
 
+TEST_F(QueueTest, FiltersChangeTheSenderAndAddRecipientsDurably) {
+    open();
+    auto id = enqueue_ok(make_envelope("a@example.org", {"b@example.org"}, notify::failure),
+                         make_body(500, 5));
+    auto jobs = queue_->take_processing(now(), 10);
+    ASSERT_EQ(jobs.size(), 1u);
+    ProcessingResult pr;
+    pr.decisions = {{0, Disposition::local, {}, {}, {}, {}}};
+    pr.sender = "changed@example.org";
+    pr.added = {{0, Disposition::remote, "added@example.net", "example.net", {}, {}}};
+    // An added recipient needs a route that delivers.
+    ProcessingResult bad = pr;
+    bad.added[0].disposition = Disposition::reject;
+    EXPECT_EQ(queue_->complete_processing(id, bad).error().code, Errc::invalid_argument);
+    ASSERT_TRUE(queue_->complete_processing(id, pr));
+    for (int round = 0; round < 2; ++round) {
+        auto d = queue_->show(id);
+        ASSERT_TRUE(d);
+        EXPECT_EQ(d->record.sender, "changed@example.org");
+        const auto& rs = d->record.recipients;
+        ASSERT_EQ(rs.size(), 2u);
+        EXPECT_EQ(rs[1].address, "added@example.net");
+        EXPECT_EQ(rs[1].lane, Lane::remote);
+        EXPECT_EQ(rs[1].parent, kNoParent);
+        EXPECT_EQ(rs[1].orcpt, "");
+        EXPECT_EQ(rs[1].notify, 0u);
+        open();  // the changes are durable, also through later updates
+    }
+    auto remote = queue_->take_deliveries(Lane::remote, now(), 10);
+    ASSERT_EQ(remote.size(), 1u);
+    EXPECT_EQ(remote[0].sender, "changed@example.org");
+    EXPECT_EQ(remote[0].recipients[0].address, "added@example.net");
+    ASSERT_TRUE(queue_->report_delivery(
+        id,
+        {true, {}, {{remote[0].recipients[0].index, Outcome::temporary, "4.0.0", "later", {}}}}));
+    open();
+    EXPECT_EQ(queue_->show(id)->record.sender, "changed@example.org");
+    EXPECT_TRUE(sink_->contains(id.str() + ": sender <a@example.org> changed to "
+                                           "<changed@example.org> by a filter"));
+}
+
 TEST_F(QueueTest, ExpansionKeepsOriginalRecipientAndNotify) {
     open();
     auto env =

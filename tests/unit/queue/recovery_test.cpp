@@ -59,6 +59,63 @@ TEST_F(QueueTest, OrphansAndUnfinishedCommitsAreCollected) {
     EXPECT_TRUE(queue_->show(keep));
 }
 
+TEST_F(QueueTest, AReplacedBodyIsDeliveredAndSurvivesARestart) {
+    open();
+    auto id = enqueue_ok(make_envelope("a@example.org", {"b@example.net"}), make_body(500, 1));
+    auto original = read_raw(body_of(*queue_, id));
+    auto jobs = queue_->take_processing(now(), 1);
+    ASSERT_EQ(jobs.size(), 1u);
+    const std::string replacement = "Subject: x\r\n\r\nreplaced\r\n";
+    // A replacement written but never completed (a crash, a deferral) does not count.
+    ASSERT_TRUE(queue_->write_replacement_body(id, "Subject: x\r\n\r\nabandoned\r\n"));
+    auto body2 = fs::path(body_of(*queue_, id)).replace_extension(".body2");
+    ASSERT_TRUE(fs::exists(body2));
+    open();
+    EXPECT_FALSE(fs::exists(body2));  // removed at startup: processing runs again
+    EXPECT_EQ(queue_->recovery().quarantined, 0u);
+    jobs = queue_->take_processing(now(), 1);
+    ASSERT_EQ(jobs.size(), 1u);
+    EXPECT_EQ(queue_->write_replacement_body(QueueId(), "x").error().code, Errc::not_found);
+    auto written = queue_->write_replacement_body(id, replacement);
+    ASSERT_TRUE(written);
+    EXPECT_EQ(written->size, replacement.size());
+    ProcessingResult pr;
+    pr.decisions = {{0, Disposition::remote, {}, {}, {}, {}}};
+    pr.body = *written;
+    ASSERT_TRUE(queue_->complete_processing(id, pr));
+    EXPECT_EQ(queue_->write_replacement_body(id, "late").error().code, Errc::invalid_argument);
+    for (int round = 0; round < 2; ++round) {
+        auto jobs2 = queue_->take_deliveries(Lane::remote, now(), 10);
+        ASSERT_EQ(jobs2.size(), 1u);
+        EXPECT_EQ(read_raw(jobs2[0].body_path), replacement);
+        EXPECT_EQ(jobs2[0].size, replacement.size());
+        EXPECT_EQ(read_raw(body_of(*queue_, id)), original);  // kept as received (DSNs)
+        EXPECT_TRUE(queue_->read_body(id));                   // the original, checksum intact
+        open();                                               // durable
+        EXPECT_EQ(queue_->recovery().quarantined, 0u);
+    }
+    auto jobs3 = queue_->take_deliveries(Lane::remote, now(), 10);
+    ASSERT_EQ(jobs3.size(), 1u);
+    ASSERT_TRUE(queue_->report_delivery(
+        id, {true, {}, {{jobs3[0].recipients[0].index, Outcome::delivered, "2.0.0", "ok", {}}}}));
+    queue_->sync();
+    EXPECT_FALSE(fs::exists(body2));  // removed with the message
+    // A status that names a replacement that is not there is damage, caught at startup.
+    auto other = enqueue_ok(make_envelope("a@example.org", {"b@example.net"}), make_body(500, 2));
+    queue_->take_processing(now(), 1);
+    auto w2 = queue_->write_replacement_body(other, replacement);
+    ASSERT_TRUE(w2);
+    ProcessingResult pr2;
+    pr2.decisions = {{0, Disposition::remote, {}, {}, {}, {}}};
+    pr2.body = *w2;
+    ASSERT_TRUE(queue_->complete_processing(other, pr2));
+    queue_->sync();
+    write_raw(fs::path(body_of(*queue_, other)).replace_extension(".body2"), "short");
+    open();
+    EXPECT_EQ(queue_->recovery().quarantined, 1u);
+    EXPECT_FALSE(queue_->show(other));
+}
+
 TEST_F(QueueTest, DamagedFilesGoToCorruptAndAreReported) {
     open();
     auto bad_status =

@@ -46,6 +46,22 @@ class BrokenFilter : public Filter {
     }
 };
 
+// Changes the envelope like a milter's CHGFROM/ADDRCPT/DELRCPT.
+class EnvelopeFilter : public Filter {
+  public:
+    std::string_view name() const override { return "envelope"; }
+    Result<Verdict> run(const MessageView& m) override {
+        seen_sender = std::string(m.sender);
+        seen.assign(m.recipients.begin(), m.recipients.end());
+        seen_raw = std::string(m.raw);
+        return verdict;
+    }
+    Verdict verdict;
+    std::string seen_sender;
+    std::string seen_raw;
+    std::vector<std::string> seen;
+};
+
 const std::vector<ChainRecipient> kRecipients = {{"a@one.test", "one.test", "1"},
                                                  {"b@one.test", "one.test", "2"},
                                                  {"c@two.test", "two.test", "3"},
@@ -75,6 +91,55 @@ TEST(FilterChain, LevelsRunInOrderAndScope) {
     EXPECT_EQ(r->recipients[0].add_headers.size(), 2u);  // server + domain one
     EXPECT_EQ(r->recipients[2].add_headers.size(), 2u);  // server + account 3
     EXPECT_EQ(r->recipients[3].add_headers.size(), 1u);  // server only (remote)
+}
+
+TEST(FilterChain, ServerLevelFiltersChangeTheEnvelope) {
+    FilterChain chain;
+    auto first = std::make_shared<EnvelopeFilter>();
+    first->verdict.sender = "new@one.test";
+    first->verdict.add_recipients = {"x@two.test", "A@one.test"};  // a@one.test is one already
+    first->verdict.remove_recipients = {"b@one.test"};
+    auto second = std::make_shared<EnvelopeFilter>();
+    second->verdict.remove_recipients = {"x@two.test"};  // what the first added
+    second->verdict.add_recipients = {"y@two.test"};
+    auto domain = std::make_shared<EnvelopeFilter>();
+    domain->verdict.add_recipients = {"z@two.test"};  // not allowed below server level
+    domain->verdict.remove_recipients = {"c@two.test"};
+    chain.add(Level::server, "", 1, first);
+    chain.add(Level::server, "", 2, second);
+    chain.add(Level::domain, "two.test", 1, domain);
+    auto r = chain.run(message("hello"), kRecipients);
+    ASSERT_TRUE(r) << r.error().message;
+    EXPECT_EQ(r->sender, "new@one.test");
+    EXPECT_EQ(second->seen_sender, "new@one.test");  // later filters see the new envelope
+    EXPECT_EQ(second->seen,
+              (std::vector<std::string>{"a@one.test", "c@two.test", "d@remote.test"}));
+    EXPECT_EQ(r->added_recipients, std::vector<std::string>{"y@two.test"});
+    EXPECT_EQ(r->recipients[1].action, Verdict::Action::discard);
+    EXPECT_EQ(r->recipients[1].text, "recipient removed");
+    EXPECT_EQ(r->recipients[2].action, Verdict::Action::pass);  // the domain filter's is ignored
+    EXPECT_EQ(r->trace.back(),
+              "domain:two.test/envelope: envelope or body change ignored (server level only)");
+}
+
+TEST(FilterChain, ServerLevelFiltersReplaceTheBody) {
+    FilterChain chain;
+    auto first = std::make_shared<EnvelopeFilter>();
+    first->verdict.body = "new body\r\n";
+    first->verdict.add_headers.emplace_back("X-A", "1");
+    auto second = std::make_shared<EnvelopeFilter>();
+    auto domain = std::make_shared<EnvelopeFilter>();
+    domain->verdict.body = "not allowed\r\n";
+    auto last = std::make_shared<EnvelopeFilter>();
+    chain.add(Level::server, "", 1, first);
+    chain.add(Level::server, "", 2, second);
+    chain.add(Level::domain, "one.test", 1, domain);
+    chain.add(Level::domain, "one.test", 2, last);
+    auto r = chain.run(message("Subject: s\r\n\r\nold body\r\n"), kRecipients);
+    ASSERT_TRUE(r) << r.error().message;
+    EXPECT_EQ(r->body, "new body\r\n");
+    EXPECT_EQ(second->seen_raw, "X-A: 1\r\nSubject: s\r\n\r\nnew body\r\n");
+    EXPECT_EQ(last->seen_raw, second->seen_raw);  // the domain filter's body was ignored
 }
 
 TEST(FilterChain, RejectAtServerLevelStopsLaterLevels) {

@@ -121,8 +121,11 @@ TEST(MilterSession, FullTransactionAndModifications) {
     EXPECT_EQ(outcome->final, MilterOutcome::Final::accept);
     ASSERT_EQ(outcome->modifications.size(), 4u);  // PROGRESS is not one
     EXPECT_EQ(outcome->modifications[3].code, reply::delrcpt);
-    auto v = to_verdict(*outcome, milter_config(address));
+    auto v = to_verdict(*outcome, milter_config(address), run.view());
     ASSERT_TRUE(v);
+    EXPECT_EQ(v->remove_recipients, std::vector<std::string>{"c@example.com"});
+    EXPECT_TRUE(v->add_recipients.empty());
+    EXPECT_FALSE(v->sender);
     EXPECT_EQ(v->add_headers[0], (std::pair<std::string, std::string>{"X-Milter", "yes"}));
     EXPECT_EQ(v->add_headers[1], (std::pair<std::string, std::string>{"Subject", "changed"}));
     EXPECT_EQ(v->add_headers[2], (std::pair<std::string, std::string>{"X-Top", "a\r\n\tb"}));

@@ -327,6 +327,7 @@ def test_changedsince_and_vanished(imap):
     before = int(re.search(rb"MODSEQ \((\d+)\)", fetch(c, "5", "(MODSEQ)")[5]).group(1))
     c.store("2,4", "+FLAGS", "(\\Flagged)")
     c.store("5", "+FLAGS", "(\\Deleted)")
+    c.expunge()
     typ, data = c.uid("FETCH", "1:*", "(FLAGS) (CHANGEDSINCE %d VANISHED)" % before)
     assert typ == "OK", data
     got = responses(data)

@@ -257,8 +257,7 @@ def test_processing_stage_milter_changes_headers_and_the_envelope(make_server, t
     # The milter saw the queued envelope replayed.
     events = test_milter.events()
     assert ["<sender@sender.test>"] == [e["args"][0] for e in events if e["event"] == "envfrom"]
-    log = server.log_text()
-    assert "changed to <changed@sender.test> by a filter" in log
-    assert "to=<added@remote.test> added by a filter" in log
-    assert "to=<carol@remote.test> not delivered: discarded by server/test: recipient removed" in log
-    assert "message replaced by a filter" in log
+    server.wait_log("changed to <changed@sender.test> by a filter")
+    server.wait_log("to=<added@remote.test> added by a filter")
+    server.wait_log("to=<carol@remote.test> not delivered: discarded by server/test: recipient removed")
+    server.wait_log("message replaced by a filter")

@@ -22,7 +22,8 @@ import Milter
 
 MACROS = {
     "connect": ["j", "{daemon_name}", "{client_addr}", "{client_name}", "_"],
-    "envfrom": ["{mail_addr}", "{auth_authen}"],
+    "helo": ["{tls_version}", "{cipher}"],
+    "envfrom": ["{mail_addr}", "{auth_authen}", "{auth_type}"],
     "envrcpt": ["{rcpt_addr}"],
     "eom": ["i"],
 }

@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from harness import free_port, wait_for
-from mailflow import mailbox, make_mail_server, wait_delivered
+from harness import client_tls_context, free_port, wait_for
+from mailflow import PASSWORD, mailbox, make_mail_server, wait_delivered
 from scanners import EICAR, Clamd, ClamavMilter
 
 HERE = Path(__file__).resolve().parent
@@ -261,3 +261,23 @@ def test_processing_stage_milter_changes_headers_and_the_envelope(make_server, t
     server.wait_log("to=<added@remote.test> added by a filter")
     server.wait_log("to=<carol@remote.test> not delivered: discarded by server/test: recipient removed")
     server.wait_log("message replaced by a filter")
+
+
+def test_tls_and_auth_macros_reach_the_milter(make_server, test_milter):
+    server = start(make_server, milter_config("test", test_milter.port))
+    with smtplib.SMTP("127.0.0.1", server.ports["submission"], timeout=30) as c:
+        c.ehlo("client.test")
+        c.starttls(context=client_tls_context(None))
+        c.ehlo("client.test")
+        c.login("alice@example.test", PASSWORD)
+        raw = message("authenticated").replace(b"From: sender@sender.test", b"From: alice@example.test")
+        c.sendmail("alice@example.test", ["bob@remote.test"], raw)
+    server.sink.wait(1, timeout=30)
+    events = test_milter.events()
+    helos = [e for e in events if e["event"] == "helo"]
+    assert helos[0]["macros"]["{tls_version}"] is None  # before STARTTLS
+    assert helos[-1]["macros"]["{tls_version}"].startswith("TLSv1.")
+    assert helos[-1]["macros"]["{cipher}"]
+    mail = [e for e in events if e["event"] == "envfrom"][-1]
+    assert mail["macros"]["{auth_type}"] == "PLAIN"
+    assert mail["macros"]["{auth_authen}"] == "alice@example.test"

@@ -202,9 +202,18 @@ asio::awaitable<std::optional<smtp::Reply>> Session::milter_hello() {
     if (!milter_)
         co_return std::nullopt;
     std::string name = helo_;
+    // Sendmail's HELO macros: the TLS protocol and cipher once STARTTLS is done.
+    milter::Macros macros;
+    if (conn_.stream->tls_active()) {
+        auto summary = conn_.stream->tls_summary();  // "TLSv1.3 TLS_AES_256_GCM_SHA384"
+        auto space = summary.find(' ');
+        macros.emplace_back("{tls_version}", summary.substr(0, space));
+        if (space != std::string::npos)
+            macros.emplace_back("{cipher}", summary.substr(space + 1));
+    }
     std::optional<smtp::Reply> refusal;
     std::function<void()> job = [&] {
-        Call call = [&](milter::Client& c) { return c.helo(name, {}); };
+        Call call = [&](milter::Client& c) { return c.helo(name, macros); };
         refusal = run_links(*milter_, MilterStage::helo, call, ctx_.logger);
     };
     co_await run_blocking(*ctx_.blocking, std::move(job));
@@ -221,8 +230,10 @@ asio::awaitable<std::optional<smtp::Reply>> Session::milter_mail(const smtp::Mai
     if (mail.body == smtp::Body::eight_bit_mime)
         args.push_back("BODY=8BITMIME");
     milter::Macros macros = {{"{mail_addr}", sender}};
-    if (user_)
+    if (user_) {
+        macros.emplace_back("{auth_type}", user_->mechanism);
         macros.emplace_back("{auth_authen}", user_->address);
+    }
     std::optional<smtp::Reply> refusal;
     std::function<void()> job = [&] {
         Call call = [&](milter::Client& c) { return c.mail(args, macros); };

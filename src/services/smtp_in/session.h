@@ -79,6 +79,7 @@ private:
     struct User {
         std::int64_t id = 0;
         std::string address;
+        std::string mechanism;  // the SASL mechanism it authenticated with ("PLAIN")
     };
     struct Recipient {
         std::string address;      // as the client gave it (normal form)

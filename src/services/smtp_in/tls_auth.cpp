@@ -92,7 +92,7 @@ asio::awaitable<Session::Flow> Session::on_auth(const smtp::Auth& command) {
                     co_return refuse(smtp::replies::auth_cancelled());
                 }
             }
-            user_ = User{result.account_id, result.address};
+            user_ = User{result.account_id, result.address, command.mechanism};
             ctx_.logger.info("authenticated as {} ({})", result.address, command.mechanism);
             add_reply(smtp::replies::auth_succeeded());
             co_return Flow::next;

@@ -1,5 +1,6 @@
 // Message rows of the account index: insert/copy/move/delete, flags and MODSEQ, the expunge
 // log and change queries (RFC 3501 §6.4, RFC 7162 §3.1 CONDSTORE and §3.2 QRESYNC).
+#include <algorithm>
 #include <chrono>
 #include <cstring>
 
@@ -283,7 +284,9 @@ StoreResult<std::vector<CachedMessage>> index_messages_cached(Db& db, std::int64
                             ", d.envelope, d.bodystructure FROM messages m LEFT JOIN message_data "
                             "d ON d.id=m.id WHERE m.mailbox_id=? AND m.uid BETWEEN ? AND ? "
                             "ORDER BY m.uid"));
-    constexpr int kEnvelope = 16;  // the columns after kRowCols
+    // The columns after kRowCols.
+    static const int kEnvelope =
+        static_cast<int>(std::count(kRowCols.begin(), kRowCols.end(), ',')) + 1;
     for (auto [lo, hi] : uids.ranges()) {
         s->reset();
         s->bind(1, mailbox_id).bind(2, lo).bind(3, hi);

@@ -12,6 +12,19 @@
 
 namespace postern::queue {
 
+namespace {
+
+// Whether `m` (found by `id`) is a message PROCESSING holds now.
+Status check_processing(const QueuedMessage* m, const QueueId& id) {
+    if (!m)
+        return fail(Errc::not_found, "message " + id.str() + " is not in the queue");
+    if (m->rec.stage != Stage::received || !m->leased)
+        return fail(Errc::invalid_argument, "message " + id.str() + " is not being processed");
+    return ok();
+}
+
+}  // namespace
+
 std::vector<ProcessingJob> Queue::take_processing(TimePoint when, std::size_t limit) {
     std::vector<ProcessingJob> jobs;
     std::vector<Lane> wakes;
@@ -125,10 +138,8 @@ Result<BodyReplacement> Queue::write_replacement_body(const QueueId& id, std::st
     {
         std::lock_guard lock(mutex_);
         auto* m = find(id);
-        if (!m)
-            return fail(Errc::not_found, "message " + id.str() + " is not in the queue");
-        if (m->rec.stage != Stage::received || !m->leased)
-            return fail(Errc::invalid_argument, "message " + id.str() + " is not being processed");
+        if (auto st = check_processing(m, id); !st)
+            return fail(st.error());
         path = spool_->body2_path(m->bucket, id);
     }
     if (auto s = write_file_atomic(path, message, 0600); !s)
@@ -141,10 +152,8 @@ Status Queue::complete_processing(const QueueId& id, ProcessingResult result, Do
     {
         std::lock_guard lock(mutex_);
         auto* m = find(id);
-        if (!m)
-            return fail(Errc::not_found, "message " + id.str() + " is not in the queue");
-        if (m->rec.stage != Stage::received || !m->leased)
-            return fail(Errc::invalid_argument, "message " + id.str() + " is not being processed");
+        if (auto st = check_processing(m, id); !st)
+            return fail(st.error());
         auto& rcpts = m->rec.recipients;
         // Validate everything before changing anything.
         std::vector<std::vector<const RouteDecision*>> by_rcpt(rcpts.size());
@@ -291,10 +300,8 @@ Status Queue::defer_processing(const QueueId& id, std::string reason,
     {
         std::lock_guard lock(mutex_);
         auto* m = find(id);
-        if (!m)
-            return fail(Errc::not_found, "message " + id.str() + " is not in the queue");
-        if (m->rec.stage != Stage::received || !m->leased)
-            return fail(Errc::invalid_argument, "message " + id.str() + " is not being processed");
+        if (auto st = check_processing(m, id); !st)
+            return fail(st.error());
         const UnixMs now = to_unix_ms(this->now());
         m->leased = false;
         ++m->rec.processing_attempts;

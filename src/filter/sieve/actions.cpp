@@ -70,7 +70,10 @@ bool ActionList::has(Action::Kind kind) const {
 
 std::string ActionList::add(Action action, std::size_t max_actions, std::size_t max_redirects) {
     using K = Action::Kind;
-    bool rejecting = has(K::reject) || has(K::ereject);
+    auto is_reject = [](const Action& a) { return a.kind == K::reject || a.kind == K::ereject; };
+    // Only actions not yet carried out conflict (RFC 5429 §2.1 is about one result).
+    bool rejecting = std::any_of(actions_.begin(), actions_.end(),
+                                 [&](const Action& a) { return is_reject(a) && !a.executed; });
     switch (action.kind) {
         case K::keep:
         case K::fileinto: {
@@ -83,6 +86,10 @@ std::string ActionList::add(Action action, std::size_t max_actions, std::size_t 
                      (mailbox_is_inbox(a.mailbox) && mailbox_is_inbox(action.mailbox)))) {
                     // The last flag list wins (RFC 5232 §3.3, duplicate delivery elimination).
                     a.flags = action.flags;
+                    // An explicit keep takes over a delivered fileinto "INBOX"; it stays
+                    // delivered (not stored twice).
+                    if (action.kind == K::keep && a.kind != K::keep && a.executed)
+                        a.kind = K::keep;
                     if (!action.copy && action.kind == K::fileinto)
                         implicit_keep_ = false;
                     if (action.kind == K::keep)
@@ -125,7 +132,14 @@ std::string ActionList::add(Action action, std::size_t max_actions, std::size_t 
         case K::ereject: {
             if (rejecting)
                 return "duplicate reject/ereject action not allowed";
+            if (std::any_of(actions_.begin(), actions_.end(), is_reject))
+                return "";  // an earlier script's reject was sent already: one is enough
+            bool responded = false;
             for (const auto& a : actions_) {
+                if (a.executed) {
+                    responded = responded || a.kind == K::vacation;
+                    continue;
+                }
                 if (is_store(a) && !a.implicit)
                     return fmt::format("reject action conflicts with earlier {} action", a.name());
                 if (a.kind == K::redirect && !a.copy)
@@ -134,11 +148,20 @@ std::string ActionList::add(Action action, std::size_t max_actions, std::size_t 
                     return "reject action conflicts with earlier vacation action";
             }
             implicit_keep_ = false;
+            if (responded) {
+                // The sender has had a response already: refuse the message silently.
+                action.kind = K::discard;
+                action.reason.clear();
+            }
             break;
         }
         case K::vacation:
-            if (has(K::vacation))
-                return "duplicate vacation action not allowed";
+            for (const auto& a : actions_) {
+                if (a.kind == K::vacation && !a.executed)
+                    return "duplicate vacation action not allowed";
+                if (a.kind == K::vacation)
+                    return "";  // an earlier script's vacation was sent already
+            }
             if (rejecting)
                 return "vacation action conflicts with earlier reject action";
             break;

@@ -34,6 +34,10 @@ struct Action {
     std::string reason;              // reject/ereject
     VacationAction vacation;
     bool implicit = false;  // the implicit keep
+    // Carried out already by an earlier script of a sequence (the test suite's multiscript):
+    // a later script's action does not conflict with it (a reject after a delivered fileinto
+    // is allowed, a second reject is dropped) and it is not carried out again.
+    bool executed = false;
     std::uint32_t line = 0;
     // The message as editheader had left it when the action ran (RFC 5293 §5); null when the
     // script had not changed it yet.
@@ -60,6 +64,11 @@ class ActionList {
         implicit_keep_ = true;
     }
     bool has(Action::Kind kind) const;
+    // Marks every action carried out (see Action::executed).
+    void mark_executed() {
+        for (auto& a : actions_)
+            a.executed = true;
+    }
     // Replace: for the level merge (server, domain, account).
     std::vector<Action>& mutable_actions() { return actions_; }
     void set_implicit_keep(bool keep) { implicit_keep_ = keep; }

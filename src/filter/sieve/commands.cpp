@@ -45,13 +45,119 @@ std::vector<std::string> current_flags(Runtime& rt, const Node& node) {
     return split_flags(rt.flags());
 }
 
-// A redirect target is one addr-spec (RFC 5228 §4.2).
+// A redirect target is one RFC 5322 mailbox (RFC 5228 §4.2): an addr-spec, or a display
+// name and an addr-spec in angle brackets, with white space and comments around the words.
+// Words of a local part are separated by dots (runs of dots and leading or trailing dots are
+// tolerated, as in obs-local-part); the local part is ASCII.
 bool valid_redirect_address(std::string_view text) {
-    auto list = mime::flatten(mime::parse_address_list(text));
-    if (list.size() != 1)
+    enum class T : std::uint8_t { word, dot, at, lt, gt, literal, bad };
+    struct Tok {
+        T type;
+        bool ascii = true;
+    };
+    std::vector<Tok> toks;
+    std::size_t i = 0;
+    auto atext = [](unsigned char c) {
+        return std::isalnum(c) ||
+               std::string_view("!#$%&'*+-/=?^_`{|}~").find(static_cast<char>(c)) !=
+                   std::string_view::npos ||
+               c >= 0x80;
+    };
+    while (i < text.size()) {
+        auto c = static_cast<unsigned char>(text[i]);
+        if (c == ' ' || c == '\t' || c == '\r' || c == '\n') {
+            ++i;
+        } else if (c == '(') {  // comment, nesting
+            int depth = 0;
+            for (; i < text.size(); ++i) {
+                if (text[i] == '\\') {
+                    ++i;
+                } else if (text[i] == '(') {
+                    ++depth;
+                } else if (text[i] == ')' && --depth == 0) {
+                    break;
+                }
+            }
+            if (i >= text.size())
+                return false;
+            ++i;
+        } else if (c == '"') {
+            bool closed = false;
+            for (++i; i < text.size(); ++i) {
+                if (text[i] == '\\') {
+                    ++i;
+                } else if (text[i] == '"') {
+                    closed = true;
+                    break;
+                }
+            }
+            if (!closed)
+                return false;
+            ++i;
+            toks.push_back({T::word});
+        } else if (c == '[') {
+            std::size_t close = text.find(']', i);
+            if (close == std::string_view::npos)
+                return false;
+            i = close + 1;
+            toks.push_back({T::literal});
+        } else if (atext(c)) {
+            Tok t{T::word};
+            for (; i < text.size() && atext(static_cast<unsigned char>(text[i])); ++i)
+                if (static_cast<unsigned char>(text[i]) >= 0x80)
+                    t.ascii = false;
+            toks.push_back(t);
+        } else {
+            T t = c == '.'   ? T::dot
+                  : c == '@' ? T::at
+                  : c == '<' ? T::lt
+                  : c == '>' ? T::gt
+                             : T::bad;
+            if (t == T::bad)
+                return false;
+            toks.push_back({t});
+            ++i;
+        }
+    }
+    std::size_t b = 0, e = toks.size();
+    auto lt = std::find_if(toks.begin(), toks.end(), [](const Tok& t) { return t.type == T::lt; });
+    if (lt != toks.end()) {
+        // display-name (phrase: words, dots tolerated) "<" addr-spec ">"
+        for (auto it = toks.begin(); it != lt; ++it)
+            if (it->type != T::word && it->type != T::dot)
+                return false;
+        b = static_cast<std::size_t>(lt - toks.begin()) + 1;
+        if (e == 0 || toks[e - 1].type != T::gt || e - 1 < b)
+            return false;
+        --e;
+    }
+    // addr-spec = local-part "@" domain
+    std::size_t at = b;
+    while (at < e && toks[at].type != T::at)
+        ++at;
+    if (at == e)
         return false;
-    const auto& m = list[0];
-    return !m.local_part.empty() && !m.domain.empty() && m.route.empty();
+    bool words = false;
+    for (std::size_t k = b; k < at; ++k) {
+        if (toks[k].type == T::word) {
+            if (!toks[k].ascii || (k > b && toks[k - 1].type == T::word))
+                return false;
+            words = true;
+        } else if (toks[k].type != T::dot) {
+            return false;
+        }
+    }
+    if (!words || at + 1 >= e)
+        return false;
+    if (toks[at + 1].type == T::literal)
+        return at + 2 == e;
+    // domain = dot-atom
+    for (std::size_t k = at + 1; k < e; ++k) {
+        bool word_expected = (k - at - 1) % 2 == 0;
+        if (toks[k].type != (word_expected ? T::word : T::dot))
+            return false;
+    }
+    return toks[e - 1].type == T::word;
 }
 
 // The address in its simplest form: display name dropped, the local part quoted only when it
@@ -177,13 +283,30 @@ bool check_set(Validator& v, Node& node) {
     if (node.positional.size() < 1)
         return false;
     const Argument& name = node.pos_arg(0);
-    if (literal(name) && !valid_variable_name(name.strings[0], false)) {
+    // RFC 5229 §4: the name is a constant string.
+    if (!literal(name) || !valid_variable_name(name.strings[0], false)) {
         v.error(name.pos, fmt::format("invalid variable name '{}'", name.strings[0]));
         return false;
     }
     if (name.strings[0].size() > v.max_variable_name) {
         v.error(name.pos, "variable name is too long");
         return false;
+    }
+    if (auto dot = name.strings[0].find('.');
+        dot != std::string::npos && !known_namespace(v, name.strings[0].substr(0, dot))) {
+        v.error(name.pos, fmt::format("unknown variable namespace '{}' in '{}'",
+                                      name.strings[0].substr(0, dot), name.strings[0]));
+        return false;
+    }
+    std::string lower = to_lower(name.strings[0]);  // names are case-insensitive (§3)
+    if (!v.declared_variables.contains(lower)) {
+        if (v.declared_variables.size() == v.max_variables) {
+            v.error(name.pos, fmt::format("too many variables set (limit {})", v.max_variables));
+            v.declared_variables.insert(lower);  // reported once
+            return false;
+        }
+        if (v.declared_variables.size() < v.max_variables)
+            v.declared_variables.insert(std::move(lower));
     }
     int groups[5] = {0, 0, 0, 0, 0};
     for (const auto& [t, i] : node.tags) {
@@ -657,8 +780,14 @@ void add_commands(Registry& r) {
                        return false;
                    }
                    const Argument& a = node.pos_arg(0);
-                   if (literal(a) &&
-                       (a.strings[0].find('/') != std::string::npos || a.strings[0].empty())) {
+                   // RFC 6609 §3.2: the script name is a constant string (RFC 5229 §3).
+                   if (!literal(a)) {
+                       v.error(a.pos,
+                               "include: the script name must be a constant string, "
+                               "variables are not supported");
+                       return false;
+                   }
+                   if (a.strings[0].find('/') != std::string::npos || a.strings[0].empty()) {
                        v.error(a.pos,
                                fmt::format("include: invalid script name '{}'", a.strings[0]));
                        return false;

@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 #include <openssl/evp.h>
 
+#include "base/strings.h"
 #include "filter/sieve/match.h"
 
 namespace postern::sieve {
@@ -64,6 +65,10 @@ bool valid_variable_name(std::string_view name, bool allow_digits) {
         start = false;
     }
     return !start;
+}
+
+bool known_namespace(const Validator& v, std::string_view ns) {
+    return v.has("include") && iequals(ns, "global");
 }
 
 std::string sha256_hex(std::string_view data) {
@@ -231,6 +236,9 @@ class Checker {
             std::vector<SyntaxError>& warnings, const CompileOptions& options)
         : v_(registry, program, errors, warnings), errors_(errors) {
         v_.max_variable_name = options.max_variable_name;
+        v_.max_variables = options.max_variables;
+        v_.max_match_variable = options.max_match_variable;
+        v_.max_errors = options.parse.max_errors;
     }
 
     void run(Script& script) {
@@ -268,6 +276,8 @@ class Checker {
   private:
     Validator v_;
     std::vector<SyntaxError>& errors_;
+    std::set<std::string> unknown_;  // command and test names reported as unknown
+    std::set<std::pair<std::string, std::string>> unknown_tags_;  // (command, tag) reported
 
     void do_require(Node& node) {
         if (node.args.size() != 1 || node.args[0].kind != Argument::Kind::string_list ||
@@ -295,27 +305,33 @@ class Checker {
         }
     }
 
+    // Validates a block's commands. Like RFC-conforming compilers, a command with an error
+    // does not stop the walk: every command is checked, and its tests and block too when that
+    // can say something new (a command that is unknown or misused is not descended into).
     void commands(std::vector<Node>& list, std::size_t depth, bool top) {
         const Node* prev = nullptr;
         for (auto& node : list) {
+            if (v_.gave_up())
+                return;
             if (node.name == "require") {
                 if (!top)
                     v_.error(node.pos, "require command can only be placed at top level");
                 prev = &node;
                 continue;
             }
-            if ((node.name == "elsif" || node.name == "else") &&
-                (!prev || (prev->name != "if" && prev->name != "elsif")))
-                v_.error(node.pos,
-                         fmt::format("{} command must follow an if or elsif command", node.name));
-            command(node, depth, false);
+            if (context(node, false))
+                command(node, depth, false, prev);
             prev = &node;
         }
     }
 
-    void command(Node& node, std::size_t depth, bool as_test) {
+    // Resolves the node's specification: false (reported once per name) for an unknown name
+    // or a command used as a test and the other way round.
+    bool context(Node& node, bool as_test) {
         const CommandSpec* spec = v_.registry().find(node.name);
         if (!spec || (!spec->extension.empty() && !v_.has(spec->extension))) {
+            if (!unknown_.insert(node.name).second)
+                return false;
             if (spec && !spec->extension.empty()) {
                 v_.error(
                     node.pos,
@@ -325,50 +341,143 @@ class Checker {
                 v_.error(node.pos,
                          fmt::format("unknown {} '{}'", as_test ? "test" : "command", node.name));
             }
-            return;
+            return false;
         }
         if (spec->is_test != as_test && !spec->both) {
-            v_.error(node.pos, as_test ? fmt::format("'{}' is a command, not a test", node.name)
-                                       : fmt::format("'{}' is a test, not a command", node.name));
-            return;
+            v_.error(node.pos,
+                     fmt::format("cannot use {} '{}' as a {}", spec->is_test ? "test" : "command",
+                                 node.name, as_test ? "test" : "command"));
+            return false;
         }
         node.spec = spec;
-        std::size_t errors_before = errors_.size();
-        arguments(node, *spec);
-        bool arguments_ok = errors_.size() == errors_before;
-        // Subordinate tests and blocks.
+        return true;
+    }
+
+    // How many subordinate tests a command takes: 0, 1, or 2 for a test list.
+    static int subtests_of(const CommandSpec& spec) {
         using Sub = CommandSpec::Sub;
-        if (spec->sub == Sub::test) {
-            if (node.tests.size() != 1 || node.test_list)
-                v_.error(node.pos, fmt::format("{} expects exactly one test", node.name));
-        } else if (spec->sub == Sub::test_list) {
-            if (!node.test_list || node.tests.empty())
-                v_.error(node.pos,
-                         fmt::format("{} expects a list of tests in parentheses", node.name));
-        } else if (!node.tests.empty() && spec->name != "if" && spec->name != "elsif") {
-            v_.error(node.tests[0].pos, fmt::format("{} does not take a test", node.name));
+        if (spec.sub == Sub::test || spec.name == "if" || spec.name == "elsif")
+            return 1;
+        return spec.sub == Sub::test_list ? 2 : 0;
+    }
+
+    bool check_subtests(Node& node, const CommandSpec& spec) {
+        const char* kind = spec.is_test ? "test" : "command";
+        switch (subtests_of(spec)) {
+            case 0: {
+                if (node.tests.empty())
+                    return true;
+                // A test where none belongs is mostly a typo: a missing ';' before the next
+                // command, or a missing ':' before a tag.
+                const Node& t = node.tests.front();
+                const CommandSpec* other = v_.registry().find(t.name);
+                if (other && other->is_test) {
+                    v_.error(node.pos, fmt::format("the {} {} accepts no sub-tests, but tests are "
+                                                   "specified",
+                                                   node.name, kind));
+                } else if (!other && tag_exists(spec, t.name)) {
+                    v_.error(node.pos, fmt::format("missing colon ':' before the :{} tag of the "
+                                                   "{} {}",
+                                                   t.name, node.name, kind));
+                } else {
+                    v_.error(node.pos,
+                             fmt::format("missing semicolon ';' after the {} {}", node.name, kind));
+                }
+                return false;
+            }
+            case 1:
+                if (node.tests.empty()) {
+                    v_.error(node.pos, fmt::format("the {} {} requires one sub-test, but none is "
+                                                   "specified",
+                                                   node.name, kind));
+                    return false;
+                }
+                if (node.tests.size() > 1 || node.test_list) {
+                    v_.error(node.pos, fmt::format("the {} {} requires one sub-test, but a list "
+                                                   "of tests is specified",
+                                                   node.name, kind));
+                    return false;
+                }
+                return true;
+            default:
+                if (node.tests.empty()) {
+                    v_.error(node.pos, fmt::format("the {} {} requires a list of sub-tests, but "
+                                                   "none is specified",
+                                                   node.name, kind));
+                    return false;
+                }
+                if (!node.test_list) {
+                    v_.error(node.pos, fmt::format("the {} {} requires a list of sub-tests, but "
+                                                   "a single test is specified",
+                                                   node.name, kind));
+                    return false;
+                }
+                return true;
         }
-        if (spec->sub == Sub::block && !node.has_block)
-            v_.error(node.pos, fmt::format("{} expects a block", node.name));
-        if (spec->sub != Sub::block && spec->sub != Sub::block_optional && node.has_block)
-            v_.error(node.pos, fmt::format("{} does not take a block", node.name));
-        if (spec->name == "if" || spec->name == "elsif") {
-            if (node.tests.size() != 1 || node.test_list)
-                v_.error(node.pos, fmt::format("{} expects exactly one test", node.name));
+    }
+
+    bool check_block(const Node& node, const CommandSpec& spec) {
+        using Sub = CommandSpec::Sub;
+        if (spec.sub == Sub::block && !node.has_block) {
+            v_.error(node.pos,
+                     fmt::format("the {} command requires a block, but it is missing", node.name));
+            return false;
         }
-        v_.ihave_unknown = false;
-        for (auto& t : node.tests)
-            command(t, depth + 1, true);
-        // RFC 5463 §4: "if ihave" of a missing capability guards a block that may use it.
-        bool guarded = v_.ihave_unknown && node.tests.size() == 1 && node.tests[0].name == "ihave";
-        v_.ihave_unknown = false;
-        if (node.has_block && !guarded) {
+        if (spec.sub != Sub::block && spec.sub != Sub::block_optional && node.has_block) {
+            v_.error(node.pos,
+                     fmt::format("the {} command does not take a block, but one is specified",
+                                 node.name));
+            return false;
+        }
+        return true;
+    }
+
+    static bool tag_exists(const CommandSpec& spec, std::string_view t) {
+        if (spec.match && (t == "is" || t == "contains" || t == "matches" || t == "regex" ||
+                           t == "value" || t == "count" || t == "comparator"))
+            return true;
+        if (spec.address_part &&
+            (t == "all" || t == "localpart" || t == "domain" || t == "user" || t == "detail"))
+            return true;
+        if (spec.index && (t == "index" || t == "last"))
+            return true;
+        return std::any_of(spec.tags.begin(), spec.tags.end(),
+                           [&](const TagSpec& ts) { return ts.name == t; });
+    }
+
+    // node.spec is set (context() accepted it). Checks arguments, then tests and block, then
+    // the command's own rules; an error in the arguments skips the later checks of the same
+    // command (they would mostly repeat it) but not its tests and block.
+    void command(Node& node, std::size_t depth, bool as_test, const Node* prev) {
+        const CommandSpec& spec = *node.spec;
+        if (!arguments(node, spec)) {
+            check_subtests(node, spec);  // a tag without ':' parses as a test
+        } else if (!check_subtests(node, spec) || (!as_test && !check_block(node, spec))) {
+            // reported
+        } else if ((node.name == "elsif" || node.name == "else") &&
+                   (!prev || (prev->name != "if" && prev->name != "elsif"))) {
+            v_.error(node.pos,
+                     fmt::format("{} command must follow an if or elsif command", node.name));
+        } else if (positional_types(node, spec) && spec.check) {
+            spec.check(v_, node);
+        }
+        bool guarded = false;
+        if (subtests_of(spec) > 0) {
+            v_.ihave_unknown = false;
+            for (auto& t : node.tests)
+                if (context(t, true))
+                    command(t, depth + 1, true, nullptr);
+            // RFC 5463 §4: "if ihave" of a missing capability guards a block that may use it.
+            guarded = v_.ihave_unknown && node.tests.size() == 1 && node.tests[0].name == "ihave";
+            v_.ihave_unknown = false;
+        }
+        using Sub = CommandSpec::Sub;
+        if (!as_test && node.has_block && !guarded &&
+            (spec.sub == Sub::block || spec.sub == Sub::block_optional)) {
             v_.enclosing.push_back(&node);
             commands(node.block, depth + 1, false);
             v_.enclosing.pop_back();
         }
-        if (spec->check && arguments_ok)
-            spec->check(v_, node);
     }
 
     void strings(Argument& a) {
@@ -379,42 +488,138 @@ class Checker {
                 if (!decode_encoded_characters(a.strings[i], &err))
                     v_.error(a.pos, err);
             }
-            if (v_.program().variables && a.strings[i].find("${") != std::string::npos)
+            if (v_.program().variables && a.strings[i].find("${") != std::string::npos) {
                 a.dynamic[i] = true;
+                check_references(a, a.strings[i]);
+            }
         }
     }
 
-    void arguments(Node& node, const CommandSpec& spec) {
+    // RFC 5229 §3: a reference to a namespace no extension provides is an error, and so is a
+    // match variable above the supported index. Reported once per argument.
+    void check_references(const Argument& a, std::string_view s) {
+        for (std::size_t at = s.find("${"); at != std::string_view::npos;
+             at = s.find("${", at + 2)) {
+            std::size_t end = at + 2;
+            while (end < s.size() && (std::isalnum(static_cast<unsigned char>(s[end])) ||
+                                      s[end] == '_' || s[end] == '.'))
+                ++end;
+            if (end >= s.size() || s[end] != '}')
+                continue;
+            std::string_view name = s.substr(at + 2, end - at - 2);
+            if (!valid_variable_name(name, true))
+                continue;
+            if (std::isdigit(static_cast<unsigned char>(name[0]))) {
+                if (name.size() > 9 || std::stoul(std::string(name)) > v_.max_match_variable) {
+                    v_.error(a.pos, fmt::format("match variable ${{{}}} is out of range (at most "
+                                                "${{{}}})",
+                                                name, v_.max_match_variable));
+                    return;
+                }
+            } else if (name.find('.') != std::string_view::npos &&
+                       !known_namespace(v_, name.substr(0, name.find('.')))) {
+                v_.error(a.pos, fmt::format("unknown variable namespace '{}' in ${{{}}}",
+                                            name.substr(0, name.find('.')), name));
+                return;
+            }
+        }
+    }
+
+    struct TagInfo {
+        bool known = false;
+        ArgType value = ArgType::none;
+        std::string ext;  // extension the tag needs, "" for none
+    };
+
+    static TagInfo tag_info(const CommandSpec& spec, const std::string& t) {
+        TagInfo info;
+        if (spec.match && (t == "is" || t == "contains" || t == "matches" || t == "regex" ||
+                           t == "value" || t == "count")) {
+            info.known = true;
+            if (t == "regex")
+                info.ext = "regex";
+            if (t == "value" || t == "count") {
+                info.ext = "relational";
+                info.value = ArgType::string;
+            }
+        } else if (spec.match && t == "comparator") {
+            info.known = true;
+            info.value = ArgType::string;
+        } else if (spec.address_part && (t == "all" || t == "localpart" || t == "domain" ||
+                                         t == "user" || t == "detail")) {
+            info.known = true;
+            if (t == "user" || t == "detail")
+                info.ext = "subaddress";
+        } else if (spec.index && (t == "index" || t == "last")) {
+            info.known = true;
+            if (spec.extension != "editheader")
+                info.ext = "index";  // deleteheader has its own
+            if (t == "index")
+                info.value = ArgType::number;
+        } else {
+            for (const auto& ts : spec.tags) {
+                if (ts.name == t) {
+                    info.known = true;
+                    info.value = ts.arg;
+                    info.ext = ts.extension;
+                    break;
+                }
+            }
+        }
+        return info;
+    }
+
+    // What the k-th (0-based) positional argument of a command is, for error messages.
+    static std::string positional_name(const CommandSpec& spec, std::size_t k) {
+        if (spec.match && k + 1 == spec.positional.size())
+            return " (key list)";
+        if (k == 0 && spec.name == "header")
+            return " (header names)";
+        if (k == 0 && spec.name == "address")
+            return " (header list)";
+        if (k == 0 && spec.name == "envelope")
+            return " (envelope part)";
+        return "";
+    }
+
+    // Tags first (RFC 5228 §2.6.2: tagged arguments precede the positional ones), then the
+    // number of positional arguments. False after the first error: one bad argument makes
+    // the rest of the command's checks mostly noise.
+    bool arguments(Node& node, const CommandSpec& spec) {
+        const char* kind = spec.is_test ? "test" : "command";
+        std::size_t errors_before = errors_.size();
+        for (const auto& a : node.args) {
+            if (a.kind != Argument::Kind::tag || tag_info(spec, a.tag).known)
+                continue;
+            if (unknown_tags_.emplace(node.name, a.tag).second)
+                v_.error(a.pos, fmt::format("unknown tagged argument ':{}' for the {} {} "
+                                            "(reported only once at first occurrence)",
+                                            a.tag, node.name, kind));
+            return false;
+        }
         bool saw_match = false, saw_comparator = false, saw_part = false;
         std::string match_tag;
-        for (std::size_t i = 0; i < node.args.size(); ++i) {
-            Argument& a = node.args[i];
-            if (a.kind == Argument::Kind::string_list)
-                strings(a);
-            if (a.kind != Argument::Kind::tag) {
-                node.positional.push_back(static_cast<int>(i));
-                continue;
+        std::size_t i = 0;
+        for (; i < node.args.size() && node.args[i].kind == Argument::Kind::tag; ++i) {
+            const std::string& t = node.args[i].tag;
+            Position pos = node.args[i].pos;
+            TagInfo info = tag_info(spec, t);
+            if (!info.ext.empty() && !v_.has(info.ext)) {
+                v_.error(pos, fmt::format("tag ':{}' for {} needs the '{}' extension", t, node.name,
+                                          info.ext));
+                return false;
             }
-            const std::string& t = a.tag;
-            ArgType value = ArgType::none;
-            std::string ext;
-            bool known = false;
+            if (node.has_tag(t)) {
+                v_.error(pos, fmt::format("tag ':{}' given more than once for the {} {}", t,
+                                          node.name, kind));
+                return false;
+            }
             if (spec.match && (t == "is" || t == "contains" || t == "matches" || t == "regex" ||
                                t == "value" || t == "count")) {
-                known = true;
-                if (t == "regex")
-                    ext = "regex";
-                if (t == "value" || t == "count") {
-                    ext = "relational";
-                    value = ArgType::string;
-                }
                 if (saw_match) {
-                    {
-                        v_.error(a.pos,
-                                 fmt::format("multiple match types specified (:{} after :{})", t,
-                                             match_tag));
-                        return;
-                    }
+                    v_.error(pos, fmt::format("multiple match types specified (:{} after :{})", t,
+                                              match_tag));
+                    return false;
                 }
                 saw_match = true;
                 match_tag = t;
@@ -425,21 +630,16 @@ class Checker {
                                                    : t == "value"    ? MatchType::value
                                                                      : MatchType::count);
             } else if (spec.match && t == "comparator") {
-                known = true;
-                value = ArgType::string;
                 if (saw_comparator) {
-                    v_.error(a.pos, "multiple comparators specified");
-                    return;
+                    v_.error(pos, "multiple comparators specified");
+                    return false;
                 }
                 saw_comparator = true;
             } else if (spec.address_part && (t == "all" || t == "localpart" || t == "domain" ||
                                              t == "user" || t == "detail")) {
-                known = true;
-                if (t == "user" || t == "detail")
-                    ext = "subaddress";
                 if (saw_part) {
-                    v_.error(a.pos, "multiple address parts specified");
-                    return;
+                    v_.error(pos, "multiple address parts specified");
+                    return false;
                 }
                 saw_part = true;
                 node.address_part = static_cast<int>(t == "all"         ? AddressPart::all
@@ -447,82 +647,87 @@ class Checker {
                                                      : t == "domain"    ? AddressPart::domain
                                                      : t == "user"      ? AddressPart::user
                                                                         : AddressPart::detail);
-            } else if (spec.index && (t == "index" || t == "last")) {
-                known = true;
-                if (spec.extension != "editheader")
-                    ext = "index";  // deleteheader has its own
-                if (t == "index")
-                    value = ArgType::number;
-            } else {
-                for (const auto& ts : spec.tags) {
-                    if (ts.name == t) {
-                        known = true;
-                        value = ts.arg;
-                        ext = ts.extension;
-                        break;
-                    }
-                }
             }
-            if (!known) {
-                v_.error(a.pos, fmt::format("unknown tagged argument ':{}' for the {} {}", t,
-                                            node.name, spec.is_test ? "test" : "command"));
-                return;  // one error per command: the rest would only repeat it
-            }
-            if (!ext.empty() && !v_.has(ext)) {
-                v_.error(a.pos, fmt::format("tag ':{}' for {} needs the '{}' extension", t,
-                                            node.name, ext));
-                return;
-            }
-            if (node.has_tag(t)) {
-                v_.error(a.pos, fmt::format("tag ':{}' given more than once", t));
-                return;
-            }
-            if (value == ArgType::none) {
+            if (info.value == ArgType::none) {
                 node.tags.emplace_back(t, -1);
                 continue;
             }
-            if (i + 1 >= node.args.size() || !arg_fits(node.args[i + 1], value)) {
-                v_.error(a.pos, fmt::format("tag ':{}' for {} expects {} argument", t, node.name,
-                                            arg_type_name(value)));
-                return;
+            if (i + 1 >= node.args.size() || !arg_fits(node.args[i + 1], info.value)) {
+                v_.error(pos, fmt::format("tag ':{}' for {} expects {} argument", t, node.name,
+                                          arg_type_name(info.value)));
+                return false;
             }
             ++i;
             if (node.args[i].kind == Argument::Kind::string_list)
                 strings(node.args[i]);
             node.tags.emplace_back(t, static_cast<int>(i));
         }
-        // Positional arguments.
+        if (spec.index) {  // RFC 5260 §6: :last only with :index, and fields count from 1
+            if (node.has_tag("last") && !node.has_tag("index")) {
+                v_.error(node.pos, fmt::format("the :last tag of the {} {} needs the :index tag",
+                                               node.name, kind));
+                return false;
+            }
+            if (const Argument* idx = node.tag_value("index"); idx && idx->number == 0) {
+                v_.error(idx->pos, "the :index value must be 1 or more");
+                return false;
+            }
+        }
+        for (; i < node.args.size(); ++i) {
+            Argument& a = node.args[i];
+            if (a.kind == Argument::Kind::tag) {
+                v_.error(a.pos, fmt::format("unexpected tagged argument ':{}' after the "
+                                            "positional arguments of the {} {}",
+                                            a.tag, node.name, kind));
+                return false;
+            }
+            if (a.kind == Argument::Kind::string_list)
+                strings(a);
+            node.positional.push_back(static_cast<int>(i));
+        }
         std::size_t min =
             spec.min_positional == SIZE_MAX ? spec.positional.size() : spec.min_positional;
-        if (node.positional.size() < min || node.positional.size() > spec.positional.size()) {
+        std::size_t n = node.positional.size();
+        if (n < min || n > spec.positional.size()) {
             v_.error(node.pos,
-                     fmt::format("the {} {} expects {} positional argument(s), found {}", node.name,
-                                 spec.is_test ? "test" : "command",
+                     fmt::format("the {} {} requires {} positional argument{}, but {} {} specified",
+                                 node.name, kind,
                                  min == spec.positional.size()
                                      ? std::to_string(min)
                                      : fmt::format("{} to {}", min, spec.positional.size()),
-                                 node.positional.size()));
-            return;
+                                 spec.positional.size() == 1 ? "" : "s", n, n == 1 ? "is" : "are"));
+            return false;
         }
+        if (spec.match && !match_options(node))
+            return false;
+        return errors_.size() == errors_before;
+    }
+
+    // The types of the positional arguments; checked after the tests and block, like the
+    // command's own rules.
+    bool positional_types(Node& node, const CommandSpec& spec) {
         for (std::size_t k = 0; k < node.positional.size(); ++k) {
             Argument& a = node.args[static_cast<std::size_t>(node.positional[k])];
             if (!arg_fits(a, spec.positional[k])) {
-                v_.error(a.pos,
-                         fmt::format("argument {} of {} must be {}, found {}", k + 1, node.name,
-                                     arg_type_name(spec.positional[k]), arg_kind_name(a)));
+                v_.error(a.pos, fmt::format("the {} {} expects {} as argument {}{}, but {} was "
+                                            "found",
+                                            node.name, spec.is_test ? "test" : "command",
+                                            arg_type_name(spec.positional[k]), k + 1,
+                                            positional_name(spec, k), arg_kind_name(a)));
+                return false;
             }
         }
-        if (spec.match)
-            match_options(node);
+        return true;
     }
 
-    void match_options(Node& node) {
+    bool match_options(Node& node) {
+        std::size_t errors_before = errors_.size();
         if (const Argument* c = node.tag_value("comparator")) {
             const std::string& name = c->strings[0];
             auto cmp = comparator_from_name(name);
             if (!cmp) {
                 v_.error(c->pos, fmt::format("unknown comparator '{}'", name));
-                return;
+                return false;
             }
             std::string lname = name;
             std::transform(lname.begin(), lname.end(), lname.begin(),
@@ -531,7 +736,7 @@ class Checker {
                 *cmp != Comparator::unicode_casemap && !v_.has("comparator-" + lname)) {
                 v_.error(c->pos, fmt::format("comparator '{}' needs require \"comparator-{}\"",
                                              name, lname));
-                return;
+                return false;
             }
             node.comparator = static_cast<int>(*cmp);
             auto mt = static_cast<MatchType>(node.match_type);
@@ -572,6 +777,7 @@ class Checker {
                 }
             }
         }
+        return errors_.size() == errors_before;
     }
 };
 

@@ -80,6 +80,8 @@ struct CompileOptions {
     ParseLimits parse;
     const Registry* registry = nullptr;  // nullptr: Registry::standard()
     std::size_t max_variable_name = 64;
+    std::size_t max_variables = 256;      // distinct names set by one script (ExecLimits too)
+    std::size_t max_match_variable = 32;  // highest ${N} a script may refer to
 };
 
 struct Program {
@@ -105,7 +107,17 @@ class Validator {
     Validator(const Registry& registry, Program& program, std::vector<SyntaxError>& errors,
               std::vector<SyntaxError>& warnings)
         : registry_(registry), program_(program), errors_(errors), warnings_(warnings) {}
-    void error(Position pos, std::string message) { errors_.push_back({pos, std::move(message)}); }
+    // Records an error; past max_errors, one more saying so, then nothing (see gave_up()).
+    void error(Position pos, std::string message) {
+        if (errors_.size() < max_errors) {
+            errors_.push_back({pos, std::move(message)});
+        } else if (!gave_up_) {
+            errors_.push_back(
+                {pos, "too many errors (limit " + std::to_string(max_errors) + "), giving up"});
+            gave_up_ = true;
+        }
+    }
+    bool gave_up() const { return gave_up_; }
     void warning(Position pos, std::string message) {
         warnings_.push_back({pos, std::move(message)});
     }
@@ -118,16 +130,25 @@ class Validator {
     bool ihave_unknown = false;
     // The commands whose blocks are being validated, outermost first (foreverypart, break).
     std::vector<const Node*> enclosing;
+    std::size_t max_variables = 256;
+    std::size_t max_match_variable = 32;
+    std::size_t max_errors = 100;
+    std::set<std::string, std::less<>> declared_variables;  // names set so far (set command)
 
   private:
     const Registry& registry_;
     Program& program_;
     std::vector<SyntaxError>& errors_;
     std::vector<SyntaxError>& warnings_;
+    bool gave_up_ = false;
 };
 
 // Variable name syntax (RFC 5229 §3): identifier *("." identifier), or digits.
 bool valid_variable_name(std::string_view name, bool allow_digits);
+
+// Whether a variable namespace ("global" of include, RFC 6609 §3.4) is available to the
+// script being validated (compared case-insensitively).
+bool known_namespace(const Validator& v, std::string_view ns);
 
 // Compiled programs by content hash. Thread-safe; bounded (least recently used dropped).
 class ProgramCache {

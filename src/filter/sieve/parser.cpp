@@ -1,5 +1,8 @@
 // Sieve lexer and parser: RFC 5228 §2.2-§2.9 (lexical tokens), §8.1 (lexical grammar) and
-// §8.2 (command/test grammar).
+// §8.2 (command/test grammar). After a syntax error the parser recovers at the end of the
+// broken structure (the next ';' or block of a command, the ']' of a string list, the ')' of a
+// test list, the '}' of a block, counting nesting) and goes on, so one run reports every
+// error, up to ParseLimits::max_errors.
 #include "filter/sieve/parser.h"
 
 #include <cctype>
@@ -14,25 +17,83 @@ std::string SyntaxError::to_string() const {
 
 namespace {
 
-struct ParseFailure {};
+enum class Tok : std::uint8_t {
+    eof,
+    identifier,
+    tag,
+    string,
+    number,
+    lsquare,
+    rsquare,
+    lparen,
+    rparen,
+    lcurly,
+    rcurly,
+    semicolon,
+    comma,
+    colon,    // ':' not followed by a tag name
+    slash,    // '/' not starting a comment
+    garbage,  // a character that starts no token (reported once per run of them)
+    error,    // a token the lexer rejected (already reported)
+};
+
+struct Token {
+    Tok type = Tok::eof;
+    Position pos;
+    std::string text;  // identifier / tag (lower-case) / string value
+    std::uint64_t number = 0;
+};
+
+// Thrown when the error limit is reached or a limit makes going on pointless; the errors are
+// already recorded.
+struct ParseAbort {};
+
+// Result of a grammar rule: the parser is at a known place (ok), or must skip to the end of
+// the enclosing structure first (recover).
+enum class Step : std::uint8_t { ok, recover };
 
 class Parser {
   public:
-    Parser(std::string_view src, const ParseLimits& limits) : s_(src), limits_(limits) {}
+    Parser(std::string_view src, const ParseLimits& limits, std::vector<SyntaxError>& errors)
+        : s_(src), limits_(limits), errors_(errors) {}
 
-    Script run(std::vector<SyntaxError>& errors) {
+    Script run() {
         Script script;
         try {
-            if (s_.size() > limits_.max_script_bytes)
-                fail({1, 1}, fmt::format("script is too large ({} bytes, limit {})", s_.size(),
-                                         limits_.max_script_bytes));
-            skip_space();
-            while (i_ < s_.size()) {
-                script.commands.push_back(command(0));
-                skip_space();
+            if (s_.size() > limits_.max_script_bytes) {
+                report({1, 1}, fmt::format("script is too large ({} bytes, limit {})", s_.size(),
+                                           limits_.max_script_bytes));
+                return script;
             }
-        } catch (const ParseFailure&) {
-            errors.push_back(std::move(error_));
+            next();
+            bool resync = false;  // skipping junk after an error already reported
+            for (;;) {
+                std::size_t before = script.commands.size();
+                Step step = commands(script.commands, 1);
+                if (tok_.type == Tok::eof)
+                    break;
+                if (script.commands.size() != before)
+                    resync = false;
+                // A stray '}' or a token that starts no command: report it unless an error
+                // before explains it, then skip it (and the rest of its command or block) and
+                // go on with the next command.
+                if (step == Step::ok && !resync) {
+                    if (tok_.type == Tok::rcurly)
+                        error("unexpected '}' (no block to close)");
+                    else
+                        error(fmt::format("expected a command, found {}", describe()));
+                }
+                resync = true;
+                if (tok_.type == Tok::rcurly) {
+                    next();
+                } else if (recover(Tok::semicolon)) {
+                    bool block = tok_.type == Tok::lcurly;
+                    next();
+                    if (block && recover(Tok::rcurly))
+                        next();
+                }
+            }
+        } catch (const ParseAbort&) {
         }
         return script;
     }
@@ -40,17 +101,37 @@ class Parser {
   private:
     std::string_view s_;
     ParseLimits limits_;
+    std::vector<SyntaxError>& errors_;
     std::size_t i_ = 0;
     std::uint32_t line_ = 1;
     std::size_t line_start_ = 0;
     std::size_t nodes_ = 0;
-    SyntaxError error_;
+    Token tok_;
+
+    // ---- errors ----
+
+    void report(Position pos, std::string message) {
+        if (errors_.size() >= limits_.max_errors) {
+            errors_.push_back(
+                {pos, fmt::format("too many errors (limit {}), giving up", limits_.max_errors)});
+            throw ParseAbort{};
+        }
+        errors_.push_back({pos, std::move(message)});
+    }
+    // A grammar error at the current token; not reported when the lexer already complained
+    // about that token.
+    void error(std::string message) {
+        if (tok_.type != Tok::error)
+            report(tok_.pos, std::move(message));
+    }
+    void lex_error(Position pos, std::string message) {
+        report(pos, std::move(message));
+        tok_.type = Tok::error;
+    }
+
+    // ---- lexer ----
 
     Position here() const { return {line_, static_cast<std::uint32_t>(i_ - line_start_ + 1)}; }
-    [[noreturn]] void fail(Position pos, std::string message) {
-        error_ = {pos, std::move(message)};
-        throw ParseFailure{};
-    }
     bool at_end() const { return i_ >= s_.size(); }
     char peek(std::size_t ahead = 0) const {
         return i_ + ahead < s_.size() ? s_[i_ + ahead] : '\0';
@@ -62,11 +143,18 @@ class Parser {
         }
         ++i_;
     }
+    static bool ident_start(char c) {
+        return std::isalpha(static_cast<unsigned char>(c)) || c == '_';
+    }
+    static bool ident_char(char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
+    }
 
-    void skip_space() {
+    // Skips white space and comments; false (after reporting) on an unterminated comment.
+    bool skip_space() {
         for (;;) {
             if (at_end())
-                return;
+                return true;
             char c = s_[i_];
             if (c == ' ' || c == '\t' || c == '\r' || c == '\n') {
                 advance();
@@ -78,8 +166,11 @@ class Parser {
                 advance();
                 advance();
                 for (;;) {
-                    if (at_end())
-                        fail(start, "unterminated bracket comment");
+                    if (at_end()) {
+                        lex_error(start, "unterminated bracket comment");
+                        tok_.pos = start;
+                        return false;
+                    }
                     if (s_[i_] == '*' && peek(1) == '/') {
                         advance();
                         advance();
@@ -88,145 +179,140 @@ class Parser {
                     advance();
                 }
             } else {
-                return;
+                return true;
             }
         }
     }
 
-    static bool ident_start(char c) {
-        return std::isalpha(static_cast<unsigned char>(c)) || c == '_';
-    }
-    static bool ident_char(char c) {
-        return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
-    }
-
-    std::string identifier() {
-        std::string out;
-        while (!at_end() && ident_char(s_[i_])) {
-            out.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(s_[i_]))));
-            advance();
-            if (out.size() > 256)
-                fail(here(), "identifier is too long");
+    void next() {
+        Tok previous = tok_.type;
+        tok_.text.clear();
+        tok_.number = 0;
+        if (!skip_space())
+            return;
+        tok_.pos = here();
+        if (at_end()) {
+            tok_.type = Tok::eof;
+            return;
         }
-        return out;
-    }
-
-    void count_node(Position pos) {
-        if (++nodes_ > limits_.max_commands)
-            fail(pos, fmt::format("too many commands and tests (limit {})", limits_.max_commands));
-    }
-
-    Node command(std::size_t depth) {
-        Position pos = here();
-        if (!ident_start(peek())) {
-            if (peek() == '}')
-                fail(pos, "unexpected '}' (no block to close)");
-            fail(pos, fmt::format("expected a command, found {}", describe()));
-        }
-        count_node(pos);
-        Node node;
-        node.pos = pos;
-        node.name = identifier();
-        arguments(node, depth);
-        skip_space();
-        if (peek() == ';') {
-            advance();
-        } else if (peek() == '{') {
-            if (depth + 1 > limits_.max_nesting)
-                fail(here(),
-                     fmt::format("blocks nested too deeply (limit {})", limits_.max_nesting));
-            advance();
-            node.has_block = true;
-            skip_space();
-            while (peek() != '}') {
-                if (at_end())
-                    fail(pos, fmt::format("block of '{}' is not closed", node.name));
-                node.block.push_back(command(depth + 1));
-                skip_space();
-            }
-            advance();
-        } else {
-            fail(here(), fmt::format("expected ';' or '{{' after command '{}', found {}", node.name,
-                                     describe()));
-        }
-        return node;
-    }
-
-    std::string describe() const {
-        if (at_end())
-            return "end of script";
         char c = s_[i_];
-        if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) >= 0x7f)
-            return fmt::format("byte 0x{:02x}", static_cast<unsigned char>(c));
+        switch (c) {
+            case '[':
+                return single(Tok::lsquare);
+            case ']':
+                return single(Tok::rsquare);
+            case '(':
+                return single(Tok::lparen);
+            case ')':
+                return single(Tok::rparen);
+            case '{':
+                return single(Tok::lcurly);
+            case '}':
+                return single(Tok::rcurly);
+            case ';':
+                return single(Tok::semicolon);
+            case ',':
+                return single(Tok::comma);
+            case '/':
+                return single(Tok::slash);
+            case '"':
+                return quoted_string();
+            case ':':
+                advance();
+                if (!ident_start(peek())) {
+                    tok_.type = Tok::colon;
+                    return;
+                }
+                return word(Tok::tag);
+            default:
+                break;
+        }
+        if (std::isdigit(static_cast<unsigned char>(c)))
+            return number();
+        if (ident_start(c)) {
+            if (is_text_start())
+                return text_string();
+            return word(Tok::identifier);
+        }
+        // One error for a run of characters that start no token.
+        if (previous != Tok::garbage)
+            report(tok_.pos,
+                   fmt::format("unexpected character(s) starting with {}", describe_char(c)));
+        advance();
+        tok_.type = Tok::garbage;
+    }
+
+    void single(Tok type) {
+        advance();
+        tok_.type = type;
+    }
+
+    void word(Tok type) {
+        Position start = tok_.pos;
+        std::string out;
+        bool too_long = false;
+        while (!at_end() && ident_char(s_[i_])) {
+            if (out.size() < limits_.max_identifier)
+                out.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(s_[i_]))));
+            else
+                too_long = true;
+            advance();
+        }
+        if (too_long) {
+            lex_error(start, fmt::format("{} '{}{}...' is too long (limit {} characters)",
+                                         type == Tok::tag ? "tag" : "identifier",
+                                         type == Tok::tag ? ":" : "", out, limits_.max_identifier));
+            return;
+        }
+        tok_.type = type;
+        tok_.text = std::move(out);
+    }
+
+    static std::string describe_char(char c) {
+        auto u = static_cast<unsigned char>(c);
+        if (u < 0x20 || u >= 0x7f)
+            return fmt::format("byte 0x{:02x}", u);
         return fmt::format("'{}'", c);
     }
 
-    // arguments = *argument [ test / test-list ]
-    void arguments(Node& node, std::size_t depth) {
-        for (;;) {
-            skip_space();
-            char c = peek();
-            if (c == '"' || c == '[' || ((c == 't' || c == 'T') && is_text_start())) {
-                node.args.push_back(string_list_arg());
-            } else if (std::isdigit(static_cast<unsigned char>(c))) {
-                node.args.push_back(number_arg());
-            } else if (c == ':') {
-                Argument a;
-                a.pos = here();
-                a.kind = Argument::Kind::tag;
-                advance();
-                if (!ident_start(peek()))
-                    fail(a.pos, "expected a tag name after ':'");
-                a.tag = identifier();
-                node.args.push_back(std::move(a));
-            } else {
-                break;
-            }
-            if (node.args.size() > limits_.max_list_items)
-                fail(here(), "too many arguments");
+    std::string describe() const {
+        switch (tok_.type) {
+            case Tok::eof:
+                return "end of script";
+            case Tok::identifier:
+                return fmt::format("identifier '{}'", tok_.text);
+            case Tok::tag:
+                return fmt::format("tag ':{}'", tok_.text);
+            case Tok::string:
+                return "a string";
+            case Tok::number:
+                return "a number";
+            case Tok::lsquare:
+                return "'['";
+            case Tok::rsquare:
+                return "']'";
+            case Tok::lparen:
+                return "'('";
+            case Tok::rparen:
+                return "')'";
+            case Tok::lcurly:
+                return "'{'";
+            case Tok::rcurly:
+                return "'}'";
+            case Tok::semicolon:
+                return "';'";
+            case Tok::comma:
+                return "','";
+            case Tok::colon:
+                return "':'";
+            case Tok::slash:
+                return "'/'";
+            case Tok::garbage:
+                return "unknown characters";
+            case Tok::error:
+                return "an invalid token";
         }
-        skip_space();
-        if (peek() == '(') {
-            if (depth + 1 > limits_.max_nesting)
-                fail(here(),
-                     fmt::format("tests nested too deeply (limit {})", limits_.max_nesting));
-            Position open = here();
-            advance();
-            node.test_list = true;
-            for (;;) {
-                skip_space();
-                node.tests.push_back(test(depth + 1));
-                if (node.tests.size() > limits_.max_list_items)
-                    fail(open, "test list is too long");
-                skip_space();
-                if (peek() == ',') {
-                    advance();
-                    continue;
-                }
-                if (peek() == ')') {
-                    advance();
-                    break;
-                }
-                fail(here(), fmt::format("expected ',' or ')' in test list, found {}", describe()));
-            }
-        } else if (ident_start(peek())) {
-            if (depth + 1 > limits_.max_nesting)
-                fail(here(),
-                     fmt::format("tests nested too deeply (limit {})", limits_.max_nesting));
-            node.tests.push_back(test(depth + 1));
-        }
-    }
-
-    Node test(std::size_t depth) {
-        Position pos = here();
-        if (!ident_start(peek()))
-            fail(pos, fmt::format("expected a test, found {}", describe()));
-        count_node(pos);
-        Node node;
-        node.pos = pos;
-        node.name = identifier();
-        arguments(node, depth);
-        return node;
+        return "?";
     }
 
     bool is_text_start() const {
@@ -237,16 +323,16 @@ class Parser {
                (w[2] == 'x' || w[2] == 'X') && (w[3] == 't' || w[3] == 'T') && w[4] == ':';
     }
 
-    Argument number_arg() {
-        Argument a;
-        a.pos = here();
-        a.kind = Argument::Kind::number;
+    void number() {
+        Position start = tok_.pos;
         std::uint64_t v = 0;
+        bool overflow = false;
         while (std::isdigit(static_cast<unsigned char>(peek()))) {
-            std::uint64_t d = static_cast<std::uint64_t>(peek() - '0');
+            auto d = static_cast<std::uint64_t>(peek() - '0');
             if (v > (UINT64_MAX - d) / 10)
-                fail(a.pos, "number is too large");
-            v = v * 10 + d;
+                overflow = true;
+            else
+                v = v * 10 + d;
             advance();
         }
         std::uint64_t mult = 1;
@@ -269,83 +355,72 @@ class Parser {
         if (mult != 1) {
             advance();
             if (v > UINT64_MAX / mult)
-                fail(a.pos, "number is too large");
+                overflow = true;
             v *= mult;
         }
-        if (ident_char(peek()))
-            fail(here(), "invalid character after number");
-        a.number = v;
-        return a;
-    }
-
-    Argument string_list_arg() {
-        Argument a;
-        a.pos = here();
-        a.kind = Argument::Kind::string_list;
-        if (peek() == '[') {
-            advance();
-            for (;;) {
-                skip_space();
-                if (peek() != '"' && !is_text_start())
-                    fail(here(),
-                         fmt::format("expected a string in string list, found {}", describe()));
-                a.strings.push_back(string());
-                if (a.strings.size() > limits_.max_list_items)
-                    fail(a.pos, "string list is too long");
-                skip_space();
-                if (peek() == ',') {
-                    advance();
-                    continue;
-                }
-                if (peek() == ']') {
-                    advance();
-                    break;
-                }
-                fail(here(),
-                     fmt::format("expected ',' or ']' in string list, found {}", describe()));
-            }
-        } else {
-            a.single = true;
-            a.strings.push_back(string());
-        }
-        return a;
-    }
-
-    void check_length(const std::string& s, Position start) {
-        if (s.size() > limits_.max_string_bytes)
-            fail(start,
-                 fmt::format("string is too long (limit {} bytes)", limits_.max_string_bytes));
-    }
-
-    std::string string() {
-        Position start = here();
-        std::string out;
-        if (peek() == '"') {
-            advance();
-            for (;;) {
-                if (at_end())
-                    fail(start, "unterminated string");
-                char c = s_[i_];
-                if (c == '"') {
-                    advance();
-                    break;
-                }
-                if (c == '\\') {
-                    advance();
-                    if (at_end())
-                        fail(start, "unterminated string");
-                    c = s_[i_];
-                }
-                if (c == '\n' && (out.empty() || out.back() != '\r'))
-                    out.push_back('\r');  // line breaks inside strings are CRLF
-                out.push_back(c);
+        if (overflow)
+            return lex_error(start, fmt::format("number is too large (limit {})", UINT64_MAX));
+        if (ident_char(peek())) {
+            while (!at_end() && ident_char(s_[i_]))
                 advance();
-                check_length(out, start);
-            }
-            return out;
+            return lex_error(start, "invalid character after number");
         }
-        // text: *(SP / HTAB) (hash-comment / CRLF) *(multiline-literal / multiline-dotstart) "."
-        // CRLF
+        tok_.type = Tok::number;
+        tok_.number = v;
+    }
+
+    bool check_length(const std::string& s, Position start) {
+        if (s.size() <= limits_.max_string_bytes)
+            return true;
+        lex_error(start,
+                  fmt::format("string is too long (limit {} bytes)", limits_.max_string_bytes));
+        return false;
+    }
+
+    void quoted_string() {
+        Position start = tok_.pos;
+        std::string out;
+        advance();
+        for (;;) {
+            if (at_end())
+                return lex_error(start, "unterminated string");
+            char c = s_[i_];
+            if (c == '"') {
+                advance();
+                break;
+            }
+            if (c == '\\') {
+                advance();
+                if (at_end())
+                    return lex_error(start, "unterminated string");
+                c = s_[i_];
+            }
+            if (c == '\n' && (out.empty() || out.back() != '\r'))
+                out.push_back('\r');  // line breaks inside strings are CRLF
+            out.push_back(c);
+            advance();
+            if (out.size() > limits_.max_string_bytes) {
+                // Skip to the end of the string so that parsing goes on after it.
+                while (!at_end() && s_[i_] != '"') {
+                    if (s_[i_] == '\\' && i_ + 1 < s_.size())
+                        advance();
+                    advance();
+                }
+                if (!at_end())
+                    advance();
+                check_length(out, start);
+                return;
+            }
+        }
+        tok_.type = Tok::string;
+        tok_.text = std::move(out);
+    }
+
+    // text: *(SP / HTAB) (hash-comment / CRLF) *(multiline-literal / multiline-dotstart) "."
+    // CRLF
+    void text_string() {
+        Position start = tok_.pos;
+        std::string out;
         for (int k = 0; k < 5; ++k)
             advance();
         while (peek() == ' ' || peek() == '\t')
@@ -357,11 +432,13 @@ class Parser {
         if (peek() == '\r')
             advance();
         if (peek() != '\n')
-            fail(here(), "expected end of line after 'text:'");
+            return lex_error(here(), "expected end of line after 'text:'");
         advance();
+        bool too_long = false;
         for (;;) {
             if (at_end())
-                fail(start, "unterminated multi-line string (no line with a single '.')");
+                return lex_error(start,
+                                 "unterminated multi-line string (no line with a single '.')");
             std::size_t eol = s_.find('\n', i_);
             std::string_view line =
                 s_.substr(i_, eol == std::string_view::npos ? s_.size() - i_ : eol - i_);
@@ -371,25 +448,280 @@ class Parser {
             if (content == ".") {
                 while (!at_end() && s_[i_] != '\n')
                     advance();
-                if (at_end())
-                    break;  // "." at end of script without a line break: accepted
-                advance();
+                if (!at_end())
+                    advance();  // "." at end of script without a line break: accepted
                 break;
             }
             if (eol == std::string_view::npos)
-                fail(start, "unterminated multi-line string (no line with a single '.')");
+                return lex_error(start,
+                                 "unterminated multi-line string (no line with a single '.')");
             std::string_view keep = line;
             if (keep.starts_with(".."))
                 keep.remove_prefix(1);  // dot-stuffing: ".." -> "."
             if (keep.ends_with("\r"))
                 keep.remove_suffix(1);
-            out.append(keep);
-            out.append("\r\n");  // lines of a multi-line string end in CRLF (RFC 5228 §2.4.2)
-            check_length(out, start);
-            i_ = eol;
-            advance();
+            if (!too_long) {
+                out.append(keep);
+                out.append("\r\n");  // lines of a multi-line string end in CRLF (RFC 5228 §2.4.2)
+                too_long = out.size() > limits_.max_string_bytes;
+            }
+            // Jump to the next line, keeping the line count.
+            ++line_;
+            i_ = eol + 1;
+            line_start_ = i_;
         }
-        return out;
+        if (too_long && !check_length(out, start))
+            return;
+        tok_.type = Tok::string;
+        tok_.text = std::move(out);
+    }
+
+    // ---- grammar ----
+
+    void count_node() {
+        if (++nodes_ > limits_.max_commands) {
+            report(tok_.pos,
+                   fmt::format("too many commands and tests (limit {})", limits_.max_commands));
+            throw ParseAbort{};
+        }
+    }
+
+    // Skips tokens up to the one that ends the structure `end` belongs to (']' string list,
+    // ')' test list, ';' command, '}' block), counting nested structures of the same kind and
+    // stopping at a token of a stronger structure (a block brace ends a command, say). True
+    // when `end` (or, for a command, the '{' of its block) is now the current token.
+    bool recover(Tok end) {
+        auto rank = [](Tok t) {
+            switch (t) {
+                case Tok::lcurly:
+                case Tok::rcurly:
+                    return 3;
+                case Tok::semicolon:
+                    return 2;
+                case Tok::lparen:
+                case Tok::rparen:
+                    return 1;
+                case Tok::lsquare:
+                case Tok::rsquare:
+                    return 0;
+                default:
+                    return -1;
+            }
+        };
+        int level = rank(end);
+        Tok open = end == Tok::rsquare  ? Tok::lsquare
+                   : end == Tok::rparen ? Tok::lparen
+                   : end == Tok::rcurly ? Tok::lcurly
+                                        : Tok::eof;  // a command has no opening token
+        std::size_t nesting = 1;
+        while (tok_.type != Tok::eof && rank(tok_.type) <= level) {
+            if (tok_.type == open && open != Tok::eof) {
+                ++nesting;
+            } else if (tok_.type == end && --nesting == 0) {
+                return true;
+            }
+            next();
+        }
+        return end == Tok::semicolon && tok_.type == Tok::lcurly;
+    }
+
+    // commands = *command; command = identifier arguments (";" / block)
+    Step commands(std::vector<Node>& out, std::size_t depth) {
+        while (tok_.type == Tok::identifier) {
+            count_node();
+            Node& node = out.emplace_back();
+            node.pos = tok_.pos;
+            node.name = tok_.text;
+            next();
+            Step step = arguments(node, 1);
+            if (step == Step::ok && tok_.type != Tok::semicolon && tok_.type != Tok::lcurly) {
+                error(fmt::format("expected ';' or '{{' after command '{}', found {}", node.name,
+                                  describe()));
+                step = Step::recover;
+            }
+            if (step == Step::recover && !recover(Tok::semicolon))
+                return Step::recover;
+            if (tok_.type == Tok::semicolon) {
+                next();
+                continue;
+            }
+            // '{': the command's block.
+            Position open = tok_.pos;
+            next();
+            if (depth + 1 > limits_.max_nesting) {
+                report(open,
+                       fmt::format("blocks nested too deeply (limit {})", limits_.max_nesting));
+                if (!recover(Tok::rcurly))
+                    return Step::recover;
+                next();
+                continue;
+            }
+            node.has_block = true;
+            if (commands(node.block, depth + 1) == Step::ok) {
+                if (tok_.type == Tok::rcurly) {
+                    next();
+                    continue;
+                }
+                if (tok_.type == Tok::eof)
+                    report(open, fmt::format("block of '{}' is not closed", node.name));
+                else
+                    error(fmt::format("expected a command or '}}' in the block of '{}', found {}",
+                                      node.name, describe()));
+            }
+            if (!recover(Tok::rcurly))
+                return Step::recover;
+            next();
+        }
+        return Step::ok;
+    }
+
+    // arguments = *argument [ test / test-list ]
+    Step arguments(Node& node, std::size_t depth) {
+        for (bool more = true; more;) {
+            switch (tok_.type) {
+                case Tok::lsquare:
+                    if (string_list(node) == Step::recover)
+                        return Step::recover;
+                    break;
+                case Tok::string: {
+                    Argument& a = node.args.emplace_back();
+                    a.pos = tok_.pos;
+                    a.single = true;
+                    a.strings.push_back(std::move(tok_.text));
+                    next();
+                    break;
+                }
+                case Tok::number: {
+                    Argument& a = node.args.emplace_back();
+                    a.pos = tok_.pos;
+                    a.kind = Argument::Kind::number;
+                    a.number = tok_.number;
+                    next();
+                    break;
+                }
+                case Tok::tag: {
+                    Argument& a = node.args.emplace_back();
+                    a.pos = tok_.pos;
+                    a.kind = Argument::Kind::tag;
+                    a.tag = std::move(tok_.text);
+                    next();
+                    break;
+                }
+                default:
+                    more = false;
+                    break;
+            }
+            if (more && node.args.size() > limits_.max_arguments) {
+                error(fmt::format("too many arguments for '{}' (limit {})", node.name,
+                                  limits_.max_arguments));
+                return Step::recover;
+            }
+        }
+        if (tok_.type == Tok::identifier) {
+            if (depth + 1 > limits_.max_nesting) {
+                error(fmt::format("tests nested too deeply (limit {})", limits_.max_nesting));
+                return Step::recover;
+            }
+            return test(node, depth);
+        }
+        if (tok_.type != Tok::lparen)
+            return Step::ok;
+        Position open = tok_.pos;
+        next();
+        if (depth + 1 > limits_.max_nesting) {
+            report(open, fmt::format("tests nested too deeply (limit {})", limits_.max_nesting));
+            if (!recover(Tok::rparen))
+                return Step::recover;
+            next();
+            return Step::ok;
+        }
+        node.test_list = true;
+        bool in_place = true;  // at ',' or ')' after a test
+        if (tok_.type != Tok::identifier) {
+            error(fmt::format("expected a test after '(', found {}", describe()));
+            in_place = recover(Tok::rparen);
+        } else if (test(node, depth) == Step::recover) {
+            in_place = recover(Tok::rparen);
+        } else {
+            while (tok_.type == Tok::comma) {
+                next();
+                if (tok_.type != Tok::identifier) {
+                    error(fmt::format("expected a test after ',' in test list, found {}",
+                                      describe()));
+                    in_place = recover(Tok::rparen);
+                    break;
+                }
+                if (node.tests.size() >= limits_.max_list_items) {
+                    error(fmt::format("test list is too long (limit {})", limits_.max_list_items));
+                    in_place = recover(Tok::rparen);
+                    break;
+                }
+                if (test(node, depth) == Step::recover) {
+                    in_place = recover(Tok::rparen);
+                    break;
+                }
+            }
+        }
+        (void)in_place;
+        if (tok_.type == Tok::rparen) {
+            next();
+            return Step::ok;
+        }
+        error(fmt::format("expected ',' or ')' in test list, found {}", describe()));
+        if (!recover(Tok::rparen))
+            return Step::recover;
+        next();
+        return Step::ok;
+    }
+
+    // test = identifier arguments; appended to parent.tests
+    Step test(Node& parent, std::size_t depth) {
+        count_node();
+        Node& node = parent.tests.emplace_back();
+        node.pos = tok_.pos;
+        node.name = tok_.text;
+        next();
+        return arguments(node, depth + 1);
+    }
+
+    // string-list = "[" string *("," string) "]"
+    Step string_list(Node& node) {
+        Argument& a = node.args.emplace_back();
+        a.pos = tok_.pos;
+        next();
+        if (tok_.type != Tok::string) {
+            error(fmt::format("expected a string after '[', found {}", describe()));
+            recover(Tok::rsquare);
+        } else {
+            a.strings.push_back(std::move(tok_.text));
+            next();
+            while (tok_.type == Tok::comma) {
+                next();
+                if (tok_.type != Tok::string) {
+                    error(fmt::format("expected a string after ',' in string list, found {}",
+                                      describe()));
+                    recover(Tok::rsquare);
+                    break;
+                }
+                if (a.strings.size() >= limits_.max_list_items) {
+                    error(
+                        fmt::format("string list is too long (limit {})", limits_.max_list_items));
+                    recover(Tok::rsquare);
+                    break;
+                }
+                a.strings.push_back(std::move(tok_.text));
+                next();
+            }
+        }
+        if (tok_.type == Tok::rsquare) {
+            next();
+            return Step::ok;
+        }
+        error(fmt::format("expected ',' or ']' in string list, found {}", describe()));
+        if (!recover(Tok::rsquare))
+            return Step::recover;
+        next();
+        return Step::ok;
     }
 };
 
@@ -397,8 +729,8 @@ class Parser {
 
 ParseResult parse_script(std::string_view source, const ParseLimits& limits) {
     ParseResult result;
-    Parser parser(source, limits);
-    result.script = parser.run(result.errors);
+    Parser parser(source, limits, result.errors);
+    result.script = parser.run();
     return result;
 }
 

@@ -1,6 +1,7 @@
 // Sieve lexer and parser (RFC 5228 §2 and §8): comments, quoted and multi-line strings,
 // numbers with K/M/G quantifiers, string lists, tags, test lists and blocks, into an ast.h
-// tree. Hostile input is bounded by ParseLimits; errors carry line:column. Pure; thread-safe.
+// tree. Hostile input is bounded by ParseLimits; errors carry line:column. After an error the
+// parser recovers and goes on, so one run reports up to max_errors errors. Pure; thread-safe.
 #pragma once
 
 #include <cstddef>
@@ -17,6 +18,9 @@ struct ParseLimits {
     std::size_t max_string_bytes = 128 * 1024;
     std::size_t max_list_items = 1024;  // strings in one list, tests in one test list
     std::size_t max_commands = 20000;   // nodes in the whole script
+    std::size_t max_arguments = 32;     // arguments of one command or test
+    std::size_t max_identifier = 32;    // characters of a command, test or tag name
+    std::size_t max_errors = 100;       // reported errors; one more says parsing gave up
 };
 
 struct SyntaxError {
@@ -27,7 +31,7 @@ struct SyntaxError {
 
 struct ParseResult {
     Script script;
-    std::vector<SyntaxError> errors;  // empty on success; parsing stops at the first one
+    std::vector<SyntaxError> errors;  // empty on success; at most max_errors + 1
     bool ok() const { return errors.empty(); }
 };
 

@@ -44,6 +44,68 @@ bool check_header_names(Validator& v, const Argument& a, std::string_view what) 
     return true;
 }
 
+// RFC 5228 §5.1: the address test is restricted to header fields that hold addresses (at
+// least From, To, Cc, Bcc, Sender, Resent-From, Resent-To). These are the RFC 5322 §3.6.2,
+// §3.6.3 and §3.6.6 fields plus common ones that carry an address list (RFC 2076).
+bool is_address_header(std::string_view name) {
+    static constexpr std::string_view kHeaders[] = {
+        "from",
+        "sender",
+        "reply-to",
+        "to",
+        "cc",
+        "bcc",
+        "resent-from",
+        "resent-sender",
+        "resent-reply-to",
+        "resent-to",
+        "resent-cc",
+        "resent-bcc",
+        "return-path",
+        "delivered-to",
+        "envelope-to",
+        "x-original-to",
+        "x-original-from",
+        "apparently-to",
+        "errors-to",
+        "return-receipt-to",
+        "disposition-notification-to",
+        "mail-followup-to",
+        "mail-reply-to",
+        "x-beenthere",
+        // RFC 2076 (common, non-standard)
+        "for-approval",
+        "for-handling",
+        "for-comment",
+        "x-admin",
+        "read-receipt-to",
+        "x-confirm-reading-to",
+        "return-receipt-requested",
+        "registered-mail-reply-requested-by",
+        "abuse-reports-to",
+        "x-complaints-to",
+        "x-report-abuse-to",
+    };
+    return std::any_of(std::begin(kHeaders), std::end(kHeaders),
+                       [&](std::string_view h) { return iequals(h, name); });
+}
+
+bool check_address_headers(Validator& v, const Argument& a) {
+    if (!check_header_names(v, a, "address"))
+        return false;
+    if (!literal(a))
+        return true;
+    for (const auto& s : a.strings) {
+        if (!is_address_header(s)) {
+            v.error(a.pos, fmt::format("specified header '{}' is not allowed for the address "
+                                       "test (it holds no addresses)",
+                                       s));
+            return false;
+        }
+    }
+    return true;
+}
+
 // Selects the field values :index / :last ask for (RFC 5260 §6).
 std::vector<std::string> apply_index(const Node& node, std::vector<std::string> values) {
     const Argument* idx = node.tag_value("index");
@@ -669,8 +731,7 @@ void add_tests(Registry& r) {
            .index = true,
            .check =
                [](Validator& v, Node& node) {
-                   return check_header_names(v, node.pos_arg(0), "address") &&
-                          check_mime_tags(v, node);
+                   return check_address_headers(v, node.pos_arg(0)) && check_mime_tags(v, node);
                },
            .eval = eval_address});
     r.add({.name = "envelope",

@@ -301,6 +301,9 @@ class Suite : public Environment {
                     break;
             }
         }
+        // Later scripts of a multiscript sequence see these as carried out (no conflicts with
+        // them); the main script's own result is executed whole each time, as before.
+        rt.actions().mark_executed();
         result_message_.clear();
         return true;
     }

@@ -30,6 +30,7 @@ store::MessageMeta meta_of(const std::string& raw, store::Uid uid) {
     store::MessageMeta m;
     m.uid = uid;
     m.guid = "0123456789abcdef0123456789abcdef";
+    m.email_id = m.guid;  // the store sets it (the guid unless the message is a copy)
     m.size = raw.size();
     m.internal_date = 1700000000;
     m.modseq = 42;

@@ -182,8 +182,8 @@ def test_invalid_script_is_refused_with_its_position_and_never_stored(make_serve
     reply = c.command("PUTSCRIPT", quote("broken"), literal(bad))
     assert reply[-1].startswith("NO"), reply
     assert "line 4:1" in reply[-1] or "line 3:" in reply[-1] or "line 4:" in reply[-1], reply
-    unknown = c.command("PUTSCRIPT", quote("broken"), literal('require "enotify";\nkeep;\n'))
-    assert unknown[-1].startswith("NO") and "enotify" in unknown[-1]
+    unknown = c.command("PUTSCRIPT", quote("broken"), literal('require "extlists";\nkeep;\n'))
+    assert unknown[-1].startswith("NO") and "extlists" in unknown[-1]
     assert c.command("CHECKSCRIPT", literal(bad))[-1].startswith("NO")
     assert c.command("CHECKSCRIPT", literal("keep;\n"))[-1].startswith("OK")
     assert c.command("LISTSCRIPTS") == ['OK "Listscripts completed"']

@@ -187,3 +187,28 @@ if header :contains "subject" "spam" {
     assert b"Subject: lunch" in inbox
     [bobs] = mailbox(mail, "bob@example.test", "Junk")
     assert b"Subject: more spam" in bobs
+
+
+def test_notify_mailto_reaches_another_account(make_server):
+    # RFC 5435/5436: alice's script notifies bob by mail; alice keeps the message. A message that
+    # is itself automatic (Auto-Submitted) triggers no notification (loop protection).
+    mail = started(make_server)
+    put_script(mail, "alice@example.test", """require ["enotify", "variables"];
+if header :matches "subject" "*" { set "s" "${1}"; }
+notify :importance "1" :message "Mail for alice: ${s}" "mailto:bob@example.test";
+""")
+    mail.start()
+    send(mail, "carol@remote.test", "alice@example.test", "quarterly numbers")
+    mail.wait_log("sieve: notification to <bob@example.test>")
+    wait_delivered(mail, 2)  # alice's copy, then bob's notification
+    send(mail, "daemon@remote.test", "alice@example.test", "automatic",
+         extra="Auto-Submitted: auto-generated\r\n")
+    mail.wait_log("sieve: no notification (mailto:bob@example.test): the message is Auto-Submitted")
+    wait_delivered(mail, 3)
+    [note] = mailbox(mail, "bob@example.test")
+    assert b"Subject: Mail for alice: quarterly numbers" in note
+    assert b"Auto-Submitted: auto-notified" in note
+    assert b"From: <alice@example.test>" in note
+    assert b"Importance: High" in note
+    inbox = mailbox(mail, "alice@example.test")
+    assert len(inbox) == 2

@@ -59,6 +59,8 @@ std::string_view Action::name() const {
             return "ereject";
         case Kind::vacation:
             return "vacation";
+        case Kind::notify:
+            return "notify";
     }
     return "?";
 }
@@ -155,6 +157,13 @@ std::string ActionList::add(Action action, std::size_t max_actions, std::size_t 
             }
             break;
         }
+        case K::notify:
+            // The same notification twice is sent once (RFC 5435 §3.9 leaves it open).
+            for (const auto& a : actions_)
+                if (a.kind == K::notify && a.notify.method == action.notify.method &&
+                    a.notify.message == action.notify.message)
+                    return "";
+            break;
         case K::vacation:
             for (const auto& a : actions_) {
                 if (a.kind == K::vacation && !a.executed)

@@ -22,8 +22,26 @@ struct VacationAction {
     std::uint64_t seconds = 7 * 86400;
 };
 
+// notify (RFC 5435 §3): the arguments as the script gave them, checked.
+struct NotifyAction {
+    std::string method;      // the notification URI ("mailto:...")
+    std::string from;        // :from, "" = the recipient
+    std::string importance;  // "1" high, "2" normal, "3" low
+    std::vector<std::string> options;
+    std::string message;  // :message, "" = a default text
+};
+
 struct Action {
-    enum class Kind : std::uint8_t { keep, fileinto, redirect, discard, reject, ereject, vacation };
+    enum class Kind : std::uint8_t {
+        keep,
+        fileinto,
+        redirect,
+        discard,
+        reject,
+        ereject,
+        vacation,
+        notify
+    };
     Kind kind = Kind::keep;
     std::string mailbox;             // keep ("INBOX") and fileinto
     std::vector<std::string> flags;  // keep/fileinto: IMAP flags to set (RFC 5232)
@@ -33,6 +51,7 @@ struct Action {
     std::string address;             // redirect
     std::string reason;              // reject/ereject
     VacationAction vacation;
+    NotifyAction notify;
     bool implicit = false;  // the implicit keep
     // Carried out already by an earlier script of a sequence (the test suite's multiscript):
     // a later script's action does not conflict with it (a reject after a delivered fileinto

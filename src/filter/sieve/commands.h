@@ -20,7 +20,8 @@ bool valid_special_use(std::string_view flag);
 bool check_fileinto_special_use(Validator& v, Node& node);
 Flow resolve_fileinto_special_use(Runtime& rt, const Node& node, Action& action);
 
-void add_mime(Registry& registry);  // RFC 5703: mime, foreverypart, extracttext
+void add_mime(Registry& registry);     // RFC 5703: mime, foreverypart, extracttext
+void add_enotify(Registry& registry);  // RFC 5435, RFC 5436 (mailto)
 
 // The set command's modifiers (RFC 5229 §4.1), for extracttext (RFC 5703 §7): the checks of
 // set (variable name in the first positional argument, modifier precedence) and their effect.

@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "base/strings.h"
+#include "filter/sieve/enotify.h"
 #include "mime/address.h"
 #include "mime/header_text.h"
 
@@ -274,6 +275,77 @@ OutgoingMessage build_redirect(std::string_view to, const SieveMessage& m, const
     out.envelope_to = strip_brackets(to);
     std::string nl = m.raw().find("\r\n") != std::string::npos ? "\r\n" : "\n";
     out.raw = std::string(kRedirectLoopHeader) + ": " + strip_brackets(e.to) + nl + m.raw();
+    return out;
+}
+
+std::string notification_skip_reason(const SieveMessage& m) {
+    std::string auto_submitted = to_lower(first_value(m, "Auto-Submitted"));
+    if (!auto_submitted.empty() && !auto_submitted.starts_with("no"))
+        return "the message is Auto-Submitted: " + auto_submitted.substr(0, 64);
+    return "";
+}
+
+std::vector<OutgoingMessage> build_notification(const NotifyAction& n, const SieveMessage& m,
+                                                const Envelope& e, const GenerateContext& c) {
+    std::vector<OutgoingMessage> out;
+    auto uri = parse_mailto(n.method, nullptr);
+    if (!uri)
+        return out;
+    std::string from = n.from.empty() ? strip_brackets(e.to) : n.from;
+    std::string original_subject = mime::decode_unstructured(first_value(m, "Subject"));
+    std::string original_from = first_value(m, "From");
+    std::string subject, extra;
+    for (const auto& [name, value] : uri->headers) {
+        if (iequals(name, "subject")) {
+            subject = value;
+        } else if (iequals(name, "keywords") || iequals(name, "comments") ||
+                   iequals(name, "in-reply-to") || iequals(name, "references")) {
+            extra += name + ": " + encode_header_text(value) + "\r\n";
+        }
+    }
+    // RFC 5435 §3.6: the :message text; its absence gets a summary of the message.
+    std::string summary =
+        n.message.empty() ? fmt::format("New mail from {}: {}",
+                                        mime::decode_unstructured(original_from), original_subject)
+                          : n.message;
+    if (subject.empty())
+        subject = summary;
+    if (subject.size() > 256)
+        subject.resize(256);
+    while (!subject.empty() && (static_cast<unsigned char>(subject.back()) & 0xC0) == 0x80)
+        subject.pop_back();
+    std::string body = uri->body ? *uri->body : summary;
+    std::string to_line;
+    for (const auto& t : uri->to)
+        to_line += (to_line.empty() ? "<" : ", <") + t + ">";
+    std::string r;
+    r += "From: <" + from + ">\r\n";
+    r += "To: " + to_line + "\r\n";
+    r += "Subject: " + encode_header_text(subject) + "\r\n";
+    r += "Date: " + rfc5322_date(c.now) + "\r\n";
+    r += fmt::format("Message-ID: <sieve-notify.{}.{}@{}>\r\n", c.now,
+                     c.unique.empty() ? "n" : c.unique, c.hostname);
+    r += "Auto-Submitted: auto-notified\r\n";
+    r += "Precedence: bulk\r\n";
+    if (n.importance == "1")
+        r += "X-Priority: 1 (Highest)\r\nImportance: High\r\n";
+    else if (n.importance == "3")
+        r += "X-Priority: 5 (Lowest)\r\nImportance: Low\r\n";
+    r += extra;
+    r += "MIME-Version: 1.0\r\n";
+    r += "Content-Type: text/plain; charset=utf-8\r\n";
+    r += "Content-Transfer-Encoding: 8bit\r\n\r\n";
+    r += crlf(body);
+    if (!r.ends_with("\r\n"))
+        r += "\r\n";
+    for (const auto& t : uri->to) {
+        OutgoingMessage msg;
+        msg.redirect = true;
+        msg.envelope_from = "";
+        msg.envelope_to = t;
+        msg.raw = r;
+        out.push_back(std::move(msg));
+    }
     return out;
 }
 

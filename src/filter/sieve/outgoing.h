@@ -58,6 +58,20 @@ bool redirect_loops(const SieveMessage& message, std::string_view recipient);
 OutgoingMessage build_redirect(std::string_view to, const SieveMessage& message,
                                const Envelope& envelope);
 
+// Why a notify action sends nothing for `message`, or "" when it sends: RFC 5436 §2.7 (no
+// notification about mail that is itself automatic: Auto-Submitted other than "no").
+std::string notification_skip_reason(const SieveMessage& message);
+
+// The mail of a notify with a mailto URI (RFC 5436 §2.7), one per recipient, all from the null
+// sender with "Auto-Submitted: auto-notified"; empty when the URI does not parse. Subject and
+// body come from the URI's fields, else :message, else a default naming the original sender
+// and subject; only harmless URI fields (Keywords, Comments, In-Reply-To, References) are kept.
+// Like redirects they are marked `redirect`: sent once the delivery is settled.
+std::vector<OutgoingMessage> build_notification(const NotifyAction& notify,
+                                                const SieveMessage& message,
+                                                const Envelope& envelope,
+                                                const GenerateContext& context);
+
 std::string rfc5322_date(std::int64_t unix_seconds);
 
 }  // namespace postern::sieve

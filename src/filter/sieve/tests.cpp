@@ -898,6 +898,7 @@ const Registry& Registry::standard() {
         add_environment(r);
         add_special_use(r);
         add_mime(r);
+        add_enotify(r);
         return r;
     }();
     return registry;

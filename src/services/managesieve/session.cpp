@@ -102,6 +102,9 @@ void Session::capabilities() {
     std::vector<std::string> extensions(sieve::Registry::standard().extensions().begin(),
                                         sieve::Registry::standard().extensions().end());
     wire::append_capability(out_, "SIEVE", join(extensions, " "));
+    // RFC 5804 §1.7: the enotify methods.
+    if (sieve::Registry::standard().has_extension("enotify"))
+        wire::append_capability(out_, "NOTIFY", "mailto");
     if (!account_ && !tls && conn_.tls && conn_.listener->tls == config::TlsMode::starttls)
         wire::append_capability_flag(out_, "STARTTLS");
     auto settings = processing::SieveSettings::from(*ctx_.config);

@@ -92,6 +92,7 @@ bool decisive(const Action& a) {
         case Action::Kind::redirect:
             return !a.copy;
         case Action::Kind::vacation:
+        case Action::Kind::notify:
             return false;
     }
     return false;
@@ -348,6 +349,17 @@ SieveOutcome SieveDelivery::run(const config::Config& config, std::string_view r
                          ctx.now + static_cast<std::int64_t>(a.vacation.seconds), ctx.now);
             out.outgoing.push_back(sieve::build_vacation_reply(a.vacation, message, envelope, ctx));
             log.info("sieve: vacation reply to <{}>", sender);
+        } else if (a.kind == Action::Kind::notify) {
+            // RFC 5436: sent like a redirect, once the delivery has its final outcome.
+            std::string why = sieve::notification_skip_reason(message);
+            if (!why.empty()) {
+                log.info("sieve: no notification ({}): {}", a.notify.method, why);
+                continue;
+            }
+            for (auto& n : sieve::build_notification(a.notify, message, envelope, ctx)) {
+                log.info("sieve: notification to <{}>", n.envelope_to);
+                out.outgoing.push_back(std::move(n));
+            }
         }
     }
     return out;

@@ -297,6 +297,11 @@ class Suite : public Environment {
                     sent_.push_back(build_vacation_reply(a.vacation, msg, rt.envelope(), ctx));
                     break;
                 }
+                case Action::Kind::notify:
+                    if (notification_skip_reason(msg).empty())
+                        for (auto& n : build_notification(a.notify, msg, rt.envelope(), ctx))
+                            sent_.push_back(std::move(n));
+                    break;
                 case Action::Kind::discard:
                     break;
             }

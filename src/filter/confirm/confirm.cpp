@@ -5,11 +5,10 @@
 #include <ctime>
 #include <vector>
 
-#include <sqlite3.h>
-
 #include "base/random.h"
 #include "base/strings.h"
 #include "filter/sender_auth/auth_results.h"
+#include "filter/sqlite/sqlite_file.h"
 
 namespace postern::filter::confirm {
 
@@ -67,35 +66,13 @@ bool says_failed(std::string_view value, std::string_view method) {
     return false;
 }
 
+constexpr std::string_view kName = "confirmation store";
+
+using sqlite::Stmt;
+
 Error db_error(sqlite3* db, std::string_view what) {
-    return Error{Errc::io_error,
-                 "confirmation store: " + std::string(what) + ": " + sqlite3_errmsg(db)};
+    return sqlite::db_error(db, kName, what);
 }
-
-class Stmt {
-  public:
-    Stmt(sqlite3* db, const char* sql) {
-        ok_ = sqlite3_prepare_v2(db, sql, -1, &stmt_, nullptr) == SQLITE_OK;
-    }
-    ~Stmt() { sqlite3_finalize(stmt_); }
-    Stmt(const Stmt&) = delete;
-    Stmt& operator=(const Stmt&) = delete;
-    bool ok() const { return ok_; }
-    void bind(int i, std::string_view s) {
-        sqlite3_bind_text(stmt_, i, s.data(), static_cast<int>(s.size()), SQLITE_TRANSIENT);
-    }
-    void bind(int i, std::int64_t v) { sqlite3_bind_int64(stmt_, i, v); }
-    int step() { return sqlite3_step(stmt_); }
-    std::string text(int i) const {
-        auto* p = sqlite3_column_text(stmt_, i);
-        return p ? std::string(reinterpret_cast<const char*>(p)) : std::string();
-    }
-    std::int64_t integer(int i) const { return sqlite3_column_int64(stmt_, i); }
-
-  private:
-    sqlite3_stmt* stmt_ = nullptr;
-    bool ok_ = false;
-};
 
 // Printable ASCII on one line: the original subject is quoted, not trusted.
 std::string one_line(std::string_view text, std::size_t max) {
@@ -217,31 +194,15 @@ std::string build_challenge(std::string_view account, std::string_view sender,
 }
 
 Result<std::unique_ptr<ConfirmStore>> ConfirmStore::open(const std::filesystem::path& file) {
-    std::error_code ec;
-    if (file.has_parent_path())
-        std::filesystem::create_directories(file.parent_path(), ec);
-    sqlite3* db = nullptr;
-    if (sqlite3_open_v2(file.c_str(), &db,
-                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                        nullptr) != SQLITE_OK) {
-        std::string message = db ? sqlite3_errmsg(db) : "cannot open";
-        sqlite3_close(db);
-        return fail(Errc::io_error, "confirmation store: " + file.string() + ": " + message);
-    }
-    std::unique_ptr<ConfirmStore> store(new ConfirmStore(db));
-    sqlite3_busy_timeout(db, 5000);
-    for (const char* sql :
-         {"PRAGMA journal_mode=WAL",
-          "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT)",
-          "INSERT OR IGNORE INTO meta VALUES('version', '1')",
-          "CREATE TABLE IF NOT EXISTS pending(account TEXT NOT NULL, sender TEXT NOT NULL, "
-          "token TEXT NOT NULL, first_seen INTEGER NOT NULL, challenged INTEGER NOT NULL, "
-          "PRIMARY KEY(account, sender))",
-          "CREATE UNIQUE INDEX IF NOT EXISTS pending_token ON pending(account, token)"}) {
-        if (sqlite3_exec(db, sql, nullptr, nullptr, nullptr) != SQLITE_OK)
-            return fail(db_error(db, "schema"));
-    }
-    return store;
+    auto db = sqlite::open_wal(
+        file, kName, 1,
+        {"CREATE TABLE IF NOT EXISTS pending(account TEXT NOT NULL, sender TEXT NOT NULL, "
+         "token TEXT NOT NULL, first_seen INTEGER NOT NULL, challenged INTEGER NOT NULL, "
+         "PRIMARY KEY(account, sender))",
+         "CREATE UNIQUE INDEX IF NOT EXISTS pending_token ON pending(account, token)"});
+    if (!db)
+        return fail(db.error());
+    return std::unique_ptr<ConfirmStore>(new ConfirmStore(db->release()));
 }
 
 ConfirmStore::~ConfirmStore() {

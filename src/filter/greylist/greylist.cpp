@@ -6,9 +6,8 @@
 #include <array>
 #include <cstdio>
 
-#include <sqlite3.h>
-
 #include "base/strings.h"
+#include "filter/sqlite/sqlite_file.h"
 
 namespace postern::filter::greylist {
 
@@ -18,38 +17,12 @@ constexpr int kCleanupEvery = 1000;            // checks between two cleanups
 constexpr std::int64_t kCleanupSeconds = 600;  // or this long
 constexpr std::size_t kMaxField = 512;         // longer addresses are cut (they still compare)
 
-// One prepared statement, finalized at scope exit.
-class Stmt {
-  public:
-    Stmt(sqlite3* db, const char* sql) { rc_ = sqlite3_prepare_v2(db, sql, -1, &stmt_, nullptr); }
-    ~Stmt() { sqlite3_finalize(stmt_); }
-    Stmt(const Stmt&) = delete;
-    Stmt& operator=(const Stmt&) = delete;
+constexpr std::string_view kName = "greylist database";
 
-    bool ok() const { return rc_ == SQLITE_OK; }
-    void bind(int i, std::string_view s) {
-        sqlite3_bind_text(stmt_, i, s.data(), static_cast<int>(s.size()), SQLITE_TRANSIENT);
-    }
-    void bind(int i, std::int64_t v) { sqlite3_bind_int64(stmt_, i, v); }
-    // SQLITE_ROW, SQLITE_DONE or an error code.
-    int step() { return sqlite3_step(stmt_); }
-    std::int64_t column(int i) const { return sqlite3_column_int64(stmt_, i); }
-    std::string text(int i) const {
-        auto* p = sqlite3_column_text(stmt_, i);
-        return p ? std::string(reinterpret_cast<const char*>(p)) : std::string();
-    }
-
-  private:
-    sqlite3_stmt* stmt_ = nullptr;
-    int rc_ = SQLITE_ERROR;
-};
+using sqlite::Stmt;
 
 Error db_error(sqlite3* db, std::string_view what) {
-    auto code = sqlite3_errcode(db);
-    Errc errc = code == SQLITE_BUSY || code == SQLITE_LOCKED      ? Errc::unavailable
-                : code == SQLITE_CORRUPT || code == SQLITE_NOTADB ? Errc::corrupt
-                                                                  : Errc::io_error;
-    return Error{errc, "greylist database: " + std::string(what) + ": " + sqlite3_errmsg(db)};
+    return sqlite::db_error(db, kName, what);
 }
 
 std::string field(std::string_view s) {
@@ -87,38 +60,18 @@ std::string_view Decision::name() const {
 }
 
 Result<std::unique_ptr<GreylistStore>> GreylistStore::open(const std::filesystem::path& file) {
-    std::error_code ec;
-    if (file.has_parent_path())
-        std::filesystem::create_directories(file.parent_path(), ec);
-    sqlite3* db = nullptr;
-    int rc =
-        sqlite3_open_v2(file.c_str(), &db,
-                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
-    if (rc != SQLITE_OK) {
-        auto e = db ? db_error(db, "open " + file.string())
-                    : Error{Errc::io_error, "greylist database: cannot open " + file.string()};
-        sqlite3_close(db);
-        return fail(e);
-    }
-    std::unique_ptr<GreylistStore> store(new GreylistStore(db));
-    sqlite3_busy_timeout(db, 5000);
-    for (const char* sql : {
-             "PRAGMA journal_mode=WAL",
-             "PRAGMA synchronous=NORMAL",
-             "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT)",
-             "INSERT OR IGNORE INTO meta VALUES('version', '1')",
-             "CREATE TABLE IF NOT EXISTS triplet(network TEXT NOT NULL, sender TEXT NOT NULL, "
-             "recipient TEXT NOT NULL, first_seen INTEGER NOT NULL, last_seen INTEGER NOT NULL, "
-             "passed INTEGER NOT NULL DEFAULT 0, PRIMARY KEY(network, sender, recipient))",
-             "CREATE INDEX IF NOT EXISTS triplet_last_seen ON triplet(last_seen)",
-             "CREATE TABLE IF NOT EXISTS network(network TEXT PRIMARY KEY, passes INTEGER NOT "
-             "NULL, "
-             "last_seen INTEGER NOT NULL)",
-         }) {
-        if (auto st = store->exec(sql); !st)
-            return fail(st.error());
-    }
-    return store;
+    auto db = sqlite::open_wal(
+        file, kName, 1,
+        {"PRAGMA synchronous=NORMAL",
+         "CREATE TABLE IF NOT EXISTS triplet(network TEXT NOT NULL, sender TEXT NOT NULL, "
+         "recipient TEXT NOT NULL, first_seen INTEGER NOT NULL, last_seen INTEGER NOT NULL, "
+         "passed INTEGER NOT NULL DEFAULT 0, PRIMARY KEY(network, sender, recipient))",
+         "CREATE INDEX IF NOT EXISTS triplet_last_seen ON triplet(last_seen)",
+         "CREATE TABLE IF NOT EXISTS network(network TEXT PRIMARY KEY, passes INTEGER NOT NULL, "
+         "last_seen INTEGER NOT NULL)"});
+    if (!db)
+        return fail(db.error());
+    return std::unique_ptr<GreylistStore>(new GreylistStore(db->release()));
 }
 
 GreylistStore::~GreylistStore() {
@@ -126,13 +79,7 @@ GreylistStore::~GreylistStore() {
 }
 
 Status GreylistStore::exec(const char* sql) {
-    char* message = nullptr;
-    if (sqlite3_exec(db_, sql, nullptr, nullptr, &message) != SQLITE_OK) {
-        std::string text = message ? message : "error";
-        sqlite3_free(message);
-        return fail(Errc::io_error, "greylist database: " + text);
-    }
-    return ok();
+    return sqlite::exec(db_, kName, sql);
 }
 
 Result<Decision> GreylistStore::check(const Triplet& triplet, std::int64_t now,
@@ -167,8 +114,8 @@ Result<Decision> GreylistStore::check_locked(const Triplet& t, std::int64_t now,
         if (!q.ok())
             return fail(db_error(db_, "prepare"));
         q.bind(1, t.network);
-        if (q.step() == SQLITE_ROW && q.column(0) >= cfg.auto_whitelist &&
-            now - q.column(1) <= expiry) {
+        if (q.step() == SQLITE_ROW && q.integer(0) >= cfg.auto_whitelist &&
+            now - q.integer(1) <= expiry) {
             Stmt u(db_, "UPDATE network SET last_seen = ?2 WHERE network = ?1");
             u.bind(1, t.network);
             u.bind(2, now);
@@ -190,9 +137,9 @@ Result<Decision> GreylistStore::check_locked(const Triplet& t, std::int64_t now,
     bool known = rc == SQLITE_ROW;
     if (rc != SQLITE_ROW && rc != SQLITE_DONE)
         return fail(db_error(db_, "select triplet"));
-    std::int64_t first = known ? q.column(0) : now;
-    std::int64_t last = known ? q.column(1) : now;
-    bool passed = known && q.column(2) != 0;
+    std::int64_t first = known ? q.integer(0) : now;
+    std::int64_t last = known ? q.integer(1) : now;
+    bool passed = known && q.integer(2) != 0;
     bool restart = !known || (passed && now - last > expiry) || (!passed && now - first > window);
     // Every write below names the triplet as ?1-?3 and the time as ?4.
     auto write = [&](const char* sql) {
@@ -282,7 +229,7 @@ Result<std::uint64_t> GreylistStore::size() {
     Stmt q(db_, "SELECT count(*) FROM triplet");
     if (!q.ok() || q.step() != SQLITE_ROW)
         return fail(db_error(db_, "count"));
-    return static_cast<std::uint64_t>(q.column(0));
+    return static_cast<std::uint64_t>(q.integer(0));
 }
 
 namespace {
@@ -316,8 +263,8 @@ Result<std::vector<GreylistStore::Entry>> GreylistStore::entries(std::string_vie
     std::vector<Entry> out;
     int rc;
     while ((rc = q.step()) == SQLITE_ROW) {
-        out.push_back(Entry{Triplet{q.text(0), q.text(1), q.text(2)}, q.column(3), q.column(4),
-                            q.column(5) != 0});
+        out.push_back(Entry{Triplet{q.text(0), q.text(1), q.text(2)}, q.integer(3), q.integer(4),
+                            q.integer(5) != 0});
     }
     if (rc != SQLITE_DONE)
         return fail(db_error(db_, "list triplets"));
@@ -337,7 +284,7 @@ Result<std::vector<GreylistStore::NetworkEntry>> GreylistStore::networks(std::st
     std::vector<NetworkEntry> out;
     int rc;
     while ((rc = q.step()) == SQLITE_ROW)
-        out.push_back(NetworkEntry{q.text(0), q.column(1), q.column(2)});
+        out.push_back(NetworkEntry{q.text(0), q.integer(1), q.integer(2)});
     if (rc != SQLITE_DONE)
         return fail(db_error(db_, "list networks"));
     return out;

@@ -2,9 +2,8 @@
 // filter (From header addresses per RFC 5322 §3.6.2, parsed by mime/address).
 #include "filter/lists/lists.h"
 
-#include <sqlite3.h>
-
 #include "base/strings.h"
+#include "filter/sqlite/sqlite_file.h"
 #include "mime/address.h"
 
 namespace postern::filter::lists {
@@ -14,34 +13,13 @@ namespace {
 constexpr std::size_t kMaxHeaderScan = 64 * 1024;
 constexpr std::size_t kMaxSenders = 32;
 
+constexpr std::string_view kName = "address lists";
+
+using sqlite::Stmt;
+
 Error db_error(sqlite3* db, std::string_view what) {
-    return Error{Errc::io_error, "address lists: " + std::string(what) + ": " + sqlite3_errmsg(db)};
+    return sqlite::db_error(db, kName, what);
 }
-
-class Stmt {
-  public:
-    Stmt(sqlite3* db, const char* sql) {
-        ok_ = sqlite3_prepare_v2(db, sql, -1, &stmt_, nullptr) == SQLITE_OK;
-    }
-    ~Stmt() { sqlite3_finalize(stmt_); }
-    Stmt(const Stmt&) = delete;
-    Stmt& operator=(const Stmt&) = delete;
-    bool ok() const { return ok_; }
-    void bind(int i, std::string_view s) {
-        sqlite3_bind_text(stmt_, i, s.data(), static_cast<int>(s.size()), SQLITE_TRANSIENT);
-    }
-    int step() { return sqlite3_step(stmt_); }
-    std::string text(int i) const {
-        auto* p = sqlite3_column_text(stmt_, i);
-        return p ? std::string(reinterpret_cast<const char*>(p)) : std::string();
-    }
-    std::int64_t integer(int i) const { return sqlite3_column_int64(stmt_, i); }
-    sqlite3_stmt* handle() { return stmt_; }
-
-  private:
-    sqlite3_stmt* stmt_ = nullptr;
-    bool ok_ = false;
-};
 
 std::string_view domain_of(std::string_view address) {
     auto at = address.rfind('@');
@@ -83,29 +61,13 @@ bool address_matches(std::string_view pattern, std::string_view address) {
 }
 
 Result<std::unique_ptr<AddressLists>> AddressLists::open(const std::filesystem::path& file) {
-    std::error_code ec;
-    if (file.has_parent_path())
-        std::filesystem::create_directories(file.parent_path(), ec);
-    sqlite3* db = nullptr;
-    if (sqlite3_open_v2(file.c_str(), &db,
-                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                        nullptr) != SQLITE_OK) {
-        std::string message = db ? sqlite3_errmsg(db) : "cannot open";
-        sqlite3_close(db);
-        return fail(Errc::io_error, "address lists: " + file.string() + ": " + message);
-    }
-    std::unique_ptr<AddressLists> lists(new AddressLists(db));
-    sqlite3_busy_timeout(db, 5000);
-    for (const char* sql :
-         {"PRAGMA journal_mode=WAL",
-          "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT)",
-          "INSERT OR IGNORE INTO meta VALUES('version', '1')",
-          "CREATE TABLE IF NOT EXISTS entry(scope TEXT NOT NULL, kind TEXT NOT NULL, "
-          "pattern TEXT NOT NULL, PRIMARY KEY(scope, kind, pattern))"}) {
-        if (sqlite3_exec(db, sql, nullptr, nullptr, nullptr) != SQLITE_OK)
-            return fail(db_error(db, "schema"));
-    }
-    return lists;
+    auto db =
+        sqlite::open_wal(file, kName, 1,
+                         {"CREATE TABLE IF NOT EXISTS entry(scope TEXT NOT NULL, kind TEXT "
+                          "NOT NULL, pattern TEXT NOT NULL, PRIMARY KEY(scope, kind, pattern))"});
+    if (!db)
+        return fail(db.error());
+    return std::unique_ptr<AddressLists>(new AddressLists(db->release()));
 }
 
 AddressLists::~AddressLists() {
@@ -189,7 +151,7 @@ Result<std::vector<AddressLists::Entry>> AddressLists::list(std::optional<std::s
         return fail(db_error(db_, "list"));
     if (scope)
         q.bind(1, to_lower(trim(*scope)));
-    sqlite3_bind_int64(q.handle(), 2, static_cast<std::int64_t>(limit));
+    q.bind(2, static_cast<std::int64_t>(limit));
     std::vector<Entry> out;
     int rc;
     while ((rc = q.step()) == SQLITE_ROW) {

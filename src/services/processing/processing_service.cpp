@@ -166,11 +166,8 @@ Result<std::vector<queue::RouteDecision>> route_added(directory::Directory& dire
         queue::RouteDecision d;
         d.disposition = r.disposition;
         d.address = r.address;
-        if (!local) {
-            auto at = r.address.rfind('@');
-            d.destination =
-                at == std::string::npos ? "" : to_lower(std::string_view(r.address).substr(at + 1));
-        }
+        if (!local)
+            d.destination = queue::address_domain(r.address);
         out.push_back(std::move(d));
     }
     return out;
@@ -264,11 +261,8 @@ void ProcessingService::process(queue::ProcessingJob job) {
         // An SMTP-time milter's QUARANTINE outranks the folders the chain chose.
         if (d.disposition == queue::Disposition::local && !job.client.quarantine.empty())
             d.mailbox = job.client.quarantine;
-        if (d.disposition == queue::Disposition::remote) {
-            auto at = r.address.rfind('@');
-            d.destination =
-                at == std::string::npos ? "" : to_lower(std::string_view(r.address).substr(at + 1));
-        }
+        if (d.disposition == queue::Disposition::remote)
+            d.destination = queue::address_domain(r.address);
         log.info("to=<{}> {}", r.address,
                  d.disposition == queue::Disposition::local    ? "local"
                  : d.disposition == queue::Disposition::remote ? "remote"

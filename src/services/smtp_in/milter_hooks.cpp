@@ -204,12 +204,10 @@ asio::awaitable<std::optional<smtp::Reply>> Session::milter_hello() {
     std::string name = helo_;
     // Sendmail's HELO macros: the TLS protocol and cipher once STARTTLS is done.
     milter::Macros macros;
-    if (conn_.stream->tls_active()) {
-        auto summary = conn_.stream->tls_summary();  // "TLSv1.3 TLS_AES_256_GCM_SHA384"
-        auto space = summary.find(' ');
-        macros.emplace_back("{tls_version}", summary.substr(0, space));
-        if (space != std::string::npos)
-            macros.emplace_back("{cipher}", summary.substr(space + 1));
+    if (auto names = tls_names(); !names.protocol.empty()) {
+        macros.emplace_back("{tls_version}", std::move(names.protocol));
+        if (!names.cipher.empty())
+            macros.emplace_back("{cipher}", std::move(names.cipher));
     }
     std::optional<smtp::Reply> refusal;
     std::function<void()> job = [&] {

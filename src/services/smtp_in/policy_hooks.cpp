@@ -152,11 +152,9 @@ void Session::policy_refresh() {
     c.helo = helo_;
     c.tls = conn_.stream->tls_active();
     if (c.tls && c.tls_protocol.empty()) {
-        auto summary = conn_.stream->tls_summary();  // "TLSv1.3 TLS_AES_256_GCM_SHA384"
-        auto space = summary.find(' ');
-        c.tls_protocol = summary.substr(0, space);
-        if (space != std::string::npos)
-            c.tls_cipher = summary.substr(space + 1);
+        auto names = tls_names();
+        c.tls_protocol = std::move(names.protocol);
+        c.tls_cipher = std::move(names.cipher);
     }
     c.auth_user = user_ ? user_->address : std::string();
 }

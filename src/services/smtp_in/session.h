@@ -117,6 +117,12 @@ private:
     boost::asio::awaitable<Flow> on_data();
     boost::asio::awaitable<Flow> on_bdat(const proto::smtp::Bdat& bdat);
     boost::asio::awaitable<Flow> on_starttls();
+    // The TLS protocol and cipher of the connection ("TLSv1.3", "TLS_AES_256_GCM_SHA384");
+    // empty before STARTTLS.
+    struct TlsNames {
+        std::string protocol, cipher;
+    };
+    TlsNames tls_names() const;
     boost::asio::awaitable<Flow> on_auth(const proto::smtp::Auth& auth);
     boost::asio::awaitable<Flow> on_vrfy(const proto::smtp::Vrfy& vrfy);
     boost::asio::awaitable<Flow> on_expn(const proto::smtp::Expn& expn);

@@ -121,4 +121,15 @@ asio::awaitable<Session::Flow> Session::on_auth(const smtp::Auth& command) {
     }
 }
 
+Session::TlsNames Session::tls_names() const {
+    if (!conn_.stream->tls_active())
+        return {};
+    auto summary = conn_.stream->tls_summary();  // "TLSv1.3 TLS_AES_256_GCM_SHA384"
+    auto space = summary.find(' ');
+    TlsNames names{summary.substr(0, space), {}};
+    if (space != std::string::npos)
+        names.cipher = summary.substr(space + 1);
+    return names;
+}
+
 }  // namespace postern::services::smtp_in
